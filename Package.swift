@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// UltraAD: few-shot CLIP adaptation for breast-ultrasound anomaly detection, trained
+// across ZeroMQ-connected worker processes. See ../shared/DESIGN.md for the layout.
+import PackageDescription
+
+let package = Package(
+    name: "UltraAD",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ultraad", targets: ["Coordinator"]),
+        .executable(name: "ultraad-worker", targets: ["Worker"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries from Debian; each module map names its link library.
+        .systemLibrary(name: "CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLZ4",
+                       providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CPNG",
+                       providers: [.apt(["libpng-dev"])]),
+        .target(
+            name: "Shared",
+            dependencies: [
+                "CBLAS", "CZMQ", "CLZ4", "CPNG",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "Coordinator",
+            dependencies: [
+                "Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Worker",
+            dependencies: [
+                "Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SharedTests",
+            dependencies: ["Shared"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Shared
+
+@main
+struct UltraAD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ultraad",
+        abstract: "Few-shot CLIP adaptation for breast-ultrasound anomaly detection, trained across worker processes.",
+        discussion: """
+        The coordinator: it samples few-shot episodes, hands chunks of them to
+        `ultraad-worker` processes over ZeroMQ, averages their gradients and steps the
+        optimizer. Start with `ultraad demo`, which needs no download.
+        """,
+        subcommands: [
+            Demo.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Run.self,
+            CrossSite.self, Clip.self, Keys.self, Bench.self,
+        ]
+    )
+}

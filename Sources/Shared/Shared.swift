@@ -1,0 +1,1 @@
+/// UltraAD shared library: see DESIGN.md for the folders and their borders.
