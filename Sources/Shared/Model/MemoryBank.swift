@@ -1,0 +1,103 @@
+/// The frozen memory bank of METHOD.md: text embeddings and support keys with labels.
+/// Built once per run and shipped to every worker; never trained.
+public struct MemoryBank: Equatable, Sendable {
+    /// T0: [2, d] the initial normal / abnormal prompt embeddings.
+    public var t0: Tensor
+    /// Pt: [C, d] one description embedding per class.
+    public var pt: Tensor
+    /// Ft: [N, d] the global feature g of every support view.
+    public var ft: Tensor
+    /// Lt: [N, C] one-hot labels of the support views.
+    public var lt: Tensor
+    /// Source image id of each support view (for leave-one-out masking): [N].
+    public var source: [Int32]
+
+    public init(t0: Tensor, pt: Tensor, ft: Tensor, lt: Tensor, source: [Int32]) {
+        self.t0 = t0; self.pt = pt; self.ft = ft; self.lt = lt; self.source = source
+    }
+
+    public var count: Int { ft.shape.first ?? 0 }
+
+    /// Checks the shapes against a head configuration; the message names the tensor.
+    public func validate(for c: HeadConfig) throws(ModelError) {
+        let d = c.jointDim, n = count
+        try ModelError.expect("frozen.T0", t0.shape, [2, d])
+        try ModelError.expect("frozen.Pt", pt.shape, [c.classes, d])
+        try ModelError.expect("frozen.Ft", ft.shape, [n, d])
+        try ModelError.expect("frozen.Lt", lt.shape, [n, c.classes])
+        try ModelError.expect("frozen.source", [source.count], [n])
+    }
+}
+
+/// The inputs of one chunk of query views, as the frozen encoder gives them.
+public struct ChunkInput: Sendable {
+    public struct Query: Sendable {
+        /// g: [d] global image feature.
+        public var g: Tensor
+        /// U.{l}: [P, D] per adapted layer (same order as HeadConfig.layers), not centred.
+        public var u: [Tensor]
+        /// Z0.{l}: [P, d] per adapted layer, not centred.
+        public var z0: [Tensor]
+        /// G: [H, W] lesion mask in {0, 1} (all zeros for a normal image).
+        public var mask: Tensor
+        /// Class index: 0 normal, 1 benign, 2 malignant.
+        public var label: Int
+        /// Source image id (bank entries from the same image are masked out).
+        public var source: Int32
+
+        public init(g: Tensor, u: [Tensor], z0: [Tensor], mask: Tensor, label: Int, source: Int32) {
+            self.g = g; self.u = u; self.z0 = z0; self.mask = mask; self.label = label; self.source = source
+        }
+    }
+
+    public var queries: [Query]
+    public init(queries: [Query]) { self.queries = queries }
+
+    /// Checks every query against the configuration; errors name the query and tensor.
+    public func validate(for c: HeadConfig) throws(ModelError) {
+        for (qi, q) in queries.enumerated() {
+            try ModelError.expect("query.g[\(qi)]", q.g.shape, [c.jointDim])
+            guard q.u.count == c.layers.count, q.z0.count == c.layers.count else {
+                throw .shape(name: "query[\(qi)] layers", got: [q.u.count, q.z0.count],
+                             expected: [c.layers.count, c.layers.count])
+            }
+            let p = q.u[0].shape.first ?? 0
+            let side = Int(Double(p).squareRoot().rounded())
+            guard p > 0, side * side == p else {
+                throw .invalid("query.U[\(qi)]: \(p) patches is not a square grid")
+            }
+            for (li, l) in c.layers.enumerated() {
+                try ModelError.expect("query.U.\(l)[\(qi)]", q.u[li].shape, [p, c.visionWidth])
+                try ModelError.expect("query.Z0.\(l)[\(qi)]", q.z0[li].shape, [p, c.jointDim])
+            }
+            guard q.mask.rank == 2, q.mask.shape[0] > 0, q.mask.shape[1] > 0 else {
+                throw .shape(name: "query.mask[\(qi)]", got: q.mask.shape, expected: [-1, -1])
+            }
+            guard (0..<c.classes).contains(q.label) else {
+                throw .invalid("query.label[\(qi)] = \(q.label) is not a class index in 0..<\(c.classes)")
+            }
+        }
+    }
+}
+
+/// Errors of the model's inputs: each names the tensor at fault.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case shape(name: String, got: [Int], expected: [Int])
+    case missing(name: String, expected: [Int])
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case let .shape(name, got, expected):
+            return "\(name) has shape \(got), expected \(expected.map { $0 < 0 ? "any" : String($0) })"
+        case let .missing(name, expected):
+            return "\(name) is missing (expected shape \(expected))"
+        case let .invalid(message):
+            return message
+        }
+    }
+
+    static func expect(_ name: String, _ got: [Int], _ expected: [Int]) throws(ModelError) {
+        guard got == expected else { throw .shape(name: name, got: got, expected: expected) }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Where each named tensor lives inside one flat Float32 buffer.
+///
+/// Parameters, gradients and AdamW moments all share one layout, so that summing
+/// gradients, stepping the optimizer and sending parameters over the wire are loops over
+/// a single array, while the model reads each tensor by its METHOD.md name.
+public struct ParameterLayout: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let entries: [Entry]
+    public let totalCount: Int
+    private let index: [String: Int]
+
+    public init(_ named: [(String, [Int])]) {
+        var entries = [Entry]()
+        var offset = 0
+        var index = [String: Int]()
+        for (name, shape) in named {
+            precondition(index[name] == nil, "parameter \(name) named twice")
+            index[name] = entries.count
+            entries.append(Entry(name: name, shape: shape, offset: offset))
+            offset += shape.reduce(1, *)
+        }
+        self.entries = entries
+        self.totalCount = offset
+        self.index = index
+    }
+
+    public func entry(_ name: String) -> Entry? { index[name].map { entries[$0] } }
+
+    public static func == (a: Self, b: Self) -> Bool { a.entries == b.entries }
+
+    /// The trainable parameters of METHOD.md, in a fixed order (the checkpoint's order).
+    public init(head c: HeadConfig) {
+        let d = c.jointDim, D = c.visionWidth, r = c.adapterRank
+        var named: [(String, [Int])] = [
+            ("prompt.offset", [2, d]),
+            ("meta.w1", [d, c.metaHidden]), ("meta.b1", [c.metaHidden]),
+            ("meta.w2", [c.metaHidden, d]), ("meta.b2", [d]),
+        ]
+        for l in c.layers {
+            named.append(("adapter.\(l).w1", [D, r]))
+            named.append(("adapter.\(l).w2", [r, d]))
+        }
+        named += [
+            ("fuse.wq", [d, d]), ("fuse.wo", [d, d]),
+            ("mini.w1", [d, c.miniHidden]), ("mini.b1", [c.miniHidden]),
+            ("mini.w2", [c.miniHidden, d]), ("mini.b2", [d]),
+            ("cache.log_alpha", [1]), ("cache.log_beta", [1]),
+        ]
+        self.init(named)
+    }
+}
+
+/// Named tensors stored flat in one array (see `ParameterLayout`). Used for parameters,
+/// gradients and optimizer moments alike.
+public struct ParameterSet: Equatable, Sendable {
+    public let layout: ParameterLayout
+    public var values: [Float]
+
+    public init(zeros layout: ParameterLayout) {
+        self.layout = layout
+        self.values = [Float](repeating: 0, count: layout.totalCount)
+    }
+
+    public init(layout: ParameterLayout, values: [Float]) {
+        precondition(values.count == layout.totalCount, "\(values.count) values for a layout of \(layout.totalCount)")
+        self.layout = layout
+        self.values = values
+    }
+
+    /// A copy of one named tensor. Traps on an unknown name: names come from the layout.
+    public func tensor(_ name: String) -> Tensor {
+        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        return Tensor(shape: e.shape, data: Array(values[e.offset..<(e.offset + e.count)]))
+    }
+
+    /// Overwrites one named tensor.
+    public mutating func set(_ name: String, _ t: Tensor) {
+        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        precondition(t.shape == e.shape, "\(name): shape \(t.shape), expected \(e.shape)")
+        values.replaceSubrange(e.offset..<(e.offset + e.count), with: t.data)
+    }
+
+    /// Adds `t` into one named tensor (gradient accumulation).
+    public mutating func add(_ name: String, _ t: Tensor) {
+        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        precondition(t.count == e.count, "\(name): \(t.count) values, expected \(e.count)")
+        for i in 0..<e.count { values[e.offset + i] += t.data[i] }
+    }
+
+    public func offset(_ name: String) -> Int {
+        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        return e.offset
+    }
+
+    /// The initial parameters of METHOD.md: zeros where it says 0, N(0, 1/fan_in) where it
+    /// says so, log 1 and log 5 for the cache. The same seed gives the same bits.
+    public static func initial(_ c: HeadConfig, seed: UInt64) -> ParameterSet {
+        let layout = ParameterLayout(head: c)
+        var p = ParameterSet(zeros: layout)
+        var rng = SplitMix64(seed: seed)
+        func normal(_ name: String, fanIn: Int) {
+            let e = layout.entry(name)!
+            let std = 1 / Float(fanIn).squareRoot()
+            for i in 0..<e.count { p.values[e.offset + i] = rng.nextNormal() * std }
+        }
+        normal("meta.w1", fanIn: c.jointDim)
+        for l in c.layers { normal("adapter.\(l).w1", fanIn: c.visionWidth) }
+        normal("fuse.wq", fanIn: c.jointDim)
+        normal("mini.w1", fanIn: c.jointDim)
+        p.values[p.offset("cache.log_beta")] = Float(log(5.0))
+        return p
+    }
+}

@@ -1,0 +1,118 @@
+/// Steps 2-4 of METHOD.md for one query and one layer: patch adapter on centred tokens,
+/// attention of each patch over the two prompts, and the anomaly map, with the backward
+/// beside the forward.
+///
+/// The fusion uses the two-prompt algebra: (zh Wq) p_c^T = zh (p_c Wq^T)^T and
+/// (a p) Wo = a (p Wo), so the d x d matrices only ever meet the two prompt vectors.
+struct PatchBranch {
+    /// Per-query values shared by all layers.
+    struct Context {
+        let p: Tensor          // [2, d] prompts
+        let bt: Tensor         // [2, d] p Wq^T
+        let pw: Tensor         // [2, d] p Wo
+        let attentionScale: Float   // 1 / sqrt(d)
+        let invTau: Float
+
+        init(prompts p: Tensor, w: HeadWeights, config c: HeadConfig) {
+            self.p = p
+            bt = p.matmul(w.wq, transposeOther: true)
+            pw = p.matmul(w.wo)
+            attentionScale = 1 / Float(c.jointDim).squareRoot()
+            invTau = 1 / c.temperature
+        }
+    }
+
+    /// Gradients with respect to the per-query context, summed over layers.
+    struct ContextGradient {
+        var dp: Tensor, dbt: Tensor, dpw: Tensor   // each [2, d]
+        init(d: Int) { dp = Tensor(zeros: [2, d]); dbt = dp; dpw = dp }
+    }
+
+    let h1: Tensor       // [P, r]  Uc W1 (centred)
+    let a1: Tensor       // [P, r]  lrelu(h1)
+    let zh: Tensor       // [P, d]  n(Zc + a1 W2)
+    let zNorms: [Float]  // [P]
+    let att: Tensor      // [P, 2]  softmax over the prompts
+    let zt: Tensor       // [P, d]  n(zh + att pw)
+    let rNorms: [Float]  // [P]
+    let map: [Float]     // [P]     M: softmax of zt p^T / tau, abnormal entry
+
+    /// u: [P, D], z0: [P, d] as the encoder gives them (not centred).
+    init(u: Tensor, z0: Tensor, w1: Tensor, w2: Tensor, slope: Float, ctx: Context) {
+        // Uc W1 = U W1 - mean_i (U W1)_i: centring after the product is the same and
+        // avoids a centred copy of U.
+        h1 = u.matmul(w1).centredOverRows()
+        a1 = Activation.leakyRelu(h1, slope: slope)
+        var z = z0.centredOverRows()
+        BLAS.sgemm(m: z.shape[0], n: z.shape[1], k: a1.shape[1], a: a1.data, b: w2.data,
+                   beta: 1, c: &z.data)
+        (zh, zNorms) = z.l2NormalizedRows()
+        att = (zh.matmul(ctx.bt, transposeOther: true) * ctx.attentionScale).softmaxRows()
+        var r = zh
+        BLAS.sgemm(m: r.shape[0], n: r.shape[1], k: 2, a: att.data, b: ctx.pw.data,
+                   beta: 1, c: &r.data)
+        (zt, rNorms) = r.l2NormalizedRows()
+        let s = zt.matmul(ctx.p, transposeOther: true)   // [P, 2], before 1/tau
+        map = (0..<s.shape[0]).map { i in
+            1 / (1 + ((s.data[2 * i] - s.data[2 * i + 1]) * ctx.invTau).exponential)
+        }
+    }
+
+    /// dm: [P] gradient of the loss with respect to `map`. Adds the adapter gradients of
+    /// layer `layer` to `grads` and the context gradients to `dctx`.
+    func backward(dm: [Float], u: Tensor, w2: Tensor, slope: Float, ctx: Context, layer: Int,
+                  grads: inout ParameterSet, dctx: inout ContextGradient) {
+        let nP = zh.shape[0], d = zh.shape[1], r = h1.shape[1]
+        // M = sigmoid(s1 - s0) with s = zt p^T / tau.
+        var ds = Tensor(zeros: [nP, 2])
+        for i in 0..<nP {
+            let g = dm[i] * map[i] * (1 - map[i]) * ctx.invTau
+            ds.data[2 * i] = -g
+            ds.data[2 * i + 1] = g
+        }
+        let dzt = ds.matmul(ctx.p)                                          // [P, d]
+        dctx.dp = dctx.dp + ds.matmul(zt, transposeSelf: true)               // [2, d]
+        let dr = Tensor.l2NormalizedRowsBackward(dzt, output: zt, norms: rNorms)
+        // r = zh + att pw
+        let datt = dr.matmul(ctx.pw, transposeOther: true)                  // [P, 2]
+        dctx.dpw = dctx.dpw + att.matmul(dr, transposeSelf: true)           // [2, d]
+        let dlogit = Tensor.softmaxRowsBackward(datt, output: att) * ctx.attentionScale
+        var dzh = dr
+        BLAS.sgemm(m: nP, n: d, k: 2, a: dlogit.data, b: ctx.bt.data, beta: 1, c: &dzh.data)
+        dctx.dbt = dctx.dbt + dlogit.matmul(zh, transposeSelf: true)        // [2, d]
+        // zh = n(Zc + a1 W2)
+        let dz = Tensor.l2NormalizedRowsBackward(dzh, output: zh, norms: zNorms)
+        let da1 = dz.matmul(w2, transposeOther: true)                       // [P, r]
+        let w2Offset = grads.offset("adapter.\(layer).w2")
+        BLAS.sgemm(transA: true, m: r, n: d, k: nP, a: a1.data, b: dz.data,
+                   beta: 1, c: &grads.values, cOffset: w2Offset)            // [r, d]
+        // h1 = centre(U W1): the centring is symmetric, so dW1 = U^T centre(dh1).
+        let dh1 = Activation.leakyReluBackward(da1, input: h1, slope: slope).centredOverRows()
+        let w1Offset = grads.offset("adapter.\(layer).w1")
+        BLAS.sgemm(transA: true, m: u.shape[1], n: r, k: nP, a: u.data, b: dh1.data,
+                   beta: 1, c: &grads.values, cOffset: w1Offset)            // [D, r]
+    }
+}
+
+extension PatchBranch.ContextGradient {
+    /// Folds the fusion matrices' gradients into the prompts and into fuse.wq / fuse.wo:
+    /// bt = p Wq^T, pw = p Wo. Returns the total gradient of the prompts.
+    func finish(ctx: PatchBranch.Context, w: HeadWeights, grads: inout ParameterSet) -> Tensor {
+        grads.add("fuse.wq", dbt.matmul(ctx.p, transposeSelf: true))        // [d, d]
+        grads.add("fuse.wo", ctx.p.matmul(dpw, transposeSelf: true))        // [d, d]
+        return dp + dbt.matmul(w.wq) + dpw.matmul(w.wo, transposeOther: true)
+    }
+}
+
+extension Tensor {
+    /// Each column minus its mean over the rows of a [rows, n] tensor.
+    func centredOverRows() -> Tensor {
+        let n = rowLength, rows = rowCount
+        var mean = [Double](repeating: 0, count: n)
+        for i in 0..<rows { for j in 0..<n { mean[j] += Double(data[i * n + j]) } }
+        let m = mean.map { Float($0 / Double(rows)) }
+        var out = self
+        for i in 0..<rows { for j in 0..<n { out.data[i * n + j] -= m[j] } }
+        return out
+    }
+}
