@@ -44,7 +44,7 @@ enum HeadTestData {
             let u = c.layers.map { _ in normals([p, c.visionWidth], &rng) }
             // Patch tokens share a common component, as CLIP's do; centring removes it.
             let z0 = c.layers.map { _ in normals([p, c.jointDim], &rng).addingRowVector(normals([c.jointDim], &rng)) }
-            return ChunkInput.Query(g: normals([c.jointDim], &rng), u: u, z0: z0, mask: mask,
+            return ChunkInput.Query(features: ImageFeatures(g: normals([c.jointDim], &rng), u: u, z0: z0), mask: mask,
                                     label: label, source: Int32([1, 7, 2][i]))
         }
         return ChunkInput(queries: queries)

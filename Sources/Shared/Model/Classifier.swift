@@ -2,7 +2,7 @@
 ///   mini(x) = n(x + relu(x V1 + c1) V2 + c2)
 ///   logits_c = 100 f' . n(Pt_c) + alpha sum_j m_j exp(-beta (1 - f' . K_j)) Lt_jc
 /// with f' = mini(gh) and K_j = mini(n(Ft_j)).
-struct MiniNet {
+struct MiniNet: Sendable {
     let x: Tensor        // [n, d]
     let pre: Tensor      // [n, d/4]  x V1 + c1
     let hidden: Tensor   // [n, d/4]  relu(pre)
@@ -28,7 +28,7 @@ struct MiniNet {
 }
 
 /// The bank side of the classifier, computed once per chunk.
-struct BankKeys {
+struct BankKeys: Sendable {
     let mini: MiniNet     // over n(Ft): keys K = mini.out, [N, d]
     let textClasses: Tensor   // n(Pt): [C, d]
 

@@ -37,7 +37,7 @@ public enum UltraADHead {
         var resizers = ResizerCache()
 
         for q in chunk.queries {
-            let gh = q.g.reshaped([1, c.jointDim]).l2NormalizedRows().0
+            let gh = q.features.g.reshaped([1, c.jointDim]).l2NormalizedRows().0
             let prompts = Prompts(gh: gh, bank: bank, w: w)
             let ctx = PatchBranch.Context(prompts: prompts.p, w: w, config: c)
             var dctx = PatchBranch.ContextGradient(d: c.jointDim)
@@ -45,7 +45,7 @@ public enum UltraADHead {
             // Steps 2-4 and the map loss, layer by layer.
             let maskSize = (q.mask.shape[0], q.mask.shape[1])
             for (li, layer) in c.layers.enumerated() {
-                let branch = PatchBranch(u: q.u[li], z0: q.z0[li], w1: w.adapterW1[li],
+                let branch = PatchBranch(u: q.features.u[li], z0: q.features.z0[li], w1: w.adapterW1[li],
                                          w2: w.adapterW2[li], slope: c.leakySlope, ctx: ctx)
                 let resize = resizers.get(patches: branch.map.count, to: maskSize)
                 let up = resize.forward(Tensor(shape: [resize.inHeight, resize.inWidth], data: branch.map))
@@ -53,7 +53,7 @@ public enum UltraADHead {
                 parts.focal += terms.focal
                 parts.dice += terms.dice
                 let dm = resize.adjoint(Tensor(shape: up.shape, data: dUp)).data
-                branch.backward(dm: dm, u: q.u[li], w2: w.adapterW2[li], slope: c.leakySlope,
+                branch.backward(dm: dm, u: q.features.u[li], w2: w.adapterW2[li], slope: c.leakySlope,
                                 ctx: ctx, layer: layer, grads: &grads, dctx: &dctx)
             }
 

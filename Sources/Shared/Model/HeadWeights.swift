@@ -1,6 +1,6 @@
 /// The trainable tensors of one parameter version, read out of the flat `ParameterSet`
 /// once per chunk so that the forward and backward passes index them by field.
-struct HeadWeights {
+struct HeadWeights: Sendable {
     let offset: Tensor            // E: [2, d]
     let metaW1: Tensor, metaB1: Tensor, metaW2: Tensor, metaB2: Tensor
     let adapterW1: [Tensor]       // per layer: [D, r]

@@ -29,15 +29,42 @@ public struct MemoryBank: Equatable, Sendable {
     }
 }
 
-/// The inputs of one chunk of query views, as the frozen encoder gives them.
+/// What the frozen image encoder gives for one image view (METHOD.md, "Frozen inputs").
+public struct ImageFeatures: Sendable {
+    /// g: [d] global image feature.
+    public var g: Tensor
+    /// U.{l}: [P, D] per adapted layer (same order as HeadConfig.layers), not centred.
+    public var u: [Tensor]
+    /// Z0.{l}: [P, d] per adapted layer, not centred.
+    public var z0: [Tensor]
+
+    public init(g: Tensor, u: [Tensor], z0: [Tensor]) {
+        self.g = g; self.u = u; self.z0 = z0
+    }
+
+    /// Checks the shapes; `name` says which image in errors.
+    public func validate(for c: HeadConfig, name: String) throws(ModelError) {
+        try ModelError.expect("\(name).g", g.shape, [c.jointDim])
+        guard u.count == c.layers.count, z0.count == c.layers.count else {
+            throw .shape(name: "\(name) layers", got: [u.count, z0.count],
+                         expected: [c.layers.count, c.layers.count])
+        }
+        let p = u[0].shape.first ?? 0
+        let side = Int(Double(p).squareRoot().rounded())
+        guard p > 0, side * side == p else {
+            throw .invalid("\(name).U: \(p) patches is not a square grid")
+        }
+        for (li, l) in c.layers.enumerated() {
+            try ModelError.expect("\(name).U.\(l)", u[li].shape, [p, c.visionWidth])
+            try ModelError.expect("\(name).Z0.\(l)", z0[li].shape, [p, c.jointDim])
+        }
+    }
+}
+
+/// The inputs of one chunk of query views.
 public struct ChunkInput: Sendable {
     public struct Query: Sendable {
-        /// g: [d] global image feature.
-        public var g: Tensor
-        /// U.{l}: [P, D] per adapted layer (same order as HeadConfig.layers), not centred.
-        public var u: [Tensor]
-        /// Z0.{l}: [P, d] per adapted layer, not centred.
-        public var z0: [Tensor]
+        public var features: ImageFeatures
         /// G: [H, W] lesion mask in {0, 1} (all zeros for a normal image).
         public var mask: Tensor
         /// Class index: 0 normal, 1 benign, 2 malignant.
@@ -45,8 +72,8 @@ public struct ChunkInput: Sendable {
         /// Source image id (bank entries from the same image are masked out).
         public var source: Int32
 
-        public init(g: Tensor, u: [Tensor], z0: [Tensor], mask: Tensor, label: Int, source: Int32) {
-            self.g = g; self.u = u; self.z0 = z0; self.mask = mask; self.label = label; self.source = source
+        public init(features: ImageFeatures, mask: Tensor, label: Int, source: Int32) {
+            self.features = features; self.mask = mask; self.label = label; self.source = source
         }
     }
 
@@ -56,25 +83,12 @@ public struct ChunkInput: Sendable {
     /// Checks every query against the configuration; errors name the query and tensor.
     public func validate(for c: HeadConfig) throws(ModelError) {
         for (qi, q) in queries.enumerated() {
-            try ModelError.expect("query.g[\(qi)]", q.g.shape, [c.jointDim])
-            guard q.u.count == c.layers.count, q.z0.count == c.layers.count else {
-                throw .shape(name: "query[\(qi)] layers", got: [q.u.count, q.z0.count],
-                             expected: [c.layers.count, c.layers.count])
-            }
-            let p = q.u[0].shape.first ?? 0
-            let side = Int(Double(p).squareRoot().rounded())
-            guard p > 0, side * side == p else {
-                throw .invalid("query.U[\(qi)]: \(p) patches is not a square grid")
-            }
-            for (li, l) in c.layers.enumerated() {
-                try ModelError.expect("query.U.\(l)[\(qi)]", q.u[li].shape, [p, c.visionWidth])
-                try ModelError.expect("query.Z0.\(l)[\(qi)]", q.z0[li].shape, [p, c.jointDim])
-            }
+            try q.features.validate(for: c, name: "query[\(qi)]")
             guard q.mask.rank == 2, q.mask.shape[0] > 0, q.mask.shape[1] > 0 else {
-                throw .shape(name: "query.mask[\(qi)]", got: q.mask.shape, expected: [-1, -1])
+                throw .invalid("query[\(qi)].mask has shape \(q.mask.shape), expected [H, W]")
             }
             guard (0..<c.classes).contains(q.label) else {
-                throw .invalid("query.label[\(qi)] = \(q.label) is not a class index in 0..<\(c.classes)")
+                throw .invalid("query[\(qi)].label = \(q.label) is not a class index in 0..<\(c.classes)")
             }
         }
     }
@@ -89,7 +103,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .shape(name, got, expected):
-            return "\(name) has shape \(got), expected \(expected.map { $0 < 0 ? "any" : String($0) })"
+            return "\(name) has shape \(got), expected \(expected)"
         case let .missing(name, expected):
             return "\(name) is missing (expected shape \(expected))"
         case let .invalid(message):
