@@ -1,0 +1,67 @@
+/// One training step's outcome: the mean loss parts over the episode's queries.
+public struct StepReport: Sendable, Codable, Equatable {
+    public var step: Int
+    public var queries: Int
+    public var chunks: Int
+    public var loss: LossParts
+}
+
+/// Training in one process: the reference the distributed runtime must equal bit for bit.
+/// Each step samples an episode, computes each chunk's gradient sum, reduces the chunks by
+/// the fixed tree, divides by the query count and takes one AdamW step.
+public struct InProcessTrainer: Sendable {
+    public let config: HeadConfig
+    public let bank: MemoryBank
+    public let pool: SupportPool
+    public let sampler: EpisodeSampler
+    public private(set) var parameters: ParameterSet
+    public private(set) var optimizer: AdamW
+
+    public init(config: HeadConfig, bank: MemoryBank, pool: SupportPool, sampler: EpisodeSampler,
+                parameters: ParameterSet, optimizer: AdamW) throws(ModelError) {
+        try pool.validate(classes: config.classes)
+        try bank.validate(for: config)
+        self.config = config; self.bank = bank; self.pool = pool; self.sampler = sampler
+        self.parameters = parameters; self.optimizer = optimizer
+    }
+
+    /// Steps taken so far (the optimizer's count).
+    public var step: Int { optimizer.step }
+
+    public mutating func trainStep() -> StepReport {
+        let step = optimizer.step
+        let chunks = sampler.chunks(step: step, pool: pool, classes: config.classes)
+        var tree = ReductionTree(leafCount: chunks.count)
+        var parts = LossParts()
+        var queries = 0
+        for (k, picks) in chunks.enumerated() {
+            let (lp, g) = UltraADHead.lossAndGradient(
+                parameters: parameters, config: config, bank: bank,
+                chunk: EpisodeSampler.input(picks, pool: pool), scale: 1)
+            tree.insert(start: k, count: 1, sum: g.values)
+            parts = parts + lp
+            queries += picks.count
+        }
+        let grads = ParameterSet.meanGradient(treeRoot: tree.root(), queries: queries,
+                                              layout: parameters.layout)
+        optimizer.update(&parameters, with: grads)
+        let mean = 1 / Double(queries)
+        var report = LossParts()
+        report.focal = parts.focal * mean; report.dice = parts.dice * mean
+        report.bce = parts.bce * mean; report.ce = parts.ce * mean
+        return StepReport(step: step + 1, queries: queries, chunks: chunks.count, loss: report)
+    }
+}
+
+extension ParameterSet {
+    /// The step gradient from the reduction tree's root: divided (not multiplied by a
+    /// reciprocal, which rounds differently) by the episode's query count. The coordinator
+    /// and the in-process trainer both use this, so their bits agree.
+    public static func meanGradient(treeRoot: [Float]?, queries: Int, layout: ParameterLayout) -> ParameterSet {
+        var g = ParameterSet(zeros: layout)
+        guard let root = treeRoot else { return g }
+        let q = Float(queries)
+        for i in g.values.indices { g.values[i] = root[i] / q }
+        return g
+    }
+}

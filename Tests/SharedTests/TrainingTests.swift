@@ -1,0 +1,144 @@
+import XCTest
+@testable import Shared
+
+/// Features with a planted lesion signal: lesion patches carry an extra direction in U
+/// (and through the projection in Z0), so the adapters have something to learn.
+enum PlantedFeatures {
+    static let config = HeadConfig(jointDim: 16, visionWidth: 24, layers: [1, 2], adapterRank: 4)
+    static let grid = 4, maskSide = 16
+
+    static func pool(seed: UInt64, perClass: Int = 4, views: Int = 2) -> SupportPool {
+        let c = config
+        var rng = SplitMix64(seed: seed)
+        let proj = HeadTestData.normals([c.visionWidth, c.jointDim], &rng, std: 1 / Float(c.visionWidth).squareRoot())
+        let lesionDirection = HeadTestData.normals([c.visionWidth], &rng)
+        let common = HeadTestData.normals([c.visionWidth], &rng, std: 2)
+        var images = [SupportPool.Image]()
+        for label in 0..<c.classes {
+            for k in 0..<perClass {
+                // Lesion: a 2x2 block of patches at a random place (none for normal).
+                let y0 = Int(rng.next() % 3), x0 = Int(rng.next() % 3)
+                var feats = [ImageFeatures](), masks = [Tensor]()
+                for _ in 0..<views {
+                    var mask = Tensor(zeros: [maskSide, maskSide])
+                    var us = [Tensor](), zs = [Tensor]()
+                    for _ in c.layers {
+                        var u = HeadTestData.normals([grid * grid, c.visionWidth], &rng).addingRowVector(common)
+                        if label > 0 {
+                            for py in y0..<(y0 + 2) { for px in x0..<(x0 + 2) {
+                                for j in 0..<c.visionWidth { u[py * grid + px, j] += 2.5 * lesionDirection.data[j] }
+                            } }
+                        }
+                        us.append(u)
+                        zs.append(u.matmul(proj))
+                    }
+                    if label > 0 {
+                        let s = maskSide / grid
+                        for y in (y0 * s)..<((y0 + 2) * s) { for x in (x0 * s)..<((x0 + 2) * s) { mask[y, x] = 1 } }
+                    }
+                    feats.append(ImageFeatures(g: HeadTestData.normals([c.jointDim], &rng), u: us, z0: zs))
+                    masks.append(mask)
+                }
+                images.append(SupportPool.Image(id: Int32(label * 100 + k), label: label, views: feats, masks: masks))
+            }
+        }
+        return SupportPool(images: images)
+    }
+
+    static func bank(_ pool: SupportPool, seed: UInt64) -> MemoryBank {
+        var rng = SplitMix64(seed: seed)
+        return pool.bank(t0: HeadTestData.normals([2, config.jointDim], &rng),
+                         pt: HeadTestData.normals([config.classes, config.jointDim], &rng),
+                         classes: config.classes)
+    }
+
+    /// Pixel AUROC of the head's maps over view 0 of every image.
+    static func pixelAUROC(_ params: ParameterSet, _ pool: SupportPool, _ bank: MemoryBank) -> Double {
+        let inference = HeadInference(parameters: params, config: config, bank: bank, smoothingSigma: nil)
+        var scores = BinaryScores()
+        for image in pool.images {
+            let p = inference.predict(image.views[0], size: (maskSide, maskSide))
+            try! scores.add(scores: p.map.data, labels: image.masks[0].data)
+        }
+        return scores.summary().auroc
+    }
+}
+
+final class TrainingTests: XCTestCase {
+    func testTrainingOnAPlantedSignalLowersLossAndRaisesPixelAUROC() throws {
+        let c = PlantedFeatures.config
+        let pool = PlantedFeatures.pool(seed: 1)
+        let bank = PlantedFeatures.bank(pool, seed: 2)
+        var settings = AdamW.Settings()
+        settings.learningRate = 5e-3
+        let initial = ParameterSet.initial(c, seed: 3)
+        var trainer = try InProcessTrainer(config: c, bank: bank, pool: pool,
+                                           sampler: EpisodeSampler(seed: 4), parameters: initial,
+                                           optimizer: AdamW(layout: initial.layout, settings: settings))
+        let before = PlantedFeatures.pixelAUROC(initial, pool, bank)
+        var losses = [Double]()
+        for _ in 0..<60 { losses.append(trainer.trainStep().loss.total) }
+        let after = PlantedFeatures.pixelAUROC(trainer.parameters, pool, bank)
+        let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
+        XCTAssertLessThan(last, 0.8 * first, "loss \(first) -> \(last)")
+        XCTAssertGreaterThan(after, before + 0.1, "pixel AUROC \(before) -> \(after)")
+        XCTAssertGreaterThan(after, 0.9)
+    }
+
+    func testAdamWMatchesHandComputedSteps() {
+        // One parameter, gradients 0.5 then -1, lr 0.1, betas (0.5, 0.999), wd 0.1:
+        // step 1: theta = 1 * (1 - 0.01) = 0.99; m = 0.25, v = 0.00025;
+        //         theta -= (0.1 / 0.5) * 0.25 / (sqrt(0.00025) / sqrt(0.001) + 1e-8) -> 0.99 - 0.1
+        let layout = ParameterLayout([("w", [1])])
+        var p = ParameterSet(layout: layout, values: [1])
+        var s = AdamW.Settings()
+        s.learningRate = 0.1; s.weightDecay = 0.1
+        var opt = AdamW(layout: layout, settings: s)
+        opt.update(&p, with: ParameterSet(layout: layout, values: [0.5]))
+        XCTAssertEqual(p.values[0], 0.89, accuracy: 1e-6)
+        // step 2: theta = 0.89 * 0.99 = 0.8811; m = 0.125 - 0.5 = -0.375;
+        // v = 0.00024975 + 0.001 = 0.00124975; bc1 = 0.75, bc2 = 1 - 0.999^2 = 0.001999
+        opt.update(&p, with: ParameterSet(layout: layout, values: [-1]))
+        let denom = (0.00124975).squareRoot() / (0.001999).squareRoot() + 1e-8
+        XCTAssertEqual(Double(p.values[0]), 0.8811 - (0.1 / 0.75) * (-0.375) / denom, accuracy: 1e-6)
+        XCTAssertEqual(opt.step, 2)
+    }
+
+    func testReductionTreeIsTheSameForEveryBlockAssignment() {
+        var rng = SplitMix64(seed: 9)
+        let chunks = (0..<7).map { _ in (0..<33).map { _ in rng.nextNormal() * 1e3 } }
+        // One worker with all leaves.
+        var single = ReductionTree(leafCount: 7)
+        for (k, c) in chunks.enumerated() { single.insert(start: k, count: 1, sum: c) }
+        let reference = single.root()!
+        // Blocks of 4 + 2 + 1, and blocks of 2 + 2 + 2 + 1, computed as workers would.
+        for blocks in [[(0, 4), (4, 2), (6, 1)], [(0, 2), (2, 2), (4, 2), (6, 1)], [(0, 8)], [(4, 4), (0, 4)]] {
+            var tree = ReductionTree(leafCount: 7)
+            XCTAssertFalse(tree.isComplete)
+            for (start, count) in blocks {
+                let leaves = (start..<(start + count)).map { $0 < 7 ? chunks[$0] : nil }
+                tree.insert(start: start, count: count, sum: ReductionTree.blockSum(leaves)!)
+            }
+            XCTAssertTrue(tree.isComplete)
+            XCTAssertEqual(tree.root()!, reference, "blocks \(blocks)")  // bitwise
+        }
+        XCTAssertFalse(single.isAlignedBlock(start: 2, count: 4))
+        XCTAssertTrue(single.isAlignedBlock(start: 4, count: 4))
+        // A sequential sum generally differs in the last bits: the tree order matters.
+        var sequential = chunks[0]
+        for c in chunks.dropFirst() { for i in sequential.indices { sequential[i] += c[i] } }
+        XCTAssertNotEqual(sequential, reference)
+    }
+
+    func testEpisodesArePureFunctionsOfSeedAndStep() {
+        let pool = PlantedFeatures.pool(seed: 1, perClass: 3)
+        let s = EpisodeSampler(seed: 11)
+        let e5 = s.episode(step: 5, pool: pool, classes: 3)
+        XCTAssertEqual(e5, s.episode(step: 5, pool: pool, classes: 3))
+        XCTAssertNotEqual(e5, s.episode(step: 6, pool: pool, classes: 3))
+        XCTAssertEqual(e5.count, 6)
+        XCTAssertEqual(e5.map { pool.images[$0.image].label }, [0, 0, 1, 1, 2, 2])
+        XCTAssertNotEqual(e5[0].image, e5[1].image)
+        XCTAssertEqual(s.chunks(step: 5, pool: pool, classes: 3).map(\.count), [2, 2, 2])
+    }
+}
