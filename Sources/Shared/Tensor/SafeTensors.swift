@@ -1,0 +1,191 @@
+import Foundation
+
+/// A validated, memory-mapped safetensors file.
+///
+/// Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+/// (`{"__metadata__": {str: str}, "NAME": {"dtype": "F32", "shape": [..],
+/// "data_offsets": [begin, end]}, ...}`), then the data section; offsets are relative to
+/// its first byte. Opening checks the whole header (types, sizes, bounds, overlaps), so the
+/// reads afterwards cannot go out of bounds. The mapping lives as long as the reader (and
+/// any copy of it); tensors are copied out of it on read.
+public struct SafeTensorsReader: Sendable {
+    /// Headers longer than this are rejected as corrupt (the largest real ones are ~1 MB).
+    public static let maxHeaderLength = 100_000_000
+    /// JSON numbers above this are not trusted to be exact integers.
+    static let maxJSONInteger: Int64 = 1 << 53
+
+    /// The path (or given name) used in errors.
+    public let file: String
+    /// The `__metadata__` map (empty when absent or null).
+    public let metadata: [String: String]
+    /// Tensor names, sorted by their UTF-8 bytes.
+    public let names: [String]
+    private let entryByName: [String: SafeTensorsEntry]
+    private let bytes: Data
+    /// Offset of the data section from the start of `bytes`.
+    private let dataStart: Int
+
+    /// Maps the file at `url` read-only and validates its header.
+    public init(contentsOf url: URL) throws(SafeTensorsError) {
+        let mapped: Data
+        do {
+            mapped = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw .unreadable(file: url.path, reason: "\(error.localizedDescription)")
+        }
+        try self.init(bytes: mapped, file: url.path)
+    }
+
+    /// Validates a safetensors file held in memory; `file` names it in errors.
+    public init(bytes: Data, file: String) throws(SafeTensorsError) {
+        let bytes = bytes.startIndex == 0 ? bytes : Data(bytes)
+        guard bytes.count >= 8 else { throw .fileTooShort(file: file, size: bytes.count) }
+        var headerLength: UInt64 = 0
+        for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
+        guard headerLength <= UInt64(Self.maxHeaderLength) else {
+            throw .headerTooLarge(file: file, headerLength: headerLength, limit: Self.maxHeaderLength)
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw .headerBeyondFile(file: file, headerLength: headerLength, fileSize: bytes.count)
+        }
+        let dataStart = 8 + Int(headerLength)
+        let header = try Self.parseHeader(bytes[8..<dataStart], file: file)
+
+        var metadata: [String: String] = [:]
+        if let meta = header["__metadata__"], !(meta is NSNull) {
+            guard let map = meta as? [String: Any] else {
+                throw .invalidMetadata(file: file, key: nil, reason: "not an object")
+            }
+            for (key, value) in map {
+                guard let text = value as? String else {
+                    throw .invalidMetadata(file: file, key: key, reason: "value is not a string")
+                }
+                metadata[key] = text
+            }
+        }
+
+        let names = header.keys.filter { $0 != "__metadata__" }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let dataSize = bytes.count - dataStart
+        var entries: [String: SafeTensorsEntry] = [:]
+        for name in names {
+            entries[name] = try Self.parseEntry(header[name] as Any, name: name, dataSize: dataSize,
+                                                file: file)
+        }
+        try Self.checkOverlaps(names.compactMap { entries[$0] }, file: file)
+
+        self.file = file
+        self.metadata = metadata
+        self.names = names
+        self.entryByName = entries
+        self.bytes = bytes
+        self.dataStart = dataStart
+    }
+
+    /// Whether the file holds a tensor called `name`.
+    public func contains(_ name: String) -> Bool { entryByName[name] != nil }
+
+    /// The header entry of `name` (dtype, shape, offsets).
+    public func entry(_ name: String) throws(SafeTensorsError) -> SafeTensorsEntry {
+        guard let entry = entryByName[name] else {
+            throw .tensorNotFound(file: file, tensor: name, available: Array(names.prefix(10)),
+                                  total: names.count)
+        }
+        return entry
+    }
+
+    /// All entries, in `names` order.
+    public var entries: [SafeTensorsEntry] { names.compactMap { entryByName[$0] } }
+
+    /// Tensor `name` as Float32, shape as stored. F16 and BF16 convert exactly; I32 and I64
+    /// round to the nearest Float. Other dtypes throw `unsupportedDType`.
+    public func tensor(_ name: String) throws(SafeTensorsError) -> Tensor {
+        let entry = try entry(name)
+        let values: [Float]
+        switch entry.dtype {
+        case .f32: values = Self.copyOut(bytes, entry, from: dataStart) { Float(bitPattern: $0) }
+        case .f16: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt16) in Self.floatFromHalf(v) }
+        case .bf16: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt16) in Float(bitPattern: UInt32(v) << 16) }
+        case .i32: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt32) in Float(Int32(bitPattern: v)) }
+        case .i64: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt64) in Float(Int64(bitPattern: v)) }
+        default:
+            throw .unsupportedDType(file: file, tensor: name, dtype: entry.dtype, requested: "Float32")
+        }
+        return Tensor(shape: entry.shape, data: values)
+    }
+
+    /// Tensor `name` as Int32: I32 as stored, I64 when every value fits (else
+    /// `valueOutOfRange`). Float dtypes throw `unsupportedDType`.
+    public func int32Tensor(_ name: String) throws(SafeTensorsError) -> (shape: [Int], values: [Int32]) {
+        let entry = try entry(name)
+        switch entry.dtype {
+        case .i32:
+            return (entry.shape, Self.copyOut(bytes, entry, from: dataStart) { Int32(bitPattern: $0) })
+        case .i64:
+            let wide: [Int64] = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt64) in Int64(bitPattern: v) }
+            var values = [Int32]()
+            values.reserveCapacity(wide.count)
+            for (index, value) in wide.enumerated() {
+                guard let narrow = Int32(exactly: value) else {
+                    throw .valueOutOfRange(file: file, tensor: name, index: index, value: value)
+                }
+                values.append(narrow)
+            }
+            return (entry.shape, values)
+        default:
+            throw .unsupportedDType(file: file, tensor: name, dtype: entry.dtype, requested: "Int32")
+        }
+    }
+
+    // MARK: - Conversion
+
+    /// IEEE half-precision bits to Float, exactly (subnormals, infinities, NaN payloads).
+    static func floatFromHalf(_ bits: UInt16) -> Float {
+        let sign = UInt32(bits & 0x8000) << 16
+        let exponent = UInt32(bits >> 10) & 0x1F
+        let mantissa = UInt32(bits & 0x3FF)
+        switch exponent {
+        case 0:
+            // Zero or subnormal: mantissa * 2^-24, exact in Float.
+            let magnitude = Float(mantissa) * 0x1p-24
+            return sign != 0 ? -magnitude : magnitude
+        case 0x1F:
+            return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
+        default:
+            // Rebias the exponent from 15 to 127.
+            return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+        }
+    }
+
+    /// A 4-byte-element tensor (F32 as Float, I32 as Int32) copied as stored on a
+    /// little-endian host; elsewhere each element goes through `convert`.
+    private static func copyOut<T: BitwiseCopyable>(
+        _ bytes: Data, _ entry: SafeTensorsEntry, from dataStart: Int, orConvert convert: (UInt32) -> T
+    ) -> [T] {
+        #if _endian(little)
+        let begin = dataStart + entry.dataOffsets.lowerBound
+        let range = begin..<(begin + entry.elementCount * MemoryLayout<T>.size)
+        return bytes.withUnsafeBytes { all in
+            [T](unsafeUninitializedCapacity: entry.elementCount) { buffer, count in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[range]))
+                count = entry.elementCount
+            }
+        }
+        #else
+        return mapOut(bytes, entry, from: dataStart, convert)
+        #endif
+    }
+
+    /// Loads each little-endian element of type `Raw` and converts it with `convert`.
+    private static func mapOut<Raw: FixedWidthInteger, T>(
+        _ bytes: Data, _ entry: SafeTensorsEntry, from dataStart: Int, _ convert: (Raw) -> T
+    ) -> [T] {
+        let begin = dataStart + entry.dataOffsets.lowerBound
+        let width = MemoryLayout<Raw>.size
+        return bytes.withUnsafeBytes { all in
+            (0..<entry.elementCount).map { i in
+                convert(Raw(littleEndian: all.loadUnaligned(fromByteOffset: begin + i * width, as: Raw.self)))
+            }
+        }
+    }
+}

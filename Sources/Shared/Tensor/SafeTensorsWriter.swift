@@ -1,0 +1,194 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Collects F32 and I32 tensors and writes them as one safetensors file.
+///
+/// The output is deterministic: tensors sorted by name (UTF-8 byte order) with contiguous
+/// data offsets from 0, `__metadata__` first with its keys sorted, the JSON header padded
+/// with spaces to a multiple of 8 bytes, all numbers little-endian. `write(to:)` is atomic:
+/// a temporary file in the destination folder is written, fsynced and renamed over the
+/// destination, so readers see the old file or the complete new one.
+public struct SafeTensorsWriter: Sendable {
+    /// Written as `__metadata__` (always present, possibly `{}`).
+    public var metadata: [String: String]
+    private var items: [String: Item] = [:]
+
+    private enum Payload: Sendable {
+        case f32([Float])
+        case i32([Int32])
+    }
+
+    private struct Item: Sendable {
+        let shape: [Int]
+        let payload: Payload
+        var dtype: SafeTensorsDType {
+            switch payload {
+            case .f32: return .f32
+            case .i32: return .i32
+            }
+        }
+        var byteCount: Int {
+            switch payload {
+            case .f32(let values): return values.count * 4
+            case .i32(let values): return values.count * 4
+            }
+        }
+
+        /// Calls `body` with the values as little-endian bytes (copied only on big-endian hosts).
+        func withLittleEndianBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+            switch payload {
+            case .f32(let values):
+                #if _endian(little)
+                values.withUnsafeBytes(body)
+                #else
+                values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
+                #endif
+            case .i32(let values):
+                #if _endian(little)
+                values.withUnsafeBytes(body)
+                #else
+                values.map { $0.littleEndian }.withUnsafeBytes(body)
+                #endif
+            }
+        }
+    }
+
+    public init(metadata: [String: String] = [:]) {
+        self.metadata = metadata
+    }
+
+    /// Tensor names added so far, in file order.
+    public var names: [String] { items.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+
+    /// Adds `tensor` as F32 under `name`.
+    public mutating func add(_ name: String, _ tensor: Tensor) throws(SafeTensorsError) {
+        try insert(name, Item(shape: tensor.shape, payload: .f32(tensor.data)), count: tensor.data.count)
+    }
+
+    /// Adds `values` (row-major, `shape`'s element count of them) as I32 under `name`.
+    public mutating func add(_ name: String, shape: [Int], int32 values: [Int32]) throws(SafeTensorsError) {
+        try insert(name, Item(shape: shape, payload: .i32(values)), count: values.count)
+    }
+
+    private mutating func insert(_ name: String, _ item: Item, count: Int) throws(SafeTensorsError) {
+        if name == "__metadata__" { throw .invalidTensor(tensor: name, reason: "reserved name") }
+        if items[name] != nil { throw .invalidTensor(tensor: name, reason: "added twice") }
+        if item.shape.contains(where: { $0 < 0 }) {
+            throw .invalidTensor(tensor: name, reason: "negative dimension in shape \(item.shape)")
+        }
+        var product = 1
+        for dimension in item.shape {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            if overflow { throw .invalidTensor(tensor: name, reason: "shape \(item.shape) overflows") }
+            product = next
+        }
+        if product != count {
+            throw .invalidTensor(tensor: name, reason: "shape \(item.shape) holds \(product) values, got \(count)")
+        }
+        items[name] = item
+    }
+
+    /// The 8-byte length followed by the padded JSON header.
+    func headerBytes() -> [UInt8] {
+        var json = "{\"__metadata__\":{"
+        let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        json += keys.map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0] ?? ""))" }.joined(separator: ",")
+        json += "}"
+        var offset = 0
+        for name in names {
+            guard let item = items[name] else { continue }
+            let shape = item.shape.map(String.init).joined(separator: ",")
+            json += ",\(Self.quoted(name)):{\"dtype\":\"\(item.dtype.rawValue)\",\"shape\":[\(shape)],"
+                + "\"data_offsets\":[\(offset),\(offset + item.byteCount)]}"
+            offset += item.byteCount
+        }
+        json += "}"
+        var header = Array(json.utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        let length = UInt64(header.count)
+        return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + header
+    }
+
+    /// The complete file as bytes (for small files and tests; `write(to:)` streams instead).
+    public func encoded() -> Data {
+        var out = Data(headerBytes())
+        for name in names {
+            items[name]?.withLittleEndianBytes { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    /// Writes the file atomically to `url`, replacing any file there.
+    public func write(to url: URL) throws(SafeTensorsError) {
+        let header = headerBytes()
+        if header.count - 8 > SafeTensorsReader.maxHeaderLength {
+            throw .writeFailed(file: url.path, reason: "header of \(header.count - 8) bytes exceeds the reader's limit")
+        }
+        let path = url.path
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o644))
+        guard fd >= 0 else { throw .writeFailed(file: path, reason: "cannot create \(temporary): \(Self.errnoText())") }
+
+        var failure: String?
+        failure = header.withUnsafeBytes { writeAll(fd, $0) }
+        for name in names where failure == nil {
+            items[name]?.withLittleEndianBytes { failure = writeAll(fd, $0) }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = "fsync: \(Self.errnoText())" }
+        if close(fd) != 0, failure == nil { failure = "close: \(Self.errnoText())" }
+        if failure == nil, rename(temporary, path) != 0 { failure = "rename: \(Self.errnoText())" }
+        if let failure {
+            unlink(temporary)
+            throw .writeFailed(file: path, reason: failure)
+        }
+        // Make the rename itself durable; a failure here leaves a complete file, so it is ignored.
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            _ = close(directory)
+        }
+    }
+
+    fileprivate static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// `text` as a JSON string literal (UTF-8 kept, quotes, backslashes and controls escaped).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Writes every byte, retrying short writes and EINTR; returns an error text or nil.
+private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
+    var done = 0
+    while done < bytes.count {
+        guard let base = bytes.baseAddress else { return nil }
+        let written = write(fd, base + done, bytes.count - done)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return "write: \(SafeTensorsWriter.errnoText())"
+        }
+        done += written
+    }
+    return nil
+}
