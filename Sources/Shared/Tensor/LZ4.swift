@@ -134,8 +134,7 @@ public enum LZ4Frame {
         if isError(written) {
             throw LZ4Error.compressionFailed(what: what, reason: errorName(written))
         }
-        out.removeSubrange(written...)
-        return out
+        return Array(out.prefix(written))
     }
 
     /// Owns one LZ4F decompression context for the duration of a call.
