@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Shared
 
 @main
@@ -32,10 +33,31 @@ struct Connect: ParsableCommand {
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute one chunk's loss and gradients from a safetensors file (METHOD.md, the replay contract). (planned)")
-    @Option(help: "Input safetensors with parameters, frozen bank and queries.") var `in`: String?
-    @Option(help: "Output safetensors for loss and grad.NAME.") var out: String?
+        abstract: "Recompute one chunk's loss and gradients from a safetensors file (METHOD.md, the replay contract).",
+        discussion: """
+        IN holds every trainable parameter, the frozen bank (frozen.T0, frozen.Pt, frozen.Ft,
+        frozen.Lt, frozen.source) and the queries (query.g, query.U.{l}, query.Z0.{l},
+        query.mask, query.label, query.source). OUT gets `loss` (mean over the queries) and
+        grad.NAME for every parameter. Sizes are read from the shapes.
+        Example: ultraad-worker replay --in chunk.safetensors --out grads.safetensors
+        """)
+    @Option(name: .customLong("in"), help: "Input safetensors (the replay contract's IN).") var input: String
+    @Option(help: "Output safetensors for loss and grad.NAME.") var out: String
+    @Option(help: "BLAS threads.") var threads: Int = 1
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
-        throw NotBuiltYet(what: "ultraad-worker replay", issue: "the UltraAD head issue")
+        BLAS.threads = threads
+        let replay = try ReplayCase(reading: SafeTensorsReader(contentsOf: URL(fileURLWithPath: input)))
+        let result = replay.run()
+        try ReplayCase.write(loss: result.loss, gradients: result.gradients, to: URL(fileURLWithPath: out))
+        print(String(format: "loss %.6f (focal %.4f, dice %.4f, bce %.4f, ce %.4f per query) -> %@",
+                     result.loss, result.parts.focal / Double(replay.chunk.queries.count),
+                     result.parts.dice / Double(replay.chunk.queries.count),
+                     result.parts.bce / Double(replay.chunk.queries.count),
+                     result.parts.ce / Double(replay.chunk.queries.count), out))
     }
 }

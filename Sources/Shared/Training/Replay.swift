@@ -1,0 +1,112 @@
+import Foundation
+
+/// The replay contract of METHOD.md: one worker computation from a file, so any run can be
+/// reproduced and checked offline (`ultraad-worker replay --in IN --out OUT`).
+public struct ReplayCase: Sendable {
+    public var config: HeadConfig
+    public var parameters: ParameterSet
+    public var bank: MemoryBank
+    public var chunk: ChunkInput
+}
+
+public enum ReplayError: Error, CustomStringConvertible {
+    case file(SafeTensorsError)
+    case input(file: String, ModelError)
+
+    public var description: String {
+        switch self {
+        case .file(let e): return e.description
+        case let .input(file, e): return "\(file): \(e)"
+        }
+    }
+}
+
+extension ReplayCase {
+    /// Reads IN. The head's sizes come from the tensors' shapes: d from frozen.T0, D and
+    /// P from the first layer's query.U, the layers from the `adapter.{l}.w1` names, r from
+    /// their shape, C from frozen.Pt. Every tensor is then checked against them.
+    public init(reading reader: SafeTensorsReader) throws(ReplayError) {
+        let file = reader.file
+        func tensor(_ name: String, _ expected: [Int]) throws(ReplayError) -> Tensor {
+            guard reader.contains(name) else { throw .input(file: file, .missing(name: name, expected: expected)) }
+            let t: Tensor
+            do { t = try reader.tensor(name) } catch { throw .file(error) }
+            guard expected.isEmpty || t.shape == expected else {
+                throw .input(file: file, .shape(name: name, got: t.shape, expected: expected))
+            }
+            return t
+        }
+        func ints(_ name: String, count: Int) throws(ReplayError) -> [Int32] {
+            guard reader.contains(name) else { throw .input(file: file, .missing(name: name, expected: [count])) }
+            let v: (shape: [Int], values: [Int32])
+            do { v = try reader.int32Tensor(name) } catch { throw .file(error) }
+            guard v.shape == [count] else { throw .input(file: file, .shape(name: name, got: v.shape, expected: [count])) }
+            return v.values
+        }
+
+        let layers = reader.names.compactMap { name -> Int? in
+            let parts = name.split(separator: ".")
+            guard parts.count == 3, parts[0] == "adapter", parts[2] == "w1" else { return nil }
+            return Int(parts[1])
+        }.sorted()
+        guard let first = layers.first else {
+            throw .input(file: file, .invalid("no adapter.{l}.w1 tensors: cannot tell which layers are adapted"))
+        }
+        let t0 = try tensor("frozen.T0", [])
+        guard t0.rank == 2, t0.shape[0] == 2 else {
+            throw .input(file: file, .shape(name: "frozen.T0", got: t0.shape, expected: [2, -1]))
+        }
+        let d = t0.shape[1]
+        let u0 = try tensor("query.U.\(first)", [])
+        guard u0.rank == 3 else { throw .input(file: file, .shape(name: "query.U.\(first)", got: u0.shape, expected: [-1, -1, -1])) }
+        let (q, p, width) = (u0.shape[0], u0.shape[1], u0.shape[2])
+        let w1 = try tensor("adapter.\(first).w1", [])
+        guard w1.rank == 2 else { throw .input(file: file, .shape(name: "adapter.\(first).w1", got: w1.shape, expected: [width, -1])) }
+        let pt = try tensor("frozen.Pt", [])
+        guard pt.rank == 2 else { throw .input(file: file, .shape(name: "frozen.Pt", got: pt.shape, expected: [-1, d])) }
+        let config = HeadConfig(jointDim: d, visionWidth: width, layers: layers,
+                                adapterRank: w1.shape[1], classes: pt.shape[0])
+
+        var params = ParameterSet(zeros: ParameterLayout(head: config))
+        for e in params.layout.entries { params.set(e.name, try tensor(e.name, e.shape)) }
+
+        let ft = try tensor("frozen.Ft", [])
+        let n = ft.shape.first ?? 0
+        let bank = MemoryBank(t0: t0, pt: pt, ft: ft, lt: try tensor("frozen.Lt", [n, config.classes]),
+                              source: try ints("frozen.source", count: n))
+        do { try bank.validate(for: config) } catch { throw .input(file: file, error) }
+
+        let g = try tensor("query.g", [q, d])
+        let us = try layers.map { l throws(ReplayError) in try tensor("query.U.\(l)", [q, p, width]) }
+        let zs = try layers.map { l throws(ReplayError) in try tensor("query.Z0.\(l)", [q, p, d]) }
+        let mask = try tensor("query.mask", [])
+        guard mask.rank == 3, mask.shape[0] == q else {
+            throw .input(file: file, .shape(name: "query.mask", got: mask.shape, expected: [q, -1, -1]))
+        }
+        let labels = try ints("query.label", count: q)
+        let sources = try ints("query.source", count: q)
+        let queries = (0..<q).map { i in
+            ChunkInput.Query(features: ImageFeatures(g: g.slice(i), u: us.map { $0.slice(i) }, z0: zs.map { $0.slice(i) }),
+                             mask: mask.slice(i), label: Int(labels[i]), source: sources[i])
+        }
+        let chunk = ChunkInput(queries: queries)
+        do { try chunk.validate(for: config) } catch { throw .input(file: file, error) }
+        self.init(config: config, parameters: params, bank: bank, chunk: chunk)
+    }
+
+    /// The mean loss over the queries and its gradient (the contract's OUT).
+    public func run() -> (loss: Double, parts: LossParts, gradients: ParameterSet) {
+        let q = chunk.queries.count
+        let (parts, grads) = UltraADHead.lossAndGradient(parameters: parameters, config: config, bank: bank,
+                                                         chunk: chunk, scale: 1 / Float(q))
+        return (parts.total / Double(q), parts, grads)
+    }
+
+    /// OUT: `loss` [1] and `grad.NAME` for every trainable parameter.
+    public static func write(loss: Double, gradients: ParameterSet, to url: URL) throws(SafeTensorsError) {
+        var w = SafeTensorsWriter(metadata: ["contract": "ultraad-replay-1"])
+        try w.add("loss", Tensor(shape: [1], data: [Float(loss)]))
+        for e in gradients.layout.entries { try w.add("grad.\(e.name)", gradients.tensor(e.name)) }
+        try w.write(to: url)
+    }
+}
