@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+@testable import Shared
+
+/// Parity with the PyTorch reference (scripts/fixtures/head_reference.py, float64 autograd):
+/// the replay contract's loss and every gradient tensor to 1e-4 relative, measured against
+/// each tensor's largest reference value (fuse.wq's gradient is ~1e-4 of the others', so
+/// element-wise relative error would compare rounding noise).
+final class HeadReplayTests: XCTestCase {
+    func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/\(name).in.safetensors"))
+        let expected = try SafeTensorsReader(contentsOf: Fixtures.url("head/\(name).out.safetensors"))
+        let replay = try ReplayCase(reading: input)
+        XCTAssertEqual(replay.config.layers, [2, 4], file: file, line: line)
+        let result = replay.run()
+        let loss = try expected.tensor("loss").data[0]
+        XCTAssertEqual(result.loss, Double(loss), accuracy: 1e-4 * abs(Double(loss)), "loss", file: file, line: line)
+        for (part, value) in [("focal", result.parts.focal), ("dice", result.parts.dice),
+                              ("bce", result.parts.bce), ("ce", result.parts.ce)] {
+            let want = Double(try expected.tensor("parts.\(part)").data[0])
+            XCTAssertEqual(value, want, accuracy: 1e-4 * max(abs(want), 1e-3), part, file: file, line: line)
+        }
+        for e in result.gradients.layout.entries {
+            let want = try expected.tensor("grad.\(e.name)")
+            let got = result.gradients.tensor(e.name)
+            XCTAssertEqual(got.shape, want.shape, file: file, line: line)
+            let scale = want.data.map(abs).max() ?? 0
+            let err = got.maxAbsDifference(want)
+            XCTAssertLessThanOrEqual(err, 1e-4 * max(scale, 1e-6),
+                                     "\(name): grad.\(e.name) max error \(err) vs scale \(scale)", file: file, line: line)
+        }
+    }
+
+    func testRandomParameters() throws { try check("random") }
+    func testRandomParametersWithTenPixelMasks() throws { try check("random10") }
+    func testMethodInitialization() throws { try check("init") }
+
+    func testWorkerReplayCommandWritesTheContractOutput() throws {
+        let worker = try XCTUnwrap(productsDirectory?.appendingPathComponent("ultraad-worker"))
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try runProcess(worker, ["replay", "--in", Fixtures.url("head/random.in.safetensors").path, "--out", out.path])
+        XCTAssertEqual(status, 0, output)
+        let written = try SafeTensorsReader(contentsOf: out)
+        let expected = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.out.safetensors"))
+        XCTAssertEqual(try written.tensor("loss").data[0], try expected.tensor("loss").data[0], accuracy: 1e-3)
+        XCTAssertEqual(written.names.filter { $0.hasPrefix("grad.") }.count, 17)
+    }
+
+    func testReplayNamesAMissingOrMisshapenTensor() throws {
+        let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
+        var w = SafeTensorsWriter()
+        for name in input.names where name != "fuse.wo" {
+            if name.hasSuffix("source") || name.hasSuffix("label") {
+                let v = try input.int32Tensor(name)
+                try w.add(name, shape: v.shape, int32: v.values)
+            } else if name == "query.Z0.4" {
+                try w.add(name, Tensor(zeros: [4, 16, 31]))
+            } else {
+                try w.add(name, try input.tensor(name))
+            }
+        }
+        let missing = try SafeTensorsReader(bytes: w.encoded(), file: "bad.safetensors")
+        XCTAssertThrowsError(try ReplayCase(reading: missing)) { error in
+            XCTAssertEqual("\(error)", "bad.safetensors: fuse.wo is missing (expected shape [32, 32])")
+        }
+        try w.add("fuse.wo", try input.tensor("fuse.wo"))
+        let misshapen = try SafeTensorsReader(bytes: w.encoded(), file: "bad.safetensors")
+        XCTAssertThrowsError(try ReplayCase(reading: misshapen)) { error in
+            XCTAssertEqual("\(error)", "bad.safetensors: query.Z0.4 has shape [4, 16, 31], expected [4, 16, 32]")
+        }
+    }
+}
+
+/// The folder holding the built executables (next to the test bundle).
+var productsDirectory: URL? {
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+        return bundle.bundleURL.deletingLastPathComponent()
+    }
+    return Bundle.main.bundleURL
+}
+
+/// Runs an executable to completion; returns its exit status and combined output.
+func runProcess(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
