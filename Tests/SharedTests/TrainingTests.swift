@@ -142,3 +142,58 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(s.chunks(step: 5, pool: pool, classes: 3).map(\.count), [2, 2, 2])
     }
 }
+
+final class CheckpointTests: XCTestCase {
+    func testCheckpointRoundTripAndResumeContinueBitForBit() throws {
+        let c = PlantedFeatures.config
+        let pool = PlantedFeatures.pool(seed: 1)
+        let bank = PlantedFeatures.bank(pool, seed: 2)
+        let initial = ParameterSet.initial(c, seed: 3)
+        func trainer(_ p: ParameterSet, _ o: AdamW) throws -> InProcessTrainer {
+            try InProcessTrainer(config: c, bank: bank, pool: pool, sampler: EpisodeSampler(seed: 4),
+                                 parameters: p, optimizer: o)
+        }
+        var straight = try trainer(initial, AdamW(layout: initial.layout))
+        for _ in 0..<6 { _ = straight.trainStep() }
+
+        var first = try trainer(initial, AdamW(layout: initial.layout))
+        for _ in 0..<3 { _ = first.trainStep() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("step3.safetensors")
+        try Checkpoint(parameters: first.parameters, optimizer: first.optimizer, seed: 4,
+                       configDigest: c.digest).write(to: url)
+        let loaded = try Checkpoint.read(from: url, layout: initial.layout, settings: AdamW.Settings())
+        XCTAssertEqual(loaded.parameters, first.parameters)
+        XCTAssertEqual(loaded.optimizer, first.optimizer)
+        XCTAssertEqual(loaded.configDigest, c.digest)
+        XCTAssertEqual(loaded.seed, 4)
+        var resumed = try trainer(loaded.parameters, loaded.optimizer)
+        for _ in 0..<3 { _ = resumed.trainStep() }
+        XCTAssertEqual(resumed.parameters.values, straight.parameters.values)   // bitwise
+        XCTAssertEqual(resumed.step, 6)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["step3.safetensors"])
+    }
+
+    func testCheckpointErrorsNameTheProblem() throws {
+        let c = PlantedFeatures.config
+        let layout = ParameterLayout(head: c)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("c.safetensors")
+        try Checkpoint(parameters: .initial(c, seed: 1), optimizer: AdamW(layout: layout), seed: 1,
+                       configDigest: "x").write(to: url)
+        let other = ParameterLayout(head: HeadConfig(jointDim: 16, visionWidth: 24, layers: [1, 2, 5], adapterRank: 4))
+        XCTAssertThrowsError(try Checkpoint.read(from: url, layout: other, settings: .init())) {
+            XCTAssertEqual("\($0)", "\(url.path): tensor param.adapter.5.w1 is missing")
+        }
+        var w = SafeTensorsWriter(metadata: ["format": "ultraad-checkpoint", "version": "9"])
+        try w.add("x", Tensor(zeros: [1]))
+        try w.write(to: url)
+        XCTAssertThrowsError(try Checkpoint.read(from: url, layout: layout, settings: .init())) {
+            XCTAssertTrue("\($0)".contains("checkpoint version 9 is not supported"), "\($0)")
+        }
+    }
+}
