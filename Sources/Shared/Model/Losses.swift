@@ -11,37 +11,45 @@ enum MapLoss {
     static let focalFloor: Float = 1e-6
 
     /// Returns the loss terms and `scale` times their gradient with respect to `m`.
+    /// Per-pixel math is Float32 (one log per pixel, reused by the gradient); the sums
+    /// over the ~1e5 pixels of a map accumulate in Double.
     static func evaluate(m: [Float], g: [Float], scale: Float) -> (Terms, [Float]) {
         precondition(m.count == g.count && !m.isEmpty, "map \(m.count) vs mask \(g.count)")
         let n = m.count
-        // Sums for both dice terms, in Double: maps have ~1e5 pixels.
+        var logPt = [Float](repeating: 0, count: n)
         var mg = 0.0, mm = 0.0, gg = 0.0, bg = 0.0, bm = 0.0, bgg = 0.0, focal = 0.0
         for i in 0..<n {
-            let mi = Double(m[i]), gi = Double(g[i])
-            mg += mi * gi; mm += mi * mi; gg += gi * gi
-            bg += (1 - mi) * (1 - gi); bm += (1 - mi) * (1 - mi); bgg += (1 - gi) * (1 - gi)
-            let pt = max(Double(g[i] >= 0.5 ? m[i] : 1 - m[i]), Double(focalFloor))
-            focal -= (1 - pt) * (1 - pt) * Foundation.log(pt)
+            let mi = m[i], gi = g[i]
+            mg += Double(mi * gi); mm += Double(mi * mi); gg += Double(gi * gi)
+            let bmi = 1 - mi, bgi = 1 - gi
+            bg += Double(bmi * bgi); bm += Double(bmi * bmi); bgg += Double(bgi * bgi)
+            let pt = max(gi >= 0.5 ? mi : bmi, focalFloor)
+            let lp = Foundation.log(pt)
+            logPt[i] = lp
+            focal -= Double((1 - pt) * (1 - pt) * lp)
         }
         let num1 = 2 * mg + 1, den1 = mm + gg + 1
         let num2 = 2 * bg + 1, den2 = bm + bgg + 1
         let terms = Terms(focal: focal / Double(n), dice: (1 - num1 / den1) + (1 - num2 / den2))
 
-        var dm = [Float](repeating: 0, count: n)
+        // d Dice(M, G) / dM_i = c1 (G_i den1 - num1 M_i), and Dice(1 - M, 1 - G) likewise
+        // with a sign flip; the focal term is (1 / n) d/dpt [-(1 - pt)^2 log pt] +- 1.
         let s = Double(scale)
-        let c1 = -2 / (den1 * den1), c2 = -2 / (den2 * den2)
+        let c1 = Float(-2 / (den1 * den1) * s), c2 = Float(-2 / (den2 * den2) * s)
+        let d1 = Float(den1), n1 = Float(num1), d2 = Float(den2), n2 = Float(num2)
+        let focalScale = Float(s / Double(n))
+        var dm = [Float](repeating: 0, count: n)
         for i in 0..<n {
-            let mi = Double(m[i]), gi = Double(g[i])
-            var grad = c1 * (gi * den1 - num1 * mi)                 // Dice(M, G)
-            grad -= c2 * ((1 - gi) * den2 - num2 * (1 - mi))         // Dice(1 - M, 1 - G)
-            let positive = g[i] >= 0.5
+            let mi = m[i], gi = g[i]
+            var grad = c1 * (gi * d1 - n1 * mi) - c2 * ((1 - gi) * d2 - n2 * (1 - mi))
+            let positive = gi >= 0.5
             let pt = positive ? mi : 1 - mi
-            if pt >= Double(focalFloor) {
-                // d/dpt of -(1 - pt)^2 log pt
-                let dpt = 2 * (1 - pt) * Foundation.log(pt) - (1 - pt) * (1 - pt) / pt
-                grad += (positive ? dpt : -dpt) / Double(n)
+            if pt >= focalFloor {
+                let q = 1 - pt
+                let dpt = 2 * q * logPt[i] - q * q / pt
+                grad += (positive ? dpt : -dpt) * focalScale
             }
-            dm[i] = Float(grad * s)
+            dm[i] = grad
         }
         return (terms, dm)
     }

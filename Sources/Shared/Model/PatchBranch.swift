@@ -103,16 +103,3 @@ extension PatchBranch.ContextGradient {
         return dp + dbt.matmul(w.wq) + dpw.matmul(w.wo, transposeOther: true)
     }
 }
-
-extension Tensor {
-    /// Each column minus its mean over the rows of a [rows, n] tensor.
-    func centredOverRows() -> Tensor {
-        let n = rowLength, rows = rowCount
-        var mean = [Double](repeating: 0, count: n)
-        for i in 0..<rows { for j in 0..<n { mean[j] += Double(data[i * n + j]) } }
-        let m = mean.map { Float($0 / Double(rows)) }
-        var out = self
-        for i in 0..<rows { for j in 0..<n { out.data[i * n + j] -= m[j] } }
-        return out
-    }
-}

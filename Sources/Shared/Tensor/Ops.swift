@@ -20,7 +20,7 @@ extension Tensor {
 
     public static func * (a: Tensor, s: Float) -> Tensor {
         var out = a
-        for i in out.data.indices { out.data[i] *= s }
+        out.data.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] *= s } }
         return out
     }
 
@@ -74,8 +74,13 @@ public enum Activation {
         x.map { $0 > 0 ? $0 : slope * $0 }
     }
     public static func leakyReluBackward(_ dy: Tensor, input x: Tensor, slope: Float = 0.01) -> Tensor {
+        precondition(dy.count == x.count, "leaky relu backward: \(dy.shape) vs \(x.shape)")
         var dx = dy
-        for i in dx.data.indices where x.data[i] <= 0 { dx.data[i] *= slope }
+        dx.data.withUnsafeMutableBufferPointer { d in
+            x.data.withUnsafeBufferPointer { xb in
+                for i in d.indices where xb[i] <= 0 { d[i] *= slope }
+            }
+        }
         return dx
     }
 
@@ -144,31 +149,62 @@ extension Tensor {
 
     /// Each row divided by its L2 norm; returns the norms too (needed by the backward).
     public func l2NormalizedRows(eps: Float = 1e-12) -> (Tensor, norms: [Float]) {
-        let n = rowLength
+        let n = rowLength, rows = rowCount
         var out = self
-        var norms = [Float](repeating: 0, count: rowCount)
-        for r in 0..<rowCount {
-            let base = r * n
-            var s: Float = 0
-            for j in 0..<n { s += data[base + j] * data[base + j] }
-            let norm = max(s.squareRoot(), eps)
-            norms[r] = norm
-            for j in 0..<n { out.data[base + j] = data[base + j] / norm }
+        var norms = [Float](repeating: 0, count: rows)
+        out.data.withUnsafeMutableBufferPointer { o in
+            norms.withUnsafeMutableBufferPointer { nb in
+                for r in 0..<rows {
+                    let row = o.baseAddress! + r * n
+                    var s: Float = 0
+                    for j in 0..<n { s += row[j] * row[j] }
+                    let norm = max(s.squareRoot(), eps)
+                    nb[r] = norm
+                    let inv = 1 / norm
+                    for j in 0..<n { row[j] *= inv }
+                }
+            }
         }
         return (out, norms)
     }
 
     /// Backward of y = x / ||x||: dx = (dy - y (y . dy)) / ||x||.
     public static func l2NormalizedRowsBackward(_ dy: Tensor, output y: Tensor, norms: [Float]) -> Tensor {
+        precondition(dy.shape == y.shape && norms.count == y.rowCount, "l2 backward: \(dy.shape) vs \(y.shape)")
         var dx = dy
         let n = y.rowLength
-        for r in 0..<y.rowCount {
-            let base = r * n
-            var dot: Float = 0
-            for j in 0..<n { dot += y.data[base + j] * dy.data[base + j] }
-            let inv = 1 / norms[r]
-            for j in 0..<n { dx.data[base + j] = (dy.data[base + j] - y.data[base + j] * dot) * inv }
+        dx.data.withUnsafeMutableBufferPointer { d in
+            y.data.withUnsafeBufferPointer { yb in
+                for r in 0..<y.rowCount {
+                    let g = d.baseAddress! + r * n, yr = yb.baseAddress! + r * n
+                    var dot: Float = 0
+                    for j in 0..<n { dot += yr[j] * g[j] }
+                    let inv = 1 / norms[r]
+                    for j in 0..<n { g[j] = (g[j] - yr[j] * dot) * inv }
+                }
+            }
         }
         return dx
+    }
+
+    /// Each column minus its mean over the rows (the mean accumulated in Double).
+    public func centredOverRows() -> Tensor {
+        let n = rowLength, rows = rowCount
+        var out = self
+        out.data.withUnsafeMutableBufferPointer { o in
+            var mean = [Double](repeating: 0, count: n)
+            mean.withUnsafeMutableBufferPointer { m in
+                for i in 0..<rows {
+                    let row = o.baseAddress! + i * n
+                    for j in 0..<n { m[j] += Double(row[j]) }
+                }
+                let mf = m.map { Float($0 / Double(rows)) }
+                for i in 0..<rows {
+                    let row = o.baseAddress! + i * n
+                    for j in 0..<n { row[j] -= mf[j] }
+                }
+            }
+        }
+        return out
     }
 }
