@@ -79,6 +79,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             BLAS.threads = threads
+            Memory.retainFreedPages()
             let c = HeadConfig.vitL14
             let (params, bank, chunk) = HeadBenchmark.problem(config: c, patches: 576, maskSide: 336,
                                                               queries: queries, bankSize: 240, seed: 1)

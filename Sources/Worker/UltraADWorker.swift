@@ -51,6 +51,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         BLAS.threads = threads
+        Memory.retainFreedPages()
         let replay = try ReplayCase(reading: SafeTensorsReader(contentsOf: URL(fileURLWithPath: input)))
         let result = replay.run()
         try ReplayCase.write(loss: result.loss, gradients: result.gradients, to: URL(fileURLWithPath: out))
