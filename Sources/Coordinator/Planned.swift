@@ -43,13 +43,6 @@ struct Prepare: PlannedCommand {
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }
 
-struct Train: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Train the adapters and prompts across workers (--config cluster.yaml). (planned)")
-    static let plannedIn = "the distributed runtime issue"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
 struct Evaluate: PlannedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint on test sites and write report.md. (planned)")

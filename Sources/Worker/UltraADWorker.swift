@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Shared
 
 @main
@@ -16,18 +17,55 @@ struct UltraADWorker: ParsableCommand {
     )
 }
 
-struct NotBuiltYet: Error, CustomStringConvertible {
-    let what: String, issue: String
-    var description: String { "`\(what)` is not built yet (planned in: \(issue))." }
-}
-
 struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Connect to a coordinator and work until it says BYE. (planned)")
-    @Option(help: "Coordinator address, e.g. tcp://10.0.0.1:5555 or ipc:///tmp/ultraad.sock.")
+        abstract: "Connect to a coordinator and compute until it says BYE.",
+        discussion: """
+        The worker says HELLO, receives the run's frozen bank once, then computes the
+        gradient of each block of chunks it is given, heartbeating meanwhile. If the
+        coordinator goes silent it reconnects with backoff; after --idle-exit seconds
+        without one it exits. ULTRAAD_COORDINATOR is used when --connect is not given.
+        Example: ultraad-worker --connect tcp://10.0.0.1:5555 --threads 4
+        """)
+
+    @Option(help: "Coordinator address: tcp://HOST:PORT or ipc:///path.")
     var connect: String?
+    @Option(help: "BLAS threads (default: SLURM_CPUS_PER_TASK, else 1).")
+    var threads: Int?
+    @Option(help: "Exit after this many seconds without a coordinator.")
+    var idleExit: Double = 300
+    @Option(help: "Longest wait between reconnection attempts, in seconds.")
+    var reconnectMax: Double = 10
+    @Flag(help: "Log every message (debug level).")
+    var verbose = false
+
+    var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
+    var threadCount: Int {
+        threads ?? ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? 1
+    }
+
+    func validate() throws {
+        guard let e = endpoint else {
+            throw ValidationError("say where the coordinator is: --connect tcp://HOST:PORT (or set ULTRAAD_COORDINATOR)")
+        }
+        guard e.hasPrefix("tcp://") || e.hasPrefix("ipc://") else {
+            throw ValidationError("--connect must start with tcp:// or ipc://, got \(e)")
+        }
+        guard threadCount >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard idleExit > 0, reconnectMax > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
+    }
+
     func run() throws {
-        throw NotBuiltYet(what: "ultraad-worker --connect", issue: "the distributed runtime issue")
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = verbose ? .debug : .info
+            return h
+        }
+        BLAS.threads = threadCount
+        Memory.retainFreedPages()
+        let session = try WorkerSession(settings: WorkerSettings(
+            endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax))
+        throw ExitCode(try session.run())
     }
 }
 

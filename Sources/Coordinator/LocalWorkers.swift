@@ -1,0 +1,37 @@
+import Foundation
+
+/// Workers started on this host by `--local-workers N`, stopped when the run ends.
+final class LocalWorkers {
+    private var processes: [Process] = []
+
+    /// The `ultraad-worker` executable next to this one.
+    static var workerExecutable: URL {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let beside = me.deletingLastPathComponent().appendingPathComponent("ultraad-worker")
+        return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : URL(fileURLWithPath: "/usr/bin/env")
+    }
+
+    func start(count: Int, endpoint: String, threads: Int) throws {
+        for _ in 0..<count {
+            let p = Process()
+            let exe = Self.workerExecutable
+            p.executableURL = exe
+            let args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
+            p.arguments = exe.lastPathComponent == "env" ? ["ultraad-worker"] + args : args
+            try p.run()
+            processes.append(p)
+        }
+    }
+
+    /// Waits up to `grace` seconds for the workers to leave after BYE, then stops them.
+    func stop(grace: Double = 5) {
+        let deadline = Date().addingTimeInterval(grace)
+        for p in processes {
+            while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if p.isRunning { p.terminate() }
+        }
+        processes.removeAll()
+    }
+
+    deinit { stop(grace: 0) }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Shared
+
+/// An aligned block of chunks: 2^j consecutive chunks starting at a multiple of 2^j.
+struct Block: Hashable, Sendable, CustomStringConvertible {
+    var start: Int
+    var count: Int
+    var description: String { "[\(start), \(start + count))" }
+
+    /// The two aligned halves (for spreading a failed worker's block over two workers).
+    var halves: [Block] {
+        count > 1 ? [Block(start: start, count: count / 2), Block(start: start + count / 2, count: count / 2)] : [self]
+    }
+}
+
+/// What the coordinator knows of one connected worker.
+struct WorkerState {
+    let identity: [UInt8]
+    var hello: Hello
+    var lastSeen: Date
+    var lastSent: Date
+    var ready = false
+    /// Parameter version the worker holds (nil: none or unknown).
+    var parameterVersion: UInt64?
+    /// Queries whose features this worker has been sent.
+    var sentFeatures = Set<QueryRef>()
+    /// The block it is computing, with the step it belongs to.
+    var assignment: (step: Int, block: Block)?
+    var joinedStep: Int
+}
+
+/// The workers of a run: who is connected, who is alive, who is idle (the postoffice).
+struct Membership {
+    private(set) var workers: [[UInt8]: WorkerState] = [:]
+    /// Bank transfers so far, per worker id (the test of "once per worker per run").
+    private(set) var bankSends: [String: Int] = [:]
+
+    var readyCount: Int { workers.values.filter(\.ready).count }
+
+    /// Identities in a fixed order (so assignment order is reproducible in logs).
+    var sortedIdentities: [[UInt8]] { workers.keys.sorted { $0.lexicographicallyPrecedes($1) } }
+
+    subscript(identity: [UInt8]) -> WorkerState? {
+        get { workers[identity] }
+        set { workers[identity] = newValue }
+    }
+
+    /// Registers (or re-registers) a worker; returns the block it was computing, if any.
+    mutating func join(_ identity: [UInt8], hello: Hello, step: Int, now: Date) -> (step: Int, block: Block)? {
+        let previous = workers[identity]?.assignment
+        workers[identity] = WorkerState(identity: identity, hello: hello, lastSeen: now, lastSent: now, joinedStep: step)
+        return previous
+    }
+
+    mutating func countBankSend(_ workerID: String) { bankSends[workerID, default: 0] += 1 }
+
+    /// Removes workers silent for longer than `timeout`; returns them.
+    mutating func expire(now: Date, timeout: Double) -> [WorkerState] {
+        let dead = workers.values.filter { now.timeIntervalSince($0.lastSeen) > timeout }
+        for w in dead { workers[w.identity] = nil }
+        return dead
+    }
+
+    mutating func remove(_ identity: [UInt8]) -> WorkerState? {
+        workers.removeValue(forKey: identity)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Shared
+
+/// One optimizer step in progress: its chunks, the blocks still to compute, and the
+/// reduction tree the returned block sums fill.
+struct StepState {
+    let step: Int
+    let chunks: [[QueryRef]]
+    var tree: ReductionTree
+    var pending: [Block]
+    var queries = 0
+    var loss = LossParts()
+    var computeSeconds = 0.0
+    let started: Date
+
+    /// Splits the step's chunks into aligned blocks for `workers` workers: the largest
+    /// power-of-two block size that still gives every worker a block. Blocks that hold
+    /// only padding (past the last chunk) are not computed at all.
+    init(step: Int, chunks: [[QueryRef]], workers: Int, now: Date) {
+        self.step = step
+        self.chunks = chunks
+        tree = ReductionTree(leafCount: chunks.count)
+        var size = 1
+        while size * 2 <= tree.width / max(1, workers) { size *= 2 }
+        pending = stride(from: 0, to: tree.width, by: size)
+            .filter { $0 < chunks.count }
+            .map { Block(start: $0, count: size) }
+        started = now
+    }
+
+    /// The chunk lists of a block, with empty lists for padding.
+    func chunkLists(_ block: Block) -> [[QueryRef]] {
+        (block.start..<(block.start + block.count)).map { $0 < chunks.count ? chunks[$0] : [] }
+    }
+
+    /// Puts a block back (a worker died or failed): as its aligned halves, so two idle
+    /// workers can share it; halves that are all padding are dropped.
+    mutating func requeue(_ block: Block) {
+        pending.insert(contentsOf: block.halves.filter { $0.start < chunks.count }, at: 0)
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+import Shared
+
+/// The coordinator's event loop for training: membership, the bank, block assignment,
+/// the reduction tree, AdamW, metrics and checkpoints. Single-threaded: it only moves
+/// bytes and adds arrays; the workers compute.
+final class TrainingCoordinator {
+    let settings: TrainSettings
+    let prepared: PreparedPool
+    let head: HeadConfig
+    let folder: RunFolder
+    let log = Logger(label: "ultraad.coordinator")
+    let runID = UInt64.random(in: 1...UInt64.max)
+
+    private let context = ZMQContext()
+    private let socket: ZMQSocket
+    private let bankFrame: [UInt8]
+    private let bankDigest: String
+    private let welcome: Welcome
+    private var members = Membership()
+    private var parameters: ParameterSet
+    private var optimizer: AdamW
+    private let sampler: EpisodeSampler
+    private var current: StepState?
+    private var rejected: [String: Int] = [:]
+    private var lateResults = 0
+    private var progress: Progress
+    private(set) var endpoint = ""
+
+    init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder) throws {
+        self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
+        self.parameters = parameters; self.optimizer = optimizer
+        sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
+                                 chunkSize: settings.chunkSize)
+        let raw = BankPayload.encode(prepared.bank)
+        bankDigest = BankPayload.digest(raw)
+        bankFrame = try LZ4Frame.compress(raw, what: "bank")
+        welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
+                          heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
+        socket = try ZMQSocket(context, .router)
+        try socket.setRouterMandatory()
+        try socket.setMaxMessageSize(4 << 30)
+        try socket.bind(settings.bind)
+        endpoint = socket.lastEndpoint
+        if let ipc = settings.ipc { try socket.bind(ipc) }
+        progress = Progress(total: settings.steps)
+        try folder.writeEndpoint(settings.ipc ?? endpoint)
+        log.info("listening on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "") (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
+    }
+
+    /// Trains until `settings.steps`; returns the final parameters.
+    func run() throws -> ParameterSet {
+        while optimizer.step < settings.steps || current != nil {
+            let ready = try ZMQSocket.poll([socket], timeout: min(settings.heartbeat / 2, 0.05))
+            if ready[0] {
+                while let incoming = try socket.receiveEnvelope(routed: true, wait: false) { try handle(incoming) }
+            }
+            let now = Date()
+            for dead in members.expire(now: now, timeout: settings.workerTimeout) {
+                log.warning("worker \(dead.hello.workerID) silent for \(settings.workerTimeout) s: dead")
+                if let a = dead.assignment, a.step == current?.step { current?.requeue(a.block) }
+            }
+            try sendHeartbeats(now: now)
+            if current == nil, optimizer.step < settings.steps {
+                let needed = optimizer.step == 0 || members.readyCount == 0 ? settings.minWorkers : 1
+                if members.readyCount >= needed { startStep(now: now) }
+            }
+            try assignBlocks()
+            if let s = current, s.tree.isComplete { try finishStep(s) }
+        }
+        for id in members.sortedIdentities {
+            try? socket.send(.bye, runID: runID, payload: TextPayload.encode("training finished"), to: id)
+        }
+        progress.finish()
+        return parameters
+    }
+
+    // MARK: - Messages
+
+    private func reject(_ error: WireError, from sender: [UInt8]) {
+        let kind = error.kind
+        rejected[kind, default: 0] += 1
+        if rejected[kind] == 1 {
+            log.warning("rejected a message (\(kind)): \(error); further \(kind) rejections are only counted")
+        }
+    }
+
+    private func handle(_ incoming: Incoming) throws {
+        let env: Envelope
+        switch incoming.message {
+        case .failure(let e): reject(e, from: incoming.sender); return
+        case .success(let m): env = m
+        }
+        let id = incoming.sender, h = env.header, now = Date()
+        if h.type == .hello {
+            do { try hello(id, try Hello(decoding: env.payload), now: now) } catch let e as WireError { reject(e, from: id) }
+            return
+        }
+        guard h.runID == runID else { reject(.wrongRun(h.runID), from: id); return }
+        guard var w = members[id] else {
+            reject(.unexpected("\(h.type) from an unknown worker"), from: id)
+            try? socket.send(.error, runID: runID, payload: TextPayload.encode("unknown worker: say HELLO"), to: id)
+            return
+        }
+        w.lastSeen = now
+        members[id] = w
+        do {
+            switch h.type {
+            case .ready:
+                let digest = try TextPayload.decode(env.payload, "READY")
+                guard digest == bankDigest else { throw WireError.unexpected("READY with bank digest \(digest)") }
+                members[id]?.ready = true
+                log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)")
+            case .grad:
+                try grad(id, h, try GradPayload(decoding: env.payload))
+            case .heartbeat:
+                break
+            case .error:
+                let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
+                log.warning("worker \(w.hello.workerID) reports: \(message)")
+                if let a = w.assignment, a.step == current?.step { current?.requeue(a.block) }
+                members[id]?.assignment = nil
+                members[id]?.parameterVersion = nil
+                members[id]?.sentFeatures = []
+            case .bye:
+                if let a = members.remove(id)?.assignment, a.step == current?.step { current?.requeue(a.block) }
+            default:
+                throw WireError.unexpected("\(h.type) is not something a worker sends")
+            }
+        } catch let e as WireError {
+            reject(e, from: id)
+        }
+    }
+
+    private func hello(_ id: [UInt8], _ hello: Hello, now: Date) throws {
+        if let a = members.join(id, hello: hello, step: optimizer.step, now: now), a.step == current?.step {
+            current?.requeue(a.block)
+        }
+        try socket.send(.welcome, runID: runID, payload: welcome.encoded(), to: id)
+        if hello.bankDigest != bankDigest {
+            try socket.send(.bank, runID: runID, payload: bankFrame, to: id)
+            members.countBankSend(hello.workerID)
+        }
+        log.info("worker \(hello.workerID) joined (\(hello.host), pid \(hello.pid), \(hello.threads) threads, BLAS \(hello.blasCore))")
+    }
+
+    private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
+        guard var s = current, let w = members[id], let a = w.assignment,
+              a.step == s.step, Int(h.step) == s.step, a.block.start == Int(h.blockStart),
+              a.block.count == Int(h.blockCount), g.parameterVersion == UInt64(s.step) else {
+            lateResults += 1
+            return
+        }
+        guard g.gradient == nil || g.gradient!.count == parameters.layout.totalCount else {
+            throw WireError.malformed("GRAD of \(g.gradient!.count) values, expected \(parameters.layout.totalCount)")
+        }
+        members[id]?.assignment = nil
+        if let sum = g.gradient { s.tree.insert(start: a.block.start, count: a.block.count, sum: sum) }
+        else { s.tree.insert(start: a.block.start, count: a.block.count, sum: [Float](repeating: 0, count: parameters.layout.totalCount)) }
+        s.queries += Int(g.queries)
+        s.loss = s.loss + g.loss
+        s.computeSeconds += g.computeSeconds
+        current = s
+    }
+
+    // MARK: - Steps
+
+    private func startStep(now: Date) {
+        let picks = sampler.chunks(step: optimizer.step, pool: prepared.pool, classes: head.classes)
+        let chunks = picks.map { $0.map { QueryRef(image: UInt32($0.image), view: UInt32($0.view)) } }
+        current = StepState(step: optimizer.step, chunks: chunks, workers: members.readyCount, now: now)
+    }
+
+    private func assignBlocks() throws {
+        guard var s = current, !s.pending.isEmpty else { return }
+        for id in members.sortedIdentities {
+            guard let w = members[id], w.ready, w.assignment == nil, !s.pending.isEmpty else { continue }
+            let block = s.pending.removeFirst()
+            let lists = s.chunkLists(block)
+            var newFeatures = [(QueryRef, ChunkInput.Query)]()
+            var sent = w.sentFeatures
+            for ref in lists.joined() where !sent.contains(ref) {
+                let image = prepared.pool.images[Int(ref.image)]
+                newFeatures.append((ref, ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
+                                                          label: image.label, source: image.id)))
+                sent.insert(ref)
+            }
+            let version = UInt64(s.step)
+            let task = TaskPayload(parameterVersion: version, chunks: lists,
+                                   parameters: w.parameterVersion == version ? nil : parameters.values,
+                                   features: newFeatures)
+            try socket.send(.task, runID: runID, step: UInt64(s.step), blockStart: UInt32(block.start),
+                            blockCount: UInt32(block.count), payload: task.encoded(), to: id)
+            members[id]?.assignment = (s.step, block)
+            members[id]?.parameterVersion = version
+            members[id]?.sentFeatures = sent
+            members[id]?.lastSent = Date()
+        }
+        current = s
+    }
+
+    private func finishStep(_ s: StepState) throws {
+        let grads = ParameterSet.meanGradient(treeRoot: s.tree.root(), queries: s.queries, layout: parameters.layout)
+        optimizer.update(&parameters, with: grads)
+        current = nil
+        let step = optimizer.step
+        let seconds = Date().timeIntervalSince(s.started)
+        let q = Double(max(s.queries, 1))
+        let line: [String: Any] = [
+            "step": step, "loss": s.loss.total / q, "focal": s.loss.focal / q, "dice": s.loss.dice / q,
+            "bce": s.loss.bce / q, "ce": s.loss.ce / q, "queries": s.queries, "chunks": s.chunks.count,
+            "workers": members.readyCount, "seconds": seconds, "compute_seconds": s.computeSeconds,
+            "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
+            "bank_sends_per_worker": members.bankSends, "rejected": rejected, "late_results": lateResults,
+        ]
+        try folder.appendMetrics(line)
+        if step == settings.steps || (settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0) {
+            try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
+                           configDigest: settings.configDigest).write(to: folder.checkpointURL(step: step))
+        }
+        progress.update(step: step, loss: s.loss.total / q, seconds: seconds, workers: members.readyCount)
+    }
+
+    private func sendHeartbeats(now: Date) throws {
+        for id in members.sortedIdentities {
+            guard let w = members[id], now.timeIntervalSince(w.lastSent) >= settings.heartbeat else { continue }
+            try? socket.send(.heartbeat, runID: runID, to: id)
+            members[id]?.lastSent = now
+        }
+    }
+}

@@ -1,0 +1,144 @@
+/// Little-endian encoding of message payloads. The reader checks every length against
+/// what is left, so a hostile or truncated payload is an error, never an over-read.
+public struct ByteWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func u16(_ v: UInt16) { append(v) }
+    public mutating func u32(_ v: UInt32) { append(v) }
+    public mutating func u64(_ v: UInt64) { append(v) }
+    public mutating func i32(_ v: Int32) { append(UInt32(bitPattern: v)) }
+    public mutating func f32(_ v: Float) { append(v.bitPattern) }
+    public mutating func f64(_ v: Double) { append(v.bitPattern) }
+
+    private mutating func append<T: FixedWidthInteger>(_ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func string(_ s: String) {
+        let utf8 = Array(s.utf8)
+        u32(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func raw(_ b: [UInt8]) {
+        u64(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
+
+    /// Float32 values: count, then the little-endian bytes.
+    public mutating func floats(_ v: [Float]) {
+        u64(UInt64(v.count))
+        v.withUnsafeBytes { bytes.append(contentsOf: $0) }   // x86-64 and arm64 are little-endian
+    }
+
+    public mutating func int32s(_ v: [Int32]) {
+        u64(UInt64(v.count))
+        for x in v { i32(x) }
+    }
+
+    /// A tensor: rank, dimensions, values.
+    public mutating func tensor(_ t: Tensor) {
+        u32(UInt32(t.shape.count))
+        for d in t.shape { u64(UInt64(d)) }
+        floats(t.data)
+    }
+}
+
+public struct ByteReader: Sendable {
+    let bytes: [UInt8]
+    public private(set) var offset: Int
+    /// Largest element count any single array in a payload may claim.
+    public var maxElements = 1 << 31
+
+    public init(_ bytes: [UInt8], offset: Int = 0) { self.bytes = bytes; self.offset = offset }
+
+    public var remaining: Int { bytes.count - offset }
+
+    mutating func take(_ n: Int, _ what: String) throws(WireError) -> ArraySlice<UInt8> {
+        guard n >= 0, n <= remaining else {
+            throw .malformed("\(what): needs \(n) bytes, \(remaining) left at offset \(offset)")
+        }
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
+    }
+
+    private mutating func integer<T: FixedWidthInteger>(_: T.Type, _ what: String) throws(WireError) -> T {
+        let s = try take(MemoryLayout<T>.size, what)
+        var v: T = 0
+        for (i, b) in s.enumerated() { v |= T(b) << (8 * i) }
+        return v
+    }
+
+    public mutating func u8(_ what: String) throws(WireError) -> UInt8 { try integer(UInt8.self, what) }
+    public mutating func u16(_ what: String) throws(WireError) -> UInt16 { try integer(UInt16.self, what) }
+    public mutating func u32(_ what: String) throws(WireError) -> UInt32 { try integer(UInt32.self, what) }
+    public mutating func u64(_ what: String) throws(WireError) -> UInt64 { try integer(UInt64.self, what) }
+    public mutating func i32(_ what: String) throws(WireError) -> Int32 { Int32(bitPattern: try u32(what)) }
+    public mutating func f32(_ what: String) throws(WireError) -> Float { Float(bitPattern: try u32(what)) }
+    public mutating func f64(_ what: String) throws(WireError) -> Double { Double(bitPattern: try u64(what)) }
+
+    /// A count that must fit what is left when each element takes `size` bytes.
+    mutating func count(_ what: String, elementSize size: Int) throws(WireError) -> Int {
+        let n = try u64(what)
+        guard n <= UInt64(maxElements), Int(n) * size <= remaining else {
+            throw .malformed("\(what): claims \(n) elements, only \(remaining) bytes left")
+        }
+        return Int(n)
+    }
+
+    public mutating func string(_ what: String) throws(WireError) -> String {
+        let n = Int(try u32(what))
+        let s = try take(n, what)
+        guard let str = String(validating: s, as: UTF8.self) else { throw .malformed("\(what): not UTF-8") }
+        return str
+    }
+
+    public mutating func raw(_ what: String) throws(WireError) -> [UInt8] {
+        Array(try take(try count(what, elementSize: 1), what))
+    }
+
+    public mutating func floats(_ what: String) throws(WireError) -> [Float] {
+        let n = try count(what, elementSize: 4)
+        let s = try take(n * 4, what)
+        var out = [Float](repeating: 0, count: n)
+        out.withUnsafeMutableBytes { dst in
+            s.withUnsafeBytes { src in dst.copyMemory(from: src) }
+        }
+        return out
+    }
+
+    public mutating func int32s(_ what: String) throws(WireError) -> [Int32] {
+        let n = try count(what, elementSize: 4)
+        var out = [Int32]()
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try i32(what)) }
+        return out
+    }
+
+    public mutating func tensor(_ what: String) throws(WireError) -> Tensor {
+        let rank = Int(try u32(what))
+        guard rank <= 8 else { throw .malformed("\(what): rank \(rank)") }
+        var shape = [Int]()
+        var total = 1
+        for _ in 0..<rank {
+            let d = try u64(what)
+            guard d <= UInt64(maxElements) else { throw .malformed("\(what): dimension \(d)") }
+            let (p, overflow) = total.multipliedReportingOverflow(by: Int(d))
+            guard !overflow, p <= maxElements else { throw .malformed("\(what): shape too large") }
+            shape.append(Int(d)); total = p
+        }
+        let values = try floats(what)
+        guard values.count == total else {
+            throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
+        }
+        return Tensor(shape: shape, data: values)
+    }
+
+    /// Every byte must have been read: trailing bytes mean a malformed payload.
+    public func finish(_ what: String) throws(WireError) {
+        guard remaining == 0 else { throw .malformed("\(what): \(remaining) unexpected trailing bytes") }
+    }
+}

@@ -1,0 +1,234 @@
+/// Payloads of the protocol's messages (docs/PROTOCOL.md), each with its encoding and a
+/// strict decoder: every field is length-checked and the payload must be consumed exactly.
+
+/// One query of a chunk: an image of the support pool and which augmented view.
+public struct QueryRef: Hashable, Sendable {
+    public var image: UInt32
+    public var view: UInt32
+    public init(image: UInt32, view: UInt32) { self.image = image; self.view = view }
+}
+
+/// HELLO (worker -> coordinator).
+public struct Hello: Equatable, Sendable {
+    public var workerID: String
+    public var host: String
+    public var pid: UInt32
+    public var threads: UInt32
+    public var blasCore: String
+    /// Digest of the bank the worker already holds ("" for none): a worker that
+    /// reconnects with the run's bank is not sent it again.
+    public var bankDigest: String
+
+    public init(workerID: String, host: String, pid: UInt32, threads: UInt32, blasCore: String, bankDigest: String) {
+        self.workerID = workerID; self.host = host; self.pid = pid; self.threads = threads
+        self.blasCore = blasCore; self.bankDigest = bankDigest
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.string(workerID); w.string(host); w.u32(pid); w.u32(threads); w.string(blasCore); w.string(bankDigest)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        workerID = try r.string("HELLO worker id"); host = try r.string("HELLO host")
+        pid = try r.u32("HELLO pid"); threads = try r.u32("HELLO threads"); blasCore = try r.string("HELLO BLAS core")
+        bankDigest = try r.string("HELLO bank digest")
+        try r.finish("HELLO")
+    }
+}
+
+/// WELCOME (coordinator -> worker): the run's identity and the head's sizes.
+public struct Welcome: Equatable, Sendable {
+    public var configDigest: String
+    public var bankDigest: String
+    public var head: HeadConfig
+    /// Seconds between heartbeats, and of silence after which a peer counts as gone.
+    public var heartbeat: Double
+    public var timeout: Double
+
+    public init(configDigest: String, bankDigest: String, head: HeadConfig, heartbeat: Double, timeout: Double) {
+        self.configDigest = configDigest; self.bankDigest = bankDigest; self.head = head
+        self.heartbeat = heartbeat; self.timeout = timeout
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.string(configDigest); w.string(bankDigest)
+        w.u32(UInt32(head.jointDim)); w.u32(UInt32(head.visionWidth)); w.u32(UInt32(head.adapterRank))
+        w.u32(UInt32(head.classes)); w.f32(head.temperature); w.f32(head.leakySlope); w.f32(head.logitScale)
+        w.int32s(head.layers.map { Int32($0) })
+        w.f64(heartbeat); w.f64(timeout)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        configDigest = try r.string("WELCOME config digest"); bankDigest = try r.string("WELCOME bank digest")
+        let d = Int(try r.u32("WELCOME d")), width = Int(try r.u32("WELCOME D"))
+        let rank = Int(try r.u32("WELCOME r")), classes = Int(try r.u32("WELCOME C"))
+        let tau = try r.f32("WELCOME tau"), slope = try r.f32("WELCOME slope"), scale = try r.f32("WELCOME logit scale")
+        let layers = try r.int32s("WELCOME layers").map(Int.init)
+        guard d > 0, width > 0, rank > 0, classes >= 2, !layers.isEmpty, tau > 0 else {
+            throw .malformed("WELCOME: impossible head sizes d=\(d) D=\(width) r=\(rank) C=\(classes)")
+        }
+        head = HeadConfig(jointDim: d, visionWidth: width, layers: layers, adapterRank: rank, classes: classes)
+        head.temperature = tau; head.leakySlope = slope; head.logitScale = scale
+        heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
+        try r.finish("WELCOME")
+    }
+}
+
+/// TASK (coordinator -> worker): compute the tree-order gradient sum of one aligned block
+/// of chunks. The block's position is in the header (step, block start, block count).
+public struct TaskPayload: Sendable {
+    /// The parameter version (steps taken) the gradient must be computed at.
+    public var parameterVersion: UInt64
+    /// One entry per chunk of the block; an empty chunk is padding past the episode's end.
+    public var chunks: [[QueryRef]]
+    /// The parameters, attached when the worker's copy is not `parameterVersion`.
+    public var parameters: [Float]?
+    /// Features of queries the worker has not been sent before.
+    public var features: [(QueryRef, ChunkInput.Query)]
+
+    public init(parameterVersion: UInt64, chunks: [[QueryRef]], parameters: [Float]?,
+                features: [(QueryRef, ChunkInput.Query)]) {
+        self.parameterVersion = parameterVersion; self.chunks = chunks
+        self.parameters = parameters; self.features = features
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + (parameters?.count ?? 0) * 4)
+        w.u64(parameterVersion)
+        w.u32(UInt32(chunks.count))
+        for c in chunks {
+            w.u32(UInt32(c.count))
+            for q in c { w.u32(q.image); w.u32(q.view) }
+        }
+        if let p = parameters { w.u8(1); w.floats(p) } else { w.u8(0) }
+        w.u32(UInt32(features.count))
+        for (ref, q) in features {
+            w.u32(ref.image); w.u32(ref.view)
+            w.encodeQuery(q)
+        }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        parameterVersion = try r.u64("TASK parameter version")
+        let n = Int(try r.u32("TASK chunks"))
+        guard n <= 1 << 16 else { throw .malformed("TASK: \(n) chunks") }
+        chunks = []
+        for _ in 0..<n {
+            let m = Int(try r.u32("TASK chunk size"))
+            guard m <= 1 << 16 else { throw .malformed("TASK: chunk of \(m) queries") }
+            var c = [QueryRef]()
+            for _ in 0..<m { c.append(QueryRef(image: try r.u32("TASK image"), view: try r.u32("TASK view"))) }
+            chunks.append(c)
+        }
+        parameters = try r.u8("TASK has parameters") == 1 ? try r.floats("TASK parameters") : nil
+        let f = Int(try r.u32("TASK features"))
+        guard f <= 1 << 16 else { throw .malformed("TASK: \(f) feature sets") }
+        features = []
+        for _ in 0..<f {
+            let ref = QueryRef(image: try r.u32("TASK feature image"), view: try r.u32("TASK feature view"))
+            features.append((ref, try r.decodeQuery("TASK features")))
+        }
+        try r.finish("TASK")
+    }
+}
+
+/// GRAD (worker -> coordinator): one block's gradient sum and loss parts.
+public struct GradPayload: Sendable {
+    public var parameterVersion: UInt64
+    public var queries: UInt32
+    public var loss: LossParts
+    /// Seconds the worker spent computing (for the coordinator's share figure).
+    public var computeSeconds: Double
+    /// The block's tree-order sum; nil when every chunk of the block was padding.
+    public var gradient: [Float]?
+
+    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double, gradient: [Float]?) {
+        self.parameterVersion = parameterVersion; self.queries = queries; self.loss = loss
+        self.computeSeconds = computeSeconds; self.gradient = gradient
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + (gradient?.count ?? 0) * 4)
+        w.u64(parameterVersion); w.u32(queries)
+        w.f64(loss.focal); w.f64(loss.dice); w.f64(loss.bce); w.f64(loss.ce)
+        w.f64(computeSeconds)
+        if let g = gradient { w.u8(1); w.floats(g) } else { w.u8(0) }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        parameterVersion = try r.u64("GRAD parameter version"); queries = try r.u32("GRAD queries")
+        loss = LossParts()
+        loss.focal = try r.f64("GRAD focal"); loss.dice = try r.f64("GRAD dice")
+        loss.bce = try r.f64("GRAD bce"); loss.ce = try r.f64("GRAD ce")
+        computeSeconds = try r.f64("GRAD seconds")
+        gradient = try r.u8("GRAD has gradient") == 1 ? try r.floats("GRAD gradient") : nil
+        try r.finish("GRAD")
+    }
+}
+
+/// The frozen bank as shipped once per worker per run: encoded, then LZ4-framed. The
+/// digest (FNV-1a 64 of the encoded bytes) is what the worker confirms in READY.
+public enum BankPayload {
+    public static func encode(_ bank: MemoryBank) -> [UInt8] {
+        var w = ByteWriter()
+        w.tensor(bank.t0); w.tensor(bank.pt); w.tensor(bank.ft); w.tensor(bank.lt); w.int32s(bank.source)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> MemoryBank {
+        var r = ByteReader(bytes)
+        let bank = MemoryBank(t0: try r.tensor("BANK T0"), pt: try r.tensor("BANK Pt"), ft: try r.tensor("BANK Ft"),
+                              lt: try r.tensor("BANK Lt"), source: try r.int32s("BANK source"))
+        try r.finish("BANK")
+        return bank
+    }
+
+    public static func digest(_ encoded: [UInt8]) -> String { fnv1aDigest(encoded) }
+}
+
+/// A single-string payload (READY's bank digest, BYE's reason, ERROR's message).
+public enum TextPayload {
+    public static func encode(_ s: String) -> [UInt8] { var w = ByteWriter(); w.string(s); return w.bytes }
+    public static func decode(_ bytes: [UInt8], _ what: String) throws(WireError) -> String {
+        var r = ByteReader(bytes)
+        let s = try r.string(what)
+        try r.finish(what)
+        return s
+    }
+}
+
+extension ByteWriter {
+    mutating func encodeQuery(_ q: ChunkInput.Query) {
+        tensor(q.features.g)
+        u32(UInt32(q.features.u.count))
+        for t in q.features.u { tensor(t) }
+        for t in q.features.z0 { tensor(t) }
+        tensor(q.mask)
+        u32(UInt32(q.label)); i32(q.source)
+    }
+}
+
+extension ByteReader {
+    mutating func decodeQuery(_ what: String) throws(WireError) -> ChunkInput.Query {
+        let g = try tensor("\(what) g")
+        let layers = Int(try u32("\(what) layers"))
+        guard layers <= 64 else { throw .malformed("\(what): \(layers) layers") }
+        var u = [Tensor](), z = [Tensor]()
+        for _ in 0..<layers { u.append(try tensor("\(what) U")) }
+        for _ in 0..<layers { z.append(try tensor("\(what) Z0")) }
+        let mask = try tensor("\(what) mask")
+        let label = Int(try u32("\(what) label"))
+        let source = try i32("\(what) source")
+        return ChunkInput.Query(features: ImageFeatures(g: g, u: u, z0: z), mask: mask, label: label, source: source)
+    }
+}

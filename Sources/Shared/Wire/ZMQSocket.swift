@@ -1,0 +1,158 @@
+import CZMQ
+import Foundation
+
+/// A ZeroMQ context: one per process, shared by its sockets.
+public final class ZMQContext: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
+
+    public init() {
+        guard let ctx = zmq_ctx_new() else { preconditionFailure("zmq_ctx_new failed: out of memory") }
+        raw = ctx
+    }
+
+    deinit { zmq_ctx_term(raw) }
+}
+
+/// A ZeroMQ socket. Not thread-safe (ZeroMQ's rule): each socket belongs to one thread.
+/// Only this file calls libzmq; everything above it sends and receives byte frames.
+public final class ZMQSocket {
+    public enum Kind { case router, dealer, pair
+        var raw: Int32 { switch self { case .router: return ZMQ_ROUTER; case .dealer: return ZMQ_DEALER; case .pair: return ZMQ_PAIR } }
+    }
+
+    let raw: UnsafeMutableRawPointer
+    public let context: ZMQContext
+    private var closed = false
+
+    public init(_ context: ZMQContext, _ kind: Kind) throws(WireError) {
+        guard let s = zmq_socket(context.raw, kind.raw) else { throw Self.lastError("zmq_socket") }
+        raw = s
+        self.context = context
+        try setInt(ZMQ_LINGER, 0)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if !closed { zmq_close(raw); closed = true }
+    }
+
+    static func lastError(_ call: String) -> WireError {
+        .socket("\(call): \(String(cString: zmq_strerror(zmq_errno())))")
+    }
+
+    public func setInt(_ option: Int32, _ value: Int32) throws(WireError) {
+        var v = value
+        guard zmq_setsockopt(raw, option, &v, MemoryLayout<Int32>.size) == 0 else { throw Self.lastError("zmq_setsockopt(\(option))") }
+    }
+
+    public func setInt64(_ option: Int32, _ value: Int64) throws(WireError) {
+        var v = value
+        guard zmq_setsockopt(raw, option, &v, MemoryLayout<Int64>.size) == 0 else { throw Self.lastError("zmq_setsockopt(\(option))") }
+    }
+
+    public func setBytes(_ option: Int32, _ value: [UInt8]) throws(WireError) {
+        let rc = value.withUnsafeBytes { zmq_setsockopt(raw, option, $0.baseAddress, value.count) }
+        guard rc == 0 else { throw Self.lastError("zmq_setsockopt(\(option))") }
+    }
+
+    /// The routing id a DEALER announces to the ROUTER (set before connect).
+    public func setRoutingID(_ id: [UInt8]) throws(WireError) { try setBytes(ZMQ_ROUTING_ID, id) }
+    /// Messages larger than this are dropped by libzmq before they reach us.
+    public func setMaxMessageSize(_ bytes: Int64) throws(WireError) { try setInt64(ZMQ_MAXMSGSIZE, bytes) }
+    /// ROUTER: fail sends to unknown peers instead of dropping them silently.
+    public func setRouterMandatory() throws(WireError) { try setInt(ZMQ_ROUTER_MANDATORY, 1) }
+
+    public func bind(_ endpoint: String) throws(WireError) {
+        guard zmq_bind(raw, endpoint) == 0 else { throw Self.lastError("bind \(endpoint)") }
+    }
+
+    public func connect(_ endpoint: String) throws(WireError) {
+        guard zmq_connect(raw, endpoint) == 0 else { throw Self.lastError("connect \(endpoint)") }
+    }
+
+    /// The endpoint actually bound (resolves tcp://host:* to the chosen port).
+    public var lastEndpoint: String {
+        var buffer = [CChar](repeating: 0, count: 512)
+        var size = buffer.count
+        _ = zmq_getsockopt(raw, ZMQ_LAST_ENDPOINT, &buffer, &size)
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Sends one multipart message. Frames of 64 KiB or more are handed to libzmq without
+    /// a copy (the array is retained until libzmq has sent it).
+    public func send(_ frames: [[UInt8]]) throws(WireError) {
+        for (i, frame) in frames.enumerated() {
+            let flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            var msg = zmq_msg_t()
+            if frame.count >= 65536 {
+                let box = Unmanaged.passRetained(FrameBox(frame))
+                let data = box.takeUnretainedValue().baseAddress
+                let rc = zmq_msg_init_data(&msg, data, frame.count, { _, hint in
+                    if let hint { Unmanaged<FrameBox>.fromOpaque(hint).release() }
+                }, box.toOpaque())
+                guard rc == 0 else { box.release(); throw Self.lastError("zmq_msg_init_data") }
+            } else {
+                guard zmq_msg_init_size(&msg, frame.count) == 0 else { throw Self.lastError("zmq_msg_init_size") }
+                if !frame.isEmpty {
+                    frame.withUnsafeBytes { src in zmq_msg_data(&msg).copyMemory(from: src.baseAddress!, byteCount: frame.count) }
+                }
+            }
+            while zmq_msg_send(&msg, raw, flags) < 0 {
+                if zmq_errno() == EINTR { continue }
+                let e = Self.lastError("send")
+                zmq_msg_close(&msg)
+                throw e
+            }
+        }
+    }
+
+    /// Receives one whole multipart message; nil when `wait` is false and none is queued.
+    public func receive(wait: Bool = true) throws(WireError) -> [[UInt8]]? {
+        var frames = [[UInt8]]()
+        var more: Int32 = 1
+        while more != 0 {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            let flags: Int32 = (wait || !frames.isEmpty) ? 0 : ZMQ_DONTWAIT
+            while zmq_msg_recv(&msg, raw, flags) < 0 {
+                let err = zmq_errno()
+                if err == EINTR { continue }
+                if err == EAGAIN && frames.isEmpty { return nil }
+                throw Self.lastError("receive")
+            }
+            let n = zmq_msg_size(&msg)
+            var frame = [UInt8](repeating: 0, count: n)
+            if n > 0 { frame.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: zmq_msg_data(&msg), byteCount: n) } }
+            frames.append(frame)
+            more = zmq_msg_more(&msg)
+        }
+        return frames
+    }
+
+    /// Waits up to `timeout` seconds for any of `sockets` to have a message; returns which.
+    public static func poll(_ sockets: [ZMQSocket], timeout: Double) throws(WireError) -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.raw, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let ms = Int(max(0, timeout) * 1000)
+        while true {
+            let rc = zmq_poll(&items, Int32(items.count), ms)
+            if rc >= 0 { break }
+            if zmq_errno() == EINTR { continue }
+            throw lastError("poll")
+        }
+        return items.map { ($0.revents & Int16(ZMQ_POLLIN)) != 0 }
+    }
+}
+
+/// Keeps a frame's array alive, unmodified, until libzmq releases it, so libzmq reads the
+/// array's own storage: no copy of large frames (gradients, parameters, the bank). A
+/// native Swift array's storage does not move while it is held immutably.
+private final class FrameBox {
+    let bytes: [UInt8]
+    let baseAddress: UnsafeMutableRawPointer
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        baseAddress = UnsafeMutableRawPointer(mutating: bytes.withUnsafeBytes { $0.baseAddress! })
+    }
+}

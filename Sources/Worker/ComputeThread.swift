@@ -1,0 +1,82 @@
+import Foundation
+import Shared
+
+/// One block of chunks to reduce, with everything needed to compute it (value types only,
+/// so it crosses to the compute thread safely).
+struct BlockJob: Sendable {
+    var runID: UInt64
+    var step: UInt64
+    var blockStart: UInt32
+    var parameterVersion: UInt64
+    var config: HeadConfig
+    var parameters: ParameterSet
+    var bank: MemoryBank
+    /// One entry per chunk of the block; empty for padding past the episode's end.
+    var chunks: [ChunkInput]
+}
+
+/// Computes block gradients off the socket thread, so the worker keeps heartbeating while
+/// it works. Finished GRAD messages come back over an inproc PAIR socket (ZeroMQ sockets
+/// belong to one thread each: the compute thread owns its end).
+final class ComputeThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [BlockJob] = []
+    private let endpoint: String
+    private let context: ZMQContext
+
+    /// `endpoint`: the inproc address the socket thread has bound a PAIR socket to.
+    init(context: ZMQContext, endpoint: String) {
+        self.context = context
+        self.endpoint = endpoint
+        let thread = Thread { [self] in self.run() }
+        thread.name = "ultraad-compute"
+        thread.start()
+    }
+
+    func submit(_ job: BlockJob) {
+        condition.lock()
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func next() -> BlockJob {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty { condition.wait() }
+        return queue.removeFirst()
+    }
+
+    private func run() {
+        guard let socket = try? ZMQSocket(context, .pair), (try? socket.connect(endpoint)) != nil else {
+            FileHandle.standardError.write(Data("ultraad-worker: cannot open the compute thread's socket\n".utf8))
+            exit(70)
+        }
+        while true {
+            let job = next()
+            let (grad, queries, parts, seconds) = Self.compute(job)
+            let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries),
+                                      loss: parts, computeSeconds: seconds, gradient: grad).encoded()
+            try? socket.send(.grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                             blockCount: UInt32(job.chunks.count), payload: payload)
+        }
+    }
+
+    /// The block's tree-order sum (METHOD.md, "Episodes") and its loss parts.
+    static func compute(_ job: BlockJob) -> ([Float]?, Int, LossParts, Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var leaves = [[Float]?]()
+        var parts = LossParts()
+        var queries = 0
+        for chunk in job.chunks {
+            guard !chunk.queries.isEmpty else { leaves.append(nil); continue }
+            let (lp, g) = UltraADHead.lossAndGradient(parameters: job.parameters, config: job.config,
+                                                      bank: job.bank, chunk: chunk, scale: 1)
+            leaves.append(g.values)
+            parts = parts + lp
+            queries += chunk.queries.count
+        }
+        let sum = ReductionTree.blockSum(leaves)
+        return (sum, queries, parts, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+}

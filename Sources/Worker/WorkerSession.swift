@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import Shared
+
+/// Settings a worker starts with; the coordinator's WELCOME overrides the timings.
+struct WorkerSettings {
+    var endpoint: String
+    var threads: Int
+    var idleExit: Double
+    var reconnectMax: Double
+    var heartbeat: Double = 1
+    var timeout: Double = 10
+}
+
+/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, TASK -> GRAD, with
+/// heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
+/// or after `idleExit` seconds without a coordinator.
+final class WorkerSession {
+    let settings: WorkerSettings
+    let context = ZMQContext()
+    let log = Logger(label: "ultraad.worker")
+    let workerID: String
+    private var socket: ZMQSocket!
+    private let results: ZMQSocket
+    private let compute: ComputeThread
+
+    // Run state, reset on WELCOME of a new run.
+    private var runID: UInt64 = 0
+    private var welcome: Welcome?
+    private var bank: MemoryBank?
+    private var parameters: ParameterSet?
+    private var parameterVersion: UInt64 = .max
+    private var features: [QueryRef: ChunkInput.Query] = [:]
+
+    private var heartbeat: Double
+    private var timeout: Double
+    private var lastHeard = Date()
+    private var lastSent = Date.distantPast
+    private var lastCoordinator = Date()
+    private var backoff = 0.1
+
+    init(settings: WorkerSettings) throws {
+        self.settings = settings
+        heartbeat = settings.heartbeat
+        timeout = settings.timeout
+        let host = ProcessInfo.processInfo.hostName
+        workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        results = try ZMQSocket(context, .pair)
+        let inproc = "inproc://compute-\(workerID)"
+        try results.bind(inproc)
+        compute = ComputeThread(context: context, endpoint: inproc)
+    }
+
+    /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
+    func run() throws -> Int32 {
+        try openSocket()
+        while true {
+            let ready = try ZMQSocket.poll([socket, results], timeout: min(heartbeat, 0.25))
+            if ready[1], let frames = try results.receive(wait: false) {
+                try socket.send(frames)   // a finished GRAD from the compute thread
+                lastSent = Date()
+            }
+            if ready[0] {
+                while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
+                    if let code = try handle(incoming) { return code }
+                }
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastSent) >= heartbeat, welcome != nil {
+                try socket.send(.heartbeat, runID: runID)
+                lastSent = now
+            }
+            if now.timeIntervalSince(lastCoordinator) > settings.idleExit {
+                log.notice("no coordinator for \(Int(settings.idleExit)) s; exiting")
+                return 0
+            }
+            if now.timeIntervalSince(lastHeard) > timeout {
+                log.warning("coordinator silent for \(Int(timeout)) s; reconnecting in \(backoff) s")
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, settings.reconnectMax)
+                try openSocket()
+            }
+        }
+    }
+
+    private func openSocket() throws {
+        socket?.close()
+        socket = try ZMQSocket(context, .dealer)
+        try socket.setRoutingID(Array(workerID.utf8))
+        try socket.connect(settings.endpoint)
+        let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
+                          threads: UInt32(settings.threads), blasCore: BLAS.coreName,
+                          bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""))
+        try socket.send(.hello, runID: 0, payload: hello.encoded())
+        lastHeard = Date()
+        lastSent = Date()
+    }
+
+    /// Handles one message; returns an exit code when the worker should stop.
+    private func handle(_ incoming: Incoming) throws -> Int32? {
+        let env: Envelope
+        switch incoming.message {
+        case .failure(let e):
+            log.warning("dropped a message from the coordinator: \(e)")
+            return nil
+        case .success(let m): env = m
+        }
+        lastHeard = Date()
+        lastCoordinator = lastHeard
+        backoff = 0.1
+        let h = env.header
+        if h.type != .welcome && h.type != .bye && h.runID != runID {
+            log.warning("dropped \(h.type) for run \(h.runID); this worker is in run \(runID)")
+            return nil
+        }
+        switch h.type {
+        case .welcome:
+            let w = try Welcome(decoding: env.payload)
+            if h.runID != runID || welcome?.bankDigest != w.bankDigest {
+                bank = nil; parameters = nil; parameterVersion = .max; features = [:]
+            }
+            runID = h.runID
+            welcome = w
+            heartbeat = w.heartbeat
+            timeout = w.timeout
+            log.info("joined run \(runID) (config \(w.configDigest))")
+            if bank != nil {   // reconnected with this run's bank: no need to send it again
+                try socket.send(.ready, runID: runID, payload: TextPayload.encode(w.bankDigest))
+            }
+        case .bank:
+            guard let w = welcome else { return nil }
+            let raw = try LZ4Frame.decompress(env.payload, maxSize: 1 << 34, what: "BANK")
+            let digest = BankPayload.digest(raw)
+            guard digest == w.bankDigest else {
+                try socket.send(.error, runID: runID, payload: TextPayload.encode("bank digest \(digest) does not match WELCOME's \(w.bankDigest)"))
+                return nil
+            }
+            let b = try BankPayload.decode(raw)
+            try b.validate(for: w.head)
+            bank = b
+            try socket.send(.ready, runID: runID, payload: TextPayload.encode(digest))
+            log.info("bank received (\(b.count) entries, digest \(digest))")
+        case .task:
+            try startTask(env)
+        case .heartbeat:
+            break
+        case .bye:
+            log.info("coordinator said BYE: \((try? TextPayload.decode(env.payload, "BYE")) ?? "")")
+            return 0
+        case .error:
+            let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
+            log.warning("coordinator error: \(message)")
+            if message.hasPrefix("unknown worker") { welcome = nil; try openSocket() }
+        default:
+            log.warning("unexpected \(h.type) from the coordinator")
+        }
+        return nil
+    }
+
+    private func startTask(_ env: Envelope) throws {
+        guard let w = welcome, let bank else {
+            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK before WELCOME and BANK"))
+            return
+        }
+        let task = try TaskPayload(decoding: env.payload)
+        if let p = task.parameters {
+            let layout = ParameterLayout(head: w.head)
+            guard p.count == layout.totalCount else {
+                try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK parameters: \(p.count) values, expected \(layout.totalCount)"))
+                return
+            }
+            parameters = ParameterSet(layout: layout, values: p)
+            parameterVersion = task.parameterVersion
+        }
+        for (ref, q) in task.features {
+            try ChunkInput(queries: [q]).validate(for: w.head)
+            features[ref] = q
+        }
+        guard let parameters, parameterVersion == task.parameterVersion else {
+            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)"))
+            return
+        }
+        var chunks = [ChunkInput]()
+        for refs in task.chunks {
+            var queries = [ChunkInput.Query]()
+            for ref in refs {
+                guard let q = features[ref] else {
+                    try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK names query image \(ref.image) view \(ref.view) whose features were never sent"))
+                    return
+                }
+                queries.append(q)
+            }
+            chunks.append(ChunkInput(queries: queries))
+        }
+        compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
+                                parameterVersion: task.parameterVersion, config: w.head,
+                                parameters: parameters, bank: bank, chunks: chunks))
+    }
+}
