@@ -71,13 +71,31 @@ final class TrainingCoordinator {
             if let s = current, s.tree.isComplete { try finishStep(s) }
         }
         for id in members.sortedIdentities {
-            try? socket.send(.bye, runID: runID, payload: TextPayload.encode("training finished"), to: id)
+            deliver(.bye, to: id, payload: TextPayload.encode("training finished"))
         }
         progress.finish()
         return parameters
     }
 
     // MARK: - Messages
+
+    /// Sends to one worker. A peer that has gone away (libzmq: host unreachable) is
+    /// dropped and its block requeued; that is a worker failure, not the coordinator's.
+    @discardableResult
+    private func deliver(_ type: MessageType, to id: [UInt8], step: UInt64 = 0, block: Block? = nil,
+                         payload: [UInt8] = []) -> Bool {
+        do {
+            try socket.send(type, runID: runID, step: step, blockStart: UInt32(block?.start ?? 0),
+                            blockCount: UInt32(block?.count ?? 0), payload: payload, to: id)
+            return true
+        } catch {
+            if let gone = members.remove(id) {
+                log.warning("worker \(gone.hello.workerID) unreachable (\(error)): dropped")
+                if let a = gone.assignment, a.step == current?.step { current?.requeue(a.block) }
+            }
+            return false
+        }
+    }
 
     private func reject(_ error: WireError, from sender: [UInt8]) {
         let kind = error.kind
@@ -101,7 +119,7 @@ final class TrainingCoordinator {
         guard h.runID == runID else { reject(.wrongRun(h.runID), from: id); return }
         guard var w = members[id] else {
             reject(.unexpected("\(h.type) from an unknown worker"), from: id)
-            try? socket.send(.error, runID: runID, payload: TextPayload.encode("unknown worker: say HELLO"), to: id)
+            deliver(.error, to: id, payload: TextPayload.encode("unknown worker: say HELLO"))
             return
         }
         w.lastSeen = now
@@ -138,9 +156,9 @@ final class TrainingCoordinator {
         if let a = members.join(id, hello: hello, step: optimizer.step, now: now), a.step == current?.step {
             current?.requeue(a.block)
         }
-        try socket.send(.welcome, runID: runID, payload: welcome.encoded(), to: id)
+        guard deliver(.welcome, to: id, payload: welcome.encoded()) else { return }
         if hello.bankDigest != bankDigest {
-            try socket.send(.bank, runID: runID, payload: bankFrame, to: id)
+            guard deliver(.bank, to: id, payload: bankFrame) else { return }
             members.countBankSend(hello.workerID)
         }
         log.info("worker \(hello.workerID) joined (\(hello.host), pid \(hello.pid), \(hello.threads) threads, BLAS \(hello.blasCore))")
@@ -191,8 +209,10 @@ final class TrainingCoordinator {
             let task = TaskPayload(parameterVersion: version, chunks: lists,
                                    parameters: w.parameterVersion == version ? nil : parameters.values,
                                    features: newFeatures)
-            try socket.send(.task, runID: runID, step: UInt64(s.step), blockStart: UInt32(block.start),
-                            blockCount: UInt32(block.count), payload: task.encoded(), to: id)
+            guard deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
+                s.requeue(block)
+                continue
+            }
             members[id]?.assignment = (s.step, block)
             members[id]?.parameterVersion = version
             members[id]?.sentFeatures = sent
@@ -226,8 +246,7 @@ final class TrainingCoordinator {
     private func sendHeartbeats(now: Date) throws {
         for id in members.sortedIdentities {
             guard let w = members[id], now.timeIntervalSince(w.lastSent) >= settings.heartbeat else { continue }
-            try? socket.send(.heartbeat, runID: runID, to: id)
-            members[id]?.lastSent = now
+            if deliver(.heartbeat, to: id) { members[id]?.lastSent = now }
         }
     }
 }

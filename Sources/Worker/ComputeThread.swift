@@ -23,11 +23,13 @@ final class ComputeThread: @unchecked Sendable {
     private var queue: [BlockJob] = []
     private let endpoint: String
     private let context: ZMQContext
+    private let delay: Double
 
     /// `endpoint`: the inproc address the socket thread has bound a PAIR socket to.
-    init(context: ZMQContext, endpoint: String) {
+    init(context: ZMQContext, endpoint: String, delay: Double = 0) {
         self.context = context
         self.endpoint = endpoint
+        self.delay = delay
         let thread = Thread { [self] in self.run() }
         thread.name = "ultraad-compute"
         thread.start()
@@ -54,6 +56,7 @@ final class ComputeThread: @unchecked Sendable {
         }
         while true {
             let job = next()
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             let (grad, queries, parts, seconds) = Self.compute(job)
             let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries),
                                       loss: parts, computeSeconds: seconds, gradient: grad).encoded()

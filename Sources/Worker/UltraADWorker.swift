@@ -38,6 +38,7 @@ struct Connect: ParsableCommand {
     var reconnectMax: Double = 10
     @Flag(help: "Log every message (debug level).")
     var verbose = false
+    @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block down
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
     var threadCount: Int {
@@ -64,7 +65,8 @@ struct Connect: ParsableCommand {
         BLAS.threads = threadCount
         Memory.retainFreedPages()
         let session = try WorkerSession(settings: WorkerSettings(
-            endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax))
+            endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax,
+            debugDelay: Double(debugDelayMs) / 1000))
         throw ExitCode(try session.run())
     }
 }

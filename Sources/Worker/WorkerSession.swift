@@ -8,6 +8,8 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
+    /// Extra seconds per block (tests that kill processes mid-run need slow steps).
+    var debugDelay: Double = 0
     var heartbeat: Double = 1
     var timeout: Double = 10
 }
@@ -48,7 +50,7 @@ final class WorkerSession {
         results = try ZMQSocket(context, .pair)
         let inproc = "inproc://compute-\(workerID)"
         try results.bind(inproc)
-        compute = ComputeThread(context: context, endpoint: inproc)
+        compute = ComputeThread(context: context, endpoint: inproc, delay: settings.debugDelay)
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
@@ -116,9 +118,11 @@ final class WorkerSession {
         switch h.type {
         case .welcome:
             let w = try Welcome(decoding: env.payload)
-            if h.runID != runID || welcome?.bankDigest != w.bankDigest {
-                bank = nil; parameters = nil; parameterVersion = .max; features = [:]
+            // A new run: parameters and features are sent again; the bank only if it changed.
+            if h.runID != runID {
+                parameters = nil; parameterVersion = .max; features = [:]
             }
+            if welcome?.bankDigest != w.bankDigest { bank = nil }
             runID = h.runID
             welcome = w
             heartbeat = w.heartbeat

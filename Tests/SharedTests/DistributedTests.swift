@@ -73,3 +73,115 @@ final class DistributedTests: XCTestCase {
         }
     }
 }
+
+/// Processes started in the background, their output in files, stopped at the end.
+final class Processes {
+    var all: [Process] = []
+    let dir: URL
+
+    init(dir: URL) { self.dir = dir }
+
+    @discardableResult
+    func start(_ exe: URL, _ args: [String], log name: String) throws -> Process {
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let logURL = dir.appendingPathComponent(name)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logURL)
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        all.append(p)
+        return p
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+
+    func stopAll() {
+        for p in all where p.isRunning { p.terminate() }
+        for p in all { p.waitUntilExit() }
+    }
+}
+
+/// Polls `condition` every 20 ms for up to `timeout` seconds.
+func eventually(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return condition()
+}
+
+func waitForExit(_ p: Process, timeout: Double) -> Bool {
+    eventually(timeout) { !p.isRunning }
+}
+
+extension DistributedTests {
+    var worker: URL { productsDirectory!.appendingPathComponent("ultraad-worker") }
+
+    func coordinatorArguments(_ run: URL, minWorkers: Int, extra: [String] = []) -> [String] {
+        ["train", "--pool", poolFile.path, "--run", run.path, "--steps", "\(steps)", "--seed", "7",
+         "--adapter-rank", "4", "--chunk-size", "2", "--learning-rate", "0.005", "--checkpoint-every", "5",
+         "--min-workers", "\(minWorkers)", "--worker-timeout", "1", "--heartbeat", "0.2"] + extra
+    }
+
+    func lineCount(_ run: URL) -> Int {
+        ((try? String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").count
+    }
+
+    func endpoint(_ run: URL) -> String? {
+        (try? String(contentsOf: run.appendingPathComponent("coordinator.endpoint"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testAKilledWorkerAndALateWorkerLeaveTheResultUnchanged() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("kill")
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 2), log: "coordinator.log")
+        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
+        let ep = try XCTUnwrap(endpoint(run))
+        let workerArgs = ["--connect", ep, "--debug-delay-ms", "60", "--idle-exit", "20"]
+        let victim = try procs.start(worker, workerArgs, log: "a.log")
+        try procs.start(worker, workerArgs, log: "b.log")
+        XCTAssertTrue(eventually(30) { lineCount(run) >= 4 }, procs.log("coordinator.log"))
+        kill(victim.processIdentifier, SIGKILL)
+        XCTAssertTrue(eventually(30) { lineCount(run) >= 9 }, procs.log("coordinator.log"))
+        try procs.start(worker, workerArgs, log: "c.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+        let last = try XCTUnwrap(try metrics(run).last)
+        XCTAssertEqual(last["bank_sends"] as? Int, 3, "a bank for each of the three workers")
+        let log = procs.log("coordinator.log")
+        XCTAssertTrue(log.contains(": dead") || log.contains("unreachable"), "the killed worker was noticed: \(log)")
+    }
+
+    func testACoordinatorKilledAfterACheckpointResumesToTheSameResult() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("resume")
+        let ipc = "ipc://\(dir.path)/coordinator.sock"
+        let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
+        let first = try procs.start(ultraad, args, log: "first.log")
+        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
+        try procs.start(worker, workerArgs, log: "a.log")
+        try procs.start(worker, workerArgs, log: "b.log")
+        let tenth = run.appendingPathComponent("checkpoints/step-00000010.safetensors")
+        XCTAssertTrue(eventually(40) { FileManager.default.fileExists(atPath: tenth.path) }, procs.log("first.log"))
+        kill(first.processIdentifier, SIGKILL)
+        XCTAssertTrue(waitForExit(first, timeout: 10))
+        let second = try procs.start(ultraad, args + ["--resume"], log: "second.log")
+        XCTAssertTrue(waitForExit(second, timeout: 60), procs.log("second.log"))
+        XCTAssertEqual(second.terminationStatus, 0, procs.log("second.log"))
+        XCTAssertTrue(procs.log("second.log").contains("resuming from step-000000"), procs.log("second.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+    }
+}
