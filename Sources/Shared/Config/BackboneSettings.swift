@@ -1,0 +1,49 @@
+import Foundation
+
+extension ClusterConfig {
+    /// `backbone:` the frozen CLIP: its weights, tokenizer files, input size and the layers
+    /// whose patch tokens the head adapts.
+    public struct BackboneSettings: Equatable, Sendable, Codable {
+        /// `builtin:tiny` (seeded random weights, no download) or a CLIP `.safetensors` file
+        /// in Hugging Face or open_clip naming.
+        public enum Weights: Equatable, Sendable, Codable, CustomStringConvertible {
+            case builtinTiny
+            case file(URL)
+
+            public static let builtinTinyName = "builtin:tiny"
+
+            public var description: String {
+                switch self {
+                case .builtinTiny: return Self.builtinTinyName
+                case let .file(url): return url.path
+                }
+            }
+        }
+
+        public var weights: Weights
+        /// `vocab.json` (with `merges`) or `bpe_simple_vocab_16e6.txt.gz`; nil: the builtin
+        /// byte-level vocabulary (only with `builtin:tiny`).
+        public var vocab: URL?
+        /// `merges.txt`, given together with a `vocab.json`.
+        public var merges: URL?
+        /// Input size S in pixels; nil: the checkpoint's own.
+        public var imageSize: Int?
+        /// Block numbers (from 1) whose patch tokens are used; nil: the four quarter points of
+        /// the depth.
+        public var layers: [Int]?
+
+        public init(weights: Weights = .builtinTiny, vocab: URL? = nil, merges: URL? = nil,
+                    imageSize: Int? = nil, layers: [Int]? = nil) {
+            self.weights = weights; self.vocab = vocab; self.merges = merges
+            self.imageSize = imageSize; self.layers = layers
+        }
+
+        /// The layers to use for a backbone of `depth` blocks: `layers`, or the four quarter
+        /// points of the depth ([6, 12, 18, 24] for 24 blocks; fewer when depth < 4).
+        public func resolvedLayers(depth: Int) -> [Int] {
+            if let layers { return layers }
+            let quarters = (1...4).map { max(1, (depth * $0) / 4) }
+            return quarters.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
+        }
+    }
+}
