@@ -185,3 +185,70 @@ extension DistributedTests {
         XCTAssertEqual(try finalParameters(run), reference)
     }
 }
+
+extension DistributedTests {
+    /// Thousands of random and mutated frames at the coordinator's socket during a run:
+    /// no crash, the same result, one log line per kind of rejection with a counter.
+    func testHostileFramesAreDroppedAndCountedWithoutChangingTheResult() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("hostile")
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 2), log: "coordinator.log")
+        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
+        let ep = try XCTUnwrap(endpoint(run))
+        let workerArgs = ["--connect", ep, "--debug-delay-ms", "40", "--idle-exit", "20"]
+        try procs.start(worker, workerArgs, log: "a.log")
+        try procs.start(worker, workerArgs, log: "b.log")
+        XCTAssertTrue(eventually(20) { lineCount(run) >= 1 })
+        // The run id is in the coordinator's first log line: "(run N, ...".
+        let log0 = procs.log("coordinator.log")
+        let runID = try XCTUnwrap(log0.components(separatedBy: "(run ").dropFirst().first?
+            .split(separator: ",").first.flatMap { UInt64($0) })
+
+        let context = ZMQContext()
+        let attacker = try ZMQSocket(context, .dealer)
+        try attacker.connect(ep)
+        var rng = SplitMix64(seed: 99)
+        func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+        let goodPayload = GradPayload(parameterVersion: 1, queries: 2, loss: LossParts(), computeSeconds: 0,
+                                      gradient: [1, 2, 3]).encoded()
+        var sent = 0
+        for i in 0..<3000 where i % 50 != 0 || lineCount(run) < steps {
+            var frames: [[UInt8]]
+            switch i % 10 {
+            case 0: frames = [bytes(Int(rng.next() % 100))]                                  // one random frame
+            case 1: frames = [bytes(Int(rng.next() % 47)), bytes(16)]                         // short header
+            case 2: var h = MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded()
+                    h[0] ^= 0xFF; frames = [h, goodPayload]                                    // bad magic
+            case 3: var h = MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded()
+                    h[4] = 9; frames = [h, goodPayload]                                        // wrong version
+            case 4: frames = [MessageHeader(type: .grad, runID: runID &+ 1, payload: goodPayload).encoded(), goodPayload]
+            case 5: var p = goodPayload; p[p.count - 1] ^= 1                                   // bad CRC
+                    frames = [MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded(), p]
+            case 6: let p = Array(goodPayload.prefix(goodPayload.count / 2))                   // truncated, valid CRC
+                    frames = [MessageHeader(type: .hello, runID: 0, payload: p).encoded(), p]
+            case 7: var w = ByteWriter(); w.string("x"); w.string("y"); w.u32(1); w.u32(1); w.string("z")
+                    w.u32(0xFFFF_FFF0)                                                         // huge string length
+                    frames = [MessageHeader(type: .hello, runID: 0, payload: w.bytes).encoded(), w.bytes]
+            case 8: var h = MessageHeader(type: .grad, runID: runID, payload: goodPayload)
+                    h.payloadLength = 1 << 40; frames = [h.encoded(), goodPayload]             // lying length
+            default: frames = [MessageHeader(type: .grad, runID: runID, step: 3, payload: goodPayload).encoded(), goodPayload]
+            }
+            try attacker.send(frames)
+            sent += 1
+            if i % 100 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        XCTAssertGreaterThan(sent, 2000)
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+        let log = procs.log("coordinator.log")
+        for kind in ["frame count", "header size", "magic", "protocol version", "run id", "CRC", "malformed payload", "payload length"] {
+            let lines = log.components(separatedBy: "\n").filter { $0.contains("rejected a message (\(kind))") }
+            XCTAssertEqual(lines.count, 1, "one log line for \(kind):\n\(log)")
+        }
+        let rejected = try XCTUnwrap(try metrics(run).last?["rejected"] as? [String: Int])
+        XCTAssertGreaterThan(rejected.values.reduce(0, +), 1000, "\(rejected)")
+    }
+}

@@ -3,7 +3,21 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case hello = 1, welcome = 2, bank = 3, ready = 4, task = 5, grad = 6
     case extract = 7, features = 8, heartbeat = 9, bye = 10, error = 11
 
-    public var description: String { String(describing: self).uppercased() }
+    public var description: String {
+        switch self {
+        case .hello: return "HELLO"
+        case .welcome: return "WELCOME"
+        case .bank: return "BANK"
+        case .ready: return "READY"
+        case .task: return "TASK"
+        case .grad: return "GRAD"
+        case .extract: return "EXTRACT"
+        case .features: return "FEATURES"
+        case .heartbeat: return "HEARTBEAT"
+        case .bye: return "BYE"
+        case .error: return "ERROR"
+        }
+    }
 }
 
 /// The fixed 48-byte header frame that starts every message, little-endian:
