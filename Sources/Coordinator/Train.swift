@@ -16,41 +16,77 @@ struct Train: ParsableCommand {
         Example: ultraad train --pool runs/demo/pool.safetensors --run runs/demo --local-workers 2
         """)
 
-    @Option(help: "Prepared pool file (features + text embeddings).") var pool: String
-    @Option(name: .customLong("run"), help: "Run folder (metrics.jsonl, checkpoints/).") var runFolder: String
-    @Option(help: "Optimizer steps in total.") var steps: Int = 300
-    @Option(help: "Seed of the initial parameters and the episodes.") var seed: UInt64 = 0
-    @Option(help: "Queries per class in each episode.") var queriesPerClass: Int = 2
-    @Option(help: "Queries per chunk.") var chunkSize: Int = 2
-    @Option(help: "AdamW learning rate.") var learningRate: Float = 1e-3
-    @Option(help: "Rank r of each patch adapter.") var adapterRank: Int = 128
-    @Option(help: "Write a checkpoint every this many steps (0: only at the end).") var checkpointEvery: Int = 50
-    @Option(help: "Endpoint to bind: tcp://HOST:PORT (port * picks a free one) or ipc:///path.") var bind: String = "tcp://127.0.0.1:*"
+    @Option(help: "cluster.yaml: the run, training, model and coordinator settings. Flags below override it.")
+    var config: String?
+    @Option(help: "Prepared pool file (default: RUN/pool.safetensors, as `ultraad prepare` writes it).") var pool: String?
+    @Option(name: .customLong("run"), help: "Run folder (default: run.folder of the config).") var runFolder: String?
+    @Option(help: "Optimizer steps in total (default 300).") var steps: Int?
+    @Option(help: "Seed of the initial parameters and the episodes (default 0).") var seed: UInt64?
+    @Option(help: "Queries per class in each episode (default 2).") var queriesPerClass: Int?
+    @Option(help: "Queries per chunk (default 2).") var chunkSize: Int?
+    @Option(help: "AdamW learning rate (default 1e-3).") var learningRate: Float?
+    @Option(help: "Rank r of each patch adapter (default 128).") var adapterRank: Int?
+    @Option(help: "Write a checkpoint every this many steps; 0: only at the end (default 50).") var checkpointEvery: Int?
+    @Option(help: "Endpoint to bind: tcp://HOST:PORT (port * picks a free one) or ipc:///path.") var bind: String?
     @Option(help: "An extra ipc:// endpoint for workers on this host.") var ipc: String?
-    @Option(help: "Workers to wait for before the first step.") var minWorkers: Int = 1
+    @Option(help: "Workers to wait for before the first step (default 1).") var minWorkers: Int?
     @Option(help: "Start this many workers on this host (stopped at the end).") var localWorkers: Int = 0
-    @Option(help: "BLAS threads of each local worker.") var workerThreads: Int = 1
-    @Option(help: "Seconds of silence after which a worker is dead.") var workerTimeout: Double = 10
-    @Option(help: "Seconds between heartbeats.") var heartbeat: Double = 1
+    @Option(help: "BLAS threads of each local worker (default: worker.threads of the config, else 1).") var workerThreads: Int?
+    @Option(help: "Seconds of silence after which a worker is dead (default 10).") var workerTimeout: Double?
+    @Option(help: "Seconds between heartbeats (default 1).") var heartbeat: Double?
     @Flag(help: "Continue from the run folder's latest checkpoint.") var resume = false
     @Flag(help: "Allow binding a non-loopback address without CURVE encryption.") var allowInsecure = false
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        guard queriesPerClass >= 1, chunkSize >= 1, adapterRank >= 1 else { throw ValidationError("--queries-per-class, --chunk-size and --adapter-rank must be at least 1") }
-        guard minWorkers >= 1, localWorkers >= 0, workerThreads >= 1 else { throw ValidationError("--min-workers and --worker-threads must be at least 1, --local-workers at least 0") }
-        guard heartbeat > 0, workerTimeout > 2 * heartbeat else { throw ValidationError("--worker-timeout must exceed twice --heartbeat") }
-        guard FileManager.default.fileExists(atPath: pool) else { throw ValidationError("--pool \(pool) does not exist; make one with `ultraad prepare`") }
+        guard config != nil || (pool != nil && runFolder != nil) else {
+            throw ValidationError("give --config cluster.yaml, or both --pool and --run")
+        }
+        for (name, value) in [("--steps", steps), ("--queries-per-class", queriesPerClass), ("--chunk-size", chunkSize),
+                              ("--adapter-rank", adapterRank), ("--min-workers", minWorkers), ("--worker-threads", workerThreads)] {
+            if let v = value, v < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        guard localWorkers >= 0 else { throw ValidationError("--local-workers must be at least 0") }
+        if let h = heartbeat, h <= 0 { throw ValidationError("--heartbeat must be positive") }
+        if let p = pool, !FileManager.default.fileExists(atPath: p) {
+            throw ValidationError("--pool \(p) does not exist; make one with `ultraad prepare`")
+        }
+    }
+
+    /// Settings from the config (or built-in defaults), then the flags on top.
+    func settings() throws -> (TrainSettings, threads: Int) {
+        var s: TrainSettings
+        var threads = 1
+        if let config {
+            let c = try ClusterConfig.load(path: config)
+            s = TrainSettings(cluster: c, poolFile: pool.map { URL(fileURLWithPath: $0) })
+            threads = c.worker.threads
+        } else {
+            s = TrainSettings(runFolder: URL(fileURLWithPath: runFolder ?? ""), poolFile: URL(fileURLWithPath: pool ?? ""))
+        }
+        if let runFolder { s.runFolder = URL(fileURLWithPath: runFolder); if pool == nil { s.poolFile = s.runFolder.appendingPathComponent("pool.safetensors") } }
+        if let steps { s.steps = steps }
+        if let seed { s.seed = seed }
+        if let queriesPerClass { s.queriesPerClass = queriesPerClass }
+        if let chunkSize { s.chunkSize = chunkSize }
+        if let learningRate { s.adamW.learningRate = learningRate }
+        if let adapterRank { s.adapterRank = adapterRank }
+        if let checkpointEvery { s.checkpointEvery = checkpointEvery }
+        if let bind { s.bind = bind }
+        if let ipc { s.ipc = ipc }
+        if let minWorkers { s.minWorkers = minWorkers }
+        if let workerTimeout { s.workerTimeout = workerTimeout }
+        if let heartbeat { s.heartbeat = heartbeat }
+        if allowInsecure { s.allowInsecure = true }
+        guard s.workerTimeout > 2 * s.heartbeat else {
+            throw ValidationError("the worker timeout (\(s.workerTimeout) s) must exceed twice the heartbeat (\(s.heartbeat) s)")
+        }
+        return (s, workerThreads ?? threads)
     }
 
     func run() throws {
         bootstrapLogging()
-        var s = TrainSettings(runFolder: URL(fileURLWithPath: runFolder), poolFile: URL(fileURLWithPath: pool))
-        s.seed = seed; s.steps = steps; s.queriesPerClass = queriesPerClass; s.chunkSize = chunkSize
-        s.adamW.learningRate = learningRate; s.adapterRank = adapterRank; s.checkpointEvery = checkpointEvery
-        s.bind = bind; s.ipc = ipc; s.minWorkers = max(minWorkers, localWorkers > 0 ? min(minWorkers, localWorkers) : minWorkers)
-        s.workerTimeout = workerTimeout; s.heartbeat = heartbeat; s.allowInsecure = allowInsecure
-        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: workerThreads, resume: resume).execute()
+        let (s, threads) = try settings()
+        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).execute()
     }
 }
 

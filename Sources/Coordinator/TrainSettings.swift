@@ -23,6 +23,33 @@ struct TrainSettings: Sendable {
     /// Digest of the configuration text the run was started with.
     var configDigest = ""
 
+    init(runFolder: URL, poolFile: URL) {
+        self.runFolder = runFolder
+        self.poolFile = poolFile
+    }
+
+    /// The training part of a cluster.yaml. The pool defaults to RUN/pool.safetensors.
+    init(cluster c: ClusterConfig, poolFile: URL?) {
+        runFolder = c.run.folder
+        self.poolFile = poolFile ?? c.run.folder.appendingPathComponent("pool.safetensors")
+        seed = c.run.seed
+        steps = c.train.steps
+        queriesPerClass = c.train.queriesPerClass
+        chunkSize = c.train.chunkSize
+        adamW = c.adamWSettings
+        adapterRank = c.model.adapterRank
+        temperature = Float(c.model.temperature)
+        leakySlope = Float(c.model.leakySlope)
+        checkpointEvery = c.train.checkpointEvery
+        bind = c.coordinator.bind.description
+        ipc = c.coordinator.ipc?.description
+        minWorkers = c.coordinator.minWorkers
+        workerTimeout = c.coordinator.workerTimeout.seconds
+        heartbeat = c.coordinator.heartbeat.seconds
+        allowInsecure = c.coordinator.allowInsecure
+        configDigest = c.digest
+    }
+
     /// Refuses to listen beyond this host without encryption (DESIGN.md, transport
     /// security), unless explicitly allowed.
     func checkBindIsSafe() throws {

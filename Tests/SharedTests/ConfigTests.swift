@@ -351,6 +351,8 @@ final class ConfigTests: XCTestCase {
         typealias E = ClusterConfig.Endpoint
         XCTAssertEqual(try E(parsing: "tcp://[::1]:7000"), .tcp(host: "[::1]", port: 7000))
         XCTAssertEqual(try E(parsing: "tcp://node-12.cluster:7000"), .tcp(host: "node-12.cluster", port: 7000))
+        XCTAssertEqual(try E(parsing: "tcp://127.0.0.1:*"), .tcp(host: "127.0.0.1", port: 0))
+        XCTAssertEqual(try E(parsing: "tcp://127.0.0.1:*").description, "tcp://127.0.0.1:*")
         XCTAssertTrue(try E(parsing: "tcp://127.0.0.2:1").isLoopback)
         XCTAssertTrue(try E(parsing: "tcp://localhost:1").isLoopback)
         XCTAssertTrue(try E(parsing: "tcp://[::1]:1").isLoopback)

@@ -252,3 +252,41 @@ extension DistributedTests {
         XCTAssertGreaterThan(rejected.values.reduce(0, +), 1000, "\(rejected)")
     }
 }
+
+extension DistributedTests {
+    func writeConfig(_ text: String) throws -> URL {
+        let url = dir.appendingPathComponent("cluster.yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testTrainFromAClusterYAMLMatchesTheFlags() throws {
+        let reference = try inProcessReference()
+        let config = try writeConfig("""
+            version: 1
+            run: {folder: from-yaml, seed: 7}
+            sites: [{name: A, path: data/site-A}]
+            train_sites: [A]
+            model: {adapter_rank: 4}
+            train: {steps: \(steps), chunk_size: 2, queries_per_class: 2, learning_rate: 0.005, checkpoint_every: 5}
+            coordinator: {bind: "tcp://127.0.0.1:*", heartbeat: 200ms, worker_timeout: 2s}
+            """)
+        let (status, output) = try runProcess(ultraad, ["train", "--config", config.path, "--pool", poolFile.path,
+                                                        "--local-workers", "2"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(try finalParameters(dir.appendingPathComponent("from-yaml")), reference)
+    }
+
+    func testABadClusterYAMLIsAClearErrorNamingTheKey() throws {
+        let config = try writeConfig("""
+            version: 1
+            sites: [{name: A, path: data/site-A}]
+            train_sites: [A]
+            train: {stpes: 10}
+            """)
+        let (status, output) = try runProcess(ultraad, ["train", "--config", config.path, "--pool", poolFile.path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("train.stpes") && output.contains("steps"), output)
+        XCTAssertFalse(output.contains("Fatal error") || output.contains("backtrace"), output)
+    }
+}

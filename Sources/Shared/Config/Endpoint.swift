@@ -1,7 +1,10 @@
 extension ClusterConfig {
     /// A ZeroMQ endpoint as cluster.yaml writes it: `tcp://HOST:PORT` (HOST an IPv4 address,
-    /// a host or interface name, `[IPv6]`, or `*` for every interface) or `ipc:///absolute/path`.
+    /// a host or interface name, `[IPv6]`, or `*` for every interface; PORT a number or `*`
+    /// for any free port, which the coordinator writes to RUN/coordinator.endpoint) or
+    /// `ipc:///absolute/path`.
     public enum Endpoint: Equatable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// port 0 stands for `*`: any free port.
         case tcp(host: String, port: Int)
         case ipc(path: String)
 
@@ -30,11 +33,15 @@ extension ClusterConfig {
                 throw ConfigSyntaxError("\"\(text)\" has no port; write \(form)")
             }
             let host = String(rest[..<colon]), portText = rest[rest.index(after: colon)...]
-            guard let port = Int(portText), (1...65535).contains(port), portText.allSatisfy(\.isASCII) else {
-                throw ConfigSyntaxError("\"\(text)\": port \"\(portText)\" must be a number from 1 to 65535")
-            }
             guard Self.isValidHost(host) else {
                 throw ConfigSyntaxError("\"\(text)\": host \"\(host)\" must be *, an IPv4 address, [an IPv6 address] or a host name")
+            }
+            if portText == "*" {
+                self = .tcp(host: host, port: 0)
+                return
+            }
+            guard let port = Int(portText), (1...65535).contains(port), portText.allSatisfy(\.isASCII) else {
+                throw ConfigSyntaxError("\"\(text)\": port \"\(portText)\" must be a number from 1 to 65535, or * for any free port")
             }
             self = .tcp(host: host, port: port)
         }
@@ -73,7 +80,7 @@ extension ClusterConfig {
         /// The address as ZeroMQ takes it.
         public var description: String {
             switch self {
-            case let .tcp(host, port): return "tcp://\(host):\(port)"
+            case let .tcp(host, port): return "tcp://\(host):\(port == 0 ? "*" : String(port))"
             case let .ipc(path): return "ipc://\(path)"
             }
         }
