@@ -11,6 +11,8 @@ struct StepState {
     var queries = 0
     var loss = LossParts()
     var computeSeconds = 0.0
+    /// The longest single block computation: the step's critical path through the workers.
+    var criticalComputeSeconds = 0.0
     let started: Date
 
     /// Splits the step's chunks into aligned blocks for `workers` workers: the largest

@@ -96,6 +96,7 @@ struct TrainRun {
     var localWorkers: Int
     var workerThreads: Int
     var resume: Bool
+    var quiet = false
 
     func execute() throws {
         var s = settings
@@ -133,7 +134,7 @@ struct TrainRun {
         defer { workers.stop() }
         let final = try coordinator.run()
         workers.stop()
-        print("trained \(s.steps) steps; final checkpoint \(folder.checkpointURL(step: s.steps).path) (\(final.layout.totalCount) parameters)")
+        if !quiet { print("trained \(s.steps) steps; final checkpoint \(folder.checkpointURL(step: s.steps).path) (\(final.layout.totalCount) parameters)") }
     }
 }
 

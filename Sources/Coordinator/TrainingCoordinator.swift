@@ -180,6 +180,7 @@ final class TrainingCoordinator {
         s.queries += Int(g.queries)
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds
+        s.criticalComputeSeconds = max(s.criticalComputeSeconds, g.computeSeconds)
         current = s
     }
 
@@ -232,6 +233,8 @@ final class TrainingCoordinator {
             "step": step, "loss": s.loss.total / q, "focal": s.loss.focal / q, "dice": s.loss.dice / q,
             "bce": s.loss.bce / q, "ce": s.loss.ce / q, "queries": s.queries, "chunks": s.chunks.count,
             "workers": members.readyCount, "seconds": seconds, "compute_seconds": s.computeSeconds,
+            "critical_compute_seconds": s.criticalComputeSeconds,
+            "critical_compute_seconds": s.criticalComputeSeconds,
             "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
             "bank_sends_per_worker": members.bankSends, "rejected": rejected, "late_results": lateResults,
         ]

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+extension Bench {
+    struct HeadBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "head",
+            abstract: "Forward and backward of one chunk at ViT-L/14@336 sizes.",
+            discussion: """
+            P = 576 patches, D = 1024, d = 768, layers 6/12/18/24, r = 128, 336x336 masks,
+            a bank of 48 x 5 views, random non-zero parameters. Prints ms per query and the
+            GFLOP/s of the matrix products (FLOPs counted from the shapes).
+            Example: ultraad bench head --threads 1
+            """)
+
+        @Option(help: "BLAS threads.") var threads: Int = 1
+        @Option(help: "Queries per chunk.") var queries: Int = 2
+        @Option(help: "Timed runs (after one warm-up); the best counts.") var repeats: Int = 5
+
+        func validate() throws {
+            guard threads >= 1, queries >= 1, repeats >= 1 else {
+                throw ValidationError("--threads, --queries and --repeats must be at least 1")
+            }
+        }
+
+        func run() throws {
+            BLAS.threads = threads
+            Memory.retainFreedPages()
+            let c = HeadConfig.vitL14
+            let (params, bank, chunk) = HeadBenchmark.problem(config: c, patches: 576, maskSide: 336,
+                                                              queries: queries, bankSize: 240, seed: 1)
+            _ = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1)
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            }
+            let flops = HeadBenchmark.gemmFLOPs(config: c, patches: 576, bankSize: 240) * Double(queries)
+            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), chunk of \(queries) queries, best of \(repeats)")
+            print(String(format: "forward+backward: %.1f ms per chunk, %.1f ms per query", best * 1e3, best * 1e3 / Double(queries)))
+            print(String(format: "GEMM work: %.2f GFLOP per query, %.1f GFLOP/s", flops / Double(queries) / 1e9, flops / best / 1e9))
+        }
+    }
+}
