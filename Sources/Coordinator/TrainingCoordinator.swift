@@ -234,7 +234,6 @@ final class TrainingCoordinator {
             "bce": s.loss.bce / q, "ce": s.loss.ce / q, "queries": s.queries, "chunks": s.chunks.count,
             "workers": members.readyCount, "seconds": seconds, "compute_seconds": s.computeSeconds,
             "critical_compute_seconds": s.criticalComputeSeconds,
-            "critical_compute_seconds": s.criticalComputeSeconds,
             "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
             "bank_sends_per_worker": members.bankSends, "rejected": rejected, "late_results": lateResults,
         ]
