@@ -46,16 +46,7 @@ struct PatchBranch {
         var z = z0.centredOverRows()
         BLAS.sgemm(m: z.shape[0], n: z.shape[1], k: a1.shape[1], a: a1.data, b: w2.data,
                    beta: 1, c: &z.data)
-        (zh, zNorms) = z.l2NormalizedRows()
-        att = (zh.matmul(ctx.bt, transposeOther: true) * ctx.attentionScale).softmaxRows()
-        var r = zh
-        BLAS.sgemm(m: r.shape[0], n: r.shape[1], k: 2, a: att.data, b: ctx.pw.data,
-                   beta: 1, c: &r.data)
-        (zt, rNorms) = r.l2NormalizedRows()
-        let s = zt.matmul(ctx.p, transposeOther: true)   // [P, 2], before 1/tau
-        map = (0..<s.shape[0]).map { i in
-            1 / (1 + ((s.data[2 * i] - s.data[2 * i + 1]) * ctx.invTau).exponential)
-        }
+        (zh, zNorms, att, zt, rNorms, map) = PatchKernels.forward(z: z, ctx: ctx)
     }
 
     /// dm: [P] gradient of the loss with respect to `map`. Adds the adapter gradients of
@@ -63,25 +54,7 @@ struct PatchBranch {
     func backward(dm: [Float], u: Tensor, w2: Tensor, slope: Float, ctx: Context, layer: Int,
                   grads: inout ParameterSet, dctx: inout ContextGradient) {
         let nP = zh.shape[0], d = zh.shape[1], r = h1.shape[1]
-        // M = sigmoid(s1 - s0) with s = zt p^T / tau.
-        var ds = Tensor(zeros: [nP, 2])
-        for i in 0..<nP {
-            let g = dm[i] * map[i] * (1 - map[i]) * ctx.invTau
-            ds.data[2 * i] = -g
-            ds.data[2 * i + 1] = g
-        }
-        let dzt = ds.matmul(ctx.p)                                          // [P, d]
-        dctx.dp = dctx.dp + ds.matmul(zt, transposeSelf: true)               // [2, d]
-        let dr = Tensor.l2NormalizedRowsBackward(dzt, output: zt, norms: rNorms)
-        // r = zh + att pw
-        let datt = dr.matmul(ctx.pw, transposeOther: true)                  // [P, 2]
-        dctx.dpw = dctx.dpw + att.matmul(dr, transposeSelf: true)           // [2, d]
-        let dlogit = Tensor.softmaxRowsBackward(datt, output: att) * ctx.attentionScale
-        var dzh = dr
-        BLAS.sgemm(m: nP, n: d, k: 2, a: dlogit.data, b: ctx.bt.data, beta: 1, c: &dzh.data)
-        dctx.dbt = dctx.dbt + dlogit.matmul(zh, transposeSelf: true)        // [2, d]
-        // zh = n(Zc + a1 W2)
-        let dz = Tensor.l2NormalizedRowsBackward(dzh, output: zh, norms: zNorms)
+        let dz = PatchKernels.backward(dm: dm, branch: self, ctx: ctx, dctx: &dctx)      // [P, d]
         let da1 = dz.matmul(w2, transposeOther: true)                       // [P, r]
         let w2Offset = grads.offset("adapter.\(layer).w2")
         BLAS.sgemm(transA: true, m: r, n: d, k: nP, a: a1.data, b: dz.data,
