@@ -11,12 +11,13 @@ final class LocalWorkers {
         return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : URL(fileURLWithPath: "/usr/bin/env")
     }
 
-    func start(count: Int, endpoint: String, threads: Int) throws {
+    func start(count: Int, endpoint: String, threads: Int, keys: (server: URL, secret: URL)? = nil) throws {
         for _ in 0..<count {
             let p = Process()
             let exe = Self.workerExecutable
             p.executableURL = exe
-            let args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
+            var args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
+            if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
             p.arguments = exe.lastPathComponent == "env" ? ["ultraad-worker"] + args : args
             try p.run()
             processes.append(p)

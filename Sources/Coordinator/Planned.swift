@@ -64,10 +64,3 @@ struct CrossSite: PlannedCommand {
     static let plannedIn = "the data, simulator and demo issue"
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }
-
-struct Keys: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Generate CURVE key pairs for encrypted, authenticated transport. (planned)")
-    static let plannedIn = "the cluster and CURVE issue"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}

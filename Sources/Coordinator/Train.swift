@@ -128,9 +128,11 @@ struct TrainRun {
             FileHandle.standardError.write(Data("resuming from \(latest.lastPathComponent) (step \(optimizer.step))\n".utf8))
         }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
-                                                  parameters: parameters, optimizer: optimizer, folder: folder)
+                                                  parameters: parameters, optimizer: optimizer, folder: folder,
+                                                  localWorkers: localWorkers)
         let workers = LocalWorkers()
-        try workers.start(count: localWorkers, endpoint: s.ipc ?? coordinator.endpoint, threads: workerThreads)
+        try workers.start(count: localWorkers, endpoint: s.ipc ?? coordinator.endpoint, threads: workerThreads,
+                          keys: coordinator.localWorkerKeys)
         defer { workers.stop() }
         let final = try coordinator.run()
         workers.stop()

@@ -20,6 +20,9 @@ struct TrainSettings: Sendable {
     var workerTimeout = 10.0
     var heartbeat = 1.0
     var allowInsecure = false
+    /// CURVE: the coordinator's secret key file and the public key files of the workers
+    /// allowed to connect (nil: no encryption, loopback only unless allowInsecure).
+    var curve: CurveFiles?
     /// Digest of the configuration text the run was started with.
     var configDigest = ""
 
@@ -47,6 +50,9 @@ struct TrainSettings: Sendable {
         workerTimeout = c.coordinator.workerTimeout.seconds
         heartbeat = c.coordinator.heartbeat.seconds
         allowInsecure = c.coordinator.allowInsecure
+        curve = c.coordinator.curve.map {
+            CurveFiles(secretKey: $0.secretKey, publicKey: $0.publicKey, authorizedWorkers: $0.authorizedWorkers)
+        }
         configDigest = c.digest
     }
 
@@ -61,11 +67,17 @@ struct TrainSettings: Sendable {
             let hostPort = endpoint.dropFirst("tcp://".count)
             let host = hostPort.split(separator: ":").dropLast().joined(separator: ":")
             let loopback = host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
-            if !loopback && !allowInsecure {
+            if !loopback && !allowInsecure && curve == nil {
                 throw CoordinatorError.config("coordinator.bind: \(endpoint) is not a loopback address; without CURVE keys workers' traffic would be unencrypted. Bind 127.0.0.1, configure coordinator.curve, or set coordinator.allow_insecure: true")
             }
         }
     }
+}
+
+struct CurveFiles: Sendable {
+    var secretKey: URL
+    var publicKey: URL
+    var authorizedWorkers: [URL]
 }
 
 enum CoordinatorError: Error, CustomStringConvertible {

@@ -27,9 +27,14 @@ final class TrainingCoordinator {
     private var lateResults = 0
     private var progress: Progress
     private(set) var endpoint = ""
+    private var zap: ZAPHandler?
+    private var refusedKeys = Set<String>()
+    /// For workers this process starts itself under CURVE: (server public key file,
+    /// secret key file of a one-run key pair the ZAP handler admits).
+    private(set) var localWorkerKeys: (server: URL, secret: URL)?
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder) throws {
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0) throws {
         self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
@@ -40,6 +45,18 @@ final class TrainingCoordinator {
         welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
         socket = try ZMQSocket(context, .router)
+        if let curve = settings.curve {
+            let keys = try CurveKeys.readSecret(curve.secretKey)
+            var allowed = try curve.authorizedWorkers.map { url throws(CurveKeyError) in try CurveKeys.readPublic(url) }
+            if localWorkers > 0 {   // workers started here get a key pair for this run only
+                let local = try CurveKeyPair.generate()
+                try local.write(to: folder.url, name: ".local-worker")
+                allowed.append(local.publicKey)
+                localWorkerKeys = (curve.publicKey, folder.url.appendingPathComponent(".local-worker.key_secret"))
+            }
+            zap = try ZAPHandler(context, allowedPublicKeys: allowed)
+            try socket.makeCurveServer(keys, domain: "ultraad")
+        }
         try socket.setRouterMandatory()
         try socket.setMaxMessageSize(4 << 30)
         try socket.bind(settings.bind)
@@ -47,13 +64,18 @@ final class TrainingCoordinator {
         if let ipc = settings.ipc { try socket.bind(ipc) }
         progress = Progress(total: settings.steps)
         try folder.writeEndpoint(settings.ipc ?? endpoint)
-        log.info("listening on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "") (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
+        log.info("listening\(zap == nil ? "" : " (CURVE, \(settings.curve?.authorizedWorkers.count ?? 0) authorized workers)") on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "") (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
     /// Trains until `settings.steps`; returns the final parameters.
     func run() throws -> ParameterSet {
         while optimizer.step < settings.steps || current != nil {
-            let ready = try ZMQSocket.poll([socket], timeout: min(settings.heartbeat / 2, 0.05))
+            let ready = try ZMQSocket.poll([socket] + (zap.map { [$0.pollable] } ?? []), timeout: min(settings.heartbeat / 2, 0.05))
+            if ready.count > 1, ready[1], let zap {
+                for key in try zap.serve() where refusedKeys.insert(key).inserted {
+                    log.warning("refused a connection: public key \(key) is not in coordinator.curve.authorized_workers")
+                }
+            }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: true, wait: false) { try handle(incoming) }
             }

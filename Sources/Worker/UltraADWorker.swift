@@ -36,6 +36,10 @@ struct Connect: ParsableCommand {
     var idleExit: Double = 300
     @Option(help: "Longest wait between reconnection attempts, in seconds.")
     var reconnectMax: Double = 10
+    @Option(help: "The coordinator's CURVE public key file (coordinator.key); with --key, encrypts the connection. Default: ULTRAAD_SERVER_KEY.")
+    var serverKey: String?
+    @Option(help: "This worker's CURVE secret key file (NAME.key_secret, mode 0600). Default: ULTRAAD_KEY.")
+    var key: String?
     @Flag(help: "Log every message (debug level).")
     var verbose = false
     @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block down
@@ -53,6 +57,10 @@ struct Connect: ParsableCommand {
             throw ValidationError("--connect must start with tcp:// or ipc://, got \(e)")
         }
         guard threadCount >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let env = ProcessInfo.processInfo.environment
+        guard (serverKey ?? env["ULTRAAD_SERVER_KEY"] == nil) == (key ?? env["ULTRAAD_KEY"] == nil) else {
+            throw ValidationError("CURVE needs both --server-key (the coordinator's public key) and --key (this worker's secret key)")
+        }
         guard idleExit > 0, reconnectMax > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
     }
 
@@ -64,9 +72,14 @@ struct Connect: ParsableCommand {
         }
         BLAS.threads = threadCount
         Memory.retainFreedPages()
+        let env = ProcessInfo.processInfo.environment
+        var curve: (keys: CurveKeyPair, server: String)?
+        if let s = serverKey ?? env["ULTRAAD_SERVER_KEY"], let k = key ?? env["ULTRAAD_KEY"] {
+            curve = (try CurveKeys.readSecret(URL(fileURLWithPath: k)), try CurveKeys.readPublic(URL(fileURLWithPath: s)))
+        }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax,
-            debugDelay: Double(debugDelayMs) / 1000))
+            debugDelay: Double(debugDelayMs) / 1000, curve: curve))
         throw ExitCode(try session.run())
     }
 }

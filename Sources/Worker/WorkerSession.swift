@@ -10,6 +10,8 @@ struct WorkerSettings {
     var reconnectMax: Double
     /// Extra seconds per block (tests that kill processes mid-run need slow steps).
     var debugDelay: Double = 0
+    /// CURVE: this worker's key pair and the coordinator's public key.
+    var curve: (keys: CurveKeyPair, server: String)?
     var heartbeat: Double = 1
     var timeout: Double = 10
 }
@@ -89,6 +91,7 @@ final class WorkerSession {
         socket?.close()
         socket = try ZMQSocket(context, .dealer)
         try socket.setRoutingID(Array(workerID.utf8))
+        if let curve = settings.curve { try socket.makeCurveClient(curve.keys, serverPublicKey: curve.server) }
         try socket.connect(settings.endpoint)
         let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
                           threads: UInt32(settings.threads), blasCore: BLAS.coreName,

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 @testable import Shared
 
-/// Real coordinator and worker processes on real sockets (loopback and ipc).
-final class DistributedTests: XCTestCase {
+/// Shared set-up of the tests that run real coordinator and worker processes: a small
+/// planted pool file in a temporary folder, the binaries, and helpers to read a run.
+class ProcessTestCase: XCTestCase {
     var dir: URL!
     var poolFile: URL!
     let steps = 20
@@ -60,18 +61,8 @@ final class DistributedTests: XCTestCase {
         return t.parameters.values
     }
 
-    func testOneTwoAndThreeWorkersGiveTheSameBitsAsTheInProcessLoop() throws {
-        let reference = try inProcessReference()
-        for workers in [1, 2, 3] {
-            let (run, _) = try train("w\(workers)", workers: workers)
-            XCTAssertEqual(try finalParameters(run), reference, "\(workers) workers")
-            let lines = try metrics(run)
-            XCTAssertEqual(lines.count, steps)
-            XCTAssertEqual(lines.last?["bank_sends"] as? Int, workers, "the bank goes once to each worker")
-            let perWorker = try XCTUnwrap(lines.last?["bank_sends_per_worker"] as? [String: Int])
-            XCTAssertTrue(perWorker.values.allSatisfy { $0 == 1 })
-        }
-    }
+
+
 }
 
 /// Processes started in the background, their output in files, stopped at the end.
@@ -120,7 +111,7 @@ func waitForExit(_ p: Process, timeout: Double) -> Bool {
     eventually(timeout) { !p.isRunning }
 }
 
-extension DistributedTests {
+extension ProcessTestCase {
     var worker: URL { productsDirectory!.appendingPathComponent("ultraad-worker") }
 
     func coordinatorArguments(_ run: URL, minWorkers: Int, extra: [String] = []) -> [String] {
@@ -137,6 +128,36 @@ extension DistributedTests {
     func endpoint(_ run: URL) -> String? {
         (try? String(contentsOf: run.appendingPathComponent("coordinator.endpoint"), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+
+
+
+
+
+}
+
+extension ProcessTestCase {
+    func writeConfig(_ text: String) throws -> URL {
+        let url = dir.appendingPathComponent("cluster.yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+}
+
+/// Real coordinator and worker processes on real sockets (loopback and ipc).
+final class DistributedTests: ProcessTestCase {
+    func testOneTwoAndThreeWorkersGiveTheSameBitsAsTheInProcessLoop() throws {
+        let reference = try inProcessReference()
+        for workers in [1, 2, 3] {
+            let (run, _) = try train("w\(workers)", workers: workers)
+            XCTAssertEqual(try finalParameters(run), reference, "\(workers) workers")
+            let lines = try metrics(run)
+            XCTAssertEqual(lines.count, steps)
+            XCTAssertEqual(lines.last?["bank_sends"] as? Int, workers, "the bank goes once to each worker")
+            let perWorker = try XCTUnwrap(lines.last?["bank_sends_per_worker"] as? [String: Int])
+            XCTAssertTrue(perWorker.values.allSatisfy { $0 == 1 })
+        }
     }
 
     func testAKilledWorkerAndALateWorkerLeaveTheResultUnchanged() throws {
@@ -184,9 +205,7 @@ extension DistributedTests {
         XCTAssertTrue(procs.log("second.log").contains("resuming from step-000000"), procs.log("second.log"))
         XCTAssertEqual(try finalParameters(run), reference)
     }
-}
 
-extension DistributedTests {
     /// Thousands of random and mutated frames at the coordinator's socket during a run:
     /// no crash, the same result, one log line per kind of rejection with a counter.
     func testHostileFramesAreDroppedAndCountedWithoutChangingTheResult() throws {
@@ -250,14 +269,6 @@ extension DistributedTests {
         }
         let rejected = try XCTUnwrap(try metrics(run).last?["rejected"] as? [String: Int])
         XCTAssertGreaterThan(rejected.values.reduce(0, +), 1000, "\(rejected)")
-    }
-}
-
-extension DistributedTests {
-    func writeConfig(_ text: String) throws -> URL {
-        let url = dir.appendingPathComponent("cluster.yaml")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
     }
 
     func testTrainFromAClusterYAMLMatchesTheFlags() throws {

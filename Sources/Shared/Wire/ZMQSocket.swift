@@ -16,8 +16,15 @@ public final class ZMQContext: @unchecked Sendable {
 /// A ZeroMQ socket. Not thread-safe (ZeroMQ's rule): each socket belongs to one thread.
 /// Only this file calls libzmq; everything above it sends and receives byte frames.
 public final class ZMQSocket {
-    public enum Kind { case router, dealer, pair
-        var raw: Int32 { switch self { case .router: return ZMQ_ROUTER; case .dealer: return ZMQ_DEALER; case .pair: return ZMQ_PAIR } }
+    public enum Kind { case router, dealer, pair, rep
+        var raw: Int32 {
+            switch self {
+            case .router: return ZMQ_ROUTER
+            case .dealer: return ZMQ_DEALER
+            case .pair: return ZMQ_PAIR
+            case .rep: return ZMQ_REP
+            }
+        }
     }
 
     let raw: UnsafeMutableRawPointer
