@@ -1,0 +1,80 @@
+import Foundation
+
+/// The frozen-feature cache of DESIGN.md: one LZ4 file per (backbone digest, image digest,
+/// view), so each image view goes through CLIP once, across runs.
+///
+/// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat, each an LZ4 frame of:
+/// magic "UADF", u32 version 1, then the features (tensor g, u32 L, L x U, L x Z0) in the
+/// wire encoding (docs/PROTOCOL.md). Written atomically (temporary file, rename), so a
+/// crash never leaves a half entry; an unreadable entry is reported and treated as a miss.
+public struct FeatureCache: Sendable {
+    public let root: URL
+    static let magic: [UInt8] = Array("UADF".utf8)
+
+    public init(root: URL) { self.root = root }
+
+    public func url(backbone: String, image: String, view: String) -> URL {
+        root.appendingPathComponent(backbone).appendingPathComponent("\(image)-\(view).feat")
+    }
+
+    /// The cached features, or nil when absent. A damaged entry is an error naming it.
+    public func lookup(backbone: String, image: String, view: String) throws(FeatureCacheError) -> ImageFeatures? {
+        let u = url(backbone: backbone, image: image, view: view)
+        guard FileManager.default.fileExists(atPath: u.path) else { return nil }
+        do {
+            let frame = [UInt8](try Data(contentsOf: u))
+            let raw = try LZ4Frame.decompress(frame, maxSize: 1 << 32, what: u.path)
+            var r = ByteReader(raw)
+            guard raw.count >= 8, Array(raw[0..<4]) == Self.magic else { throw FeatureCacheError.damaged(u.path, "not a feature file") }
+            _ = try r.u32("magic")
+            let version = try r.u32("version")
+            guard version == 1 else { throw FeatureCacheError.damaged(u.path, "version \(version) is not supported") }
+            let g = try r.tensor("g")
+            let layers = Int(try r.u32("layers"))
+            guard layers <= 64 else { throw FeatureCacheError.damaged(u.path, "\(layers) layers") }
+            var us = [Tensor](), zs = [Tensor]()
+            for _ in 0..<layers { us.append(try r.tensor("U")) }
+            for _ in 0..<layers { zs.append(try r.tensor("Z0")) }
+            try r.finish(u.path)
+            return ImageFeatures(g: g, u: us, z0: zs)
+        } catch let e as FeatureCacheError {
+            throw e
+        } catch {
+            throw .damaged(u.path, "\(error)")
+        }
+    }
+
+    public func store(_ f: ImageFeatures, backbone: String, image: String, view: String) throws(FeatureCacheError) {
+        let u = url(backbone: backbone, image: image, view: view)
+        var w = ByteWriter()
+        w.u8(Self.magic[0]); w.u8(Self.magic[1]); w.u8(Self.magic[2]); w.u8(Self.magic[3])
+        w.u32(1)
+        w.tensor(f.g)
+        w.u32(UInt32(f.u.count))
+        for t in f.u { w.tensor(t) }
+        for t in f.z0 { w.tensor(t) }
+        do {
+            let frame = try LZ4Frame.compress(w.bytes, what: u.path)
+            try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let tmp = u.deletingLastPathComponent().appendingPathComponent(".\(u.lastPathComponent).\(getpid()).tmp")
+            try Data(frame).write(to: tmp)
+            guard rename(tmp.path, u.path) == 0 else { throw FeatureCacheError.unwritable(u.path, String(cString: strerror(errno))) }
+        } catch let e as FeatureCacheError {
+            throw e
+        } catch {
+            throw .unwritable(u.path, "\(error)")
+        }
+    }
+}
+
+public enum FeatureCacheError: Error, CustomStringConvertible {
+    case damaged(String, String)
+    case unwritable(String, String)
+
+    public var description: String {
+        switch self {
+        case let .damaged(f, m): return "\(f): damaged feature cache entry (\(m)); delete it to recompute"
+        case let .unwritable(f, m): return "\(f): cannot write the feature cache: \(m)"
+        }
+    }
+}
