@@ -14,6 +14,8 @@ extension Bench {
 
         @Option(help: "Comma-separated square sizes (m = n = k).")
         var sizes: String = "256,512,1024,2048"
+        @Option(help: "Extra shapes MxNxK[:tt] (t/n: is A, B transposed), e.g. 576x128x1024:nn,1024x128x576:tn")
+        var shapes: String = ""
         @Option(help: "BLAS threads (default: all cores).")
         var threads: Int?
         @Option(help: "Runs per size; the best time counts.")
@@ -40,6 +42,16 @@ extension Bench {
             for s in parsedSizes ?? [] {
                 let r = GemmBenchmark.run(m: s, n: s, k: s, repeats: repeats)
                 print(String(format: "%-9d %15.1f %13.1f %9.2f%%", s, r.wrapperGFLOPS, r.rawGFLOPS, r.overhead * 100))
+            }
+            for spec in shapes.split(separator: ",") {
+                let parts = spec.split(separator: ":")
+                let dims = parts[0].split(separator: "x").compactMap { Int($0) }
+                let t = parts.count > 1 ? Array(parts[1]) : ["n", "n"]
+                guard dims.count == 3, dims.allSatisfy({ $0 > 0 }), t.count == 2 else {
+                    throw ValidationError("--shapes: \(spec) is not MxNxK[:tt]")
+                }
+                let r = GemmBenchmark.run(m: dims[0], n: dims[1], k: dims[2], transA: t[0] == "t", transB: t[1] == "t", repeats: repeats)
+                print(String(format: "%-20@ %6.1f %13.1f %9.2f%%", String(spec) as NSString, r.wrapperGFLOPS, r.rawGFLOPS, r.overhead * 100))
             }
         }
     }

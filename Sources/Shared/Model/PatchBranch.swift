@@ -30,12 +30,12 @@ struct PatchBranch {
 
     let h1: Tensor       // [P, r]  Uc W1 (centred)
     let a1: Tensor       // [P, r]  lrelu(h1)
-    let zh: Tensor       // [P, d]  n(Zc + a1 W2)
-    let zNorms: [Float]  // [P]
-    let att: Tensor      // [P, 2]  softmax over the prompts
-    let zt: Tensor       // [P, d]  n(zh + att pw)
-    let rNorms: [Float]  // [P]
-    let map: [Float]     // [P]     M: softmax of zt p^T / tau, abnormal entry
+    /// zh = n(Zc + a1 W2), att over the prompts, zt = n(zh + att pw), and the map
+    /// M = softmax(zt p^T / tau)[abnormal], with the norms the backward needs.
+    let fused: TwoVectorAttention.Forward
+    var zh: Tensor { fused.zh }     // [P, d]
+    var zt: Tensor { fused.zt }     // [P, d]
+    var map: [Float] { fused.map }  // [P]
 
     /// u: [P, D], z0: [P, d] as the encoder gives them (not centred).
     init(u: Tensor, z0: Tensor, w1: Tensor, w2: Tensor, slope: Float, ctx: Context) {
@@ -46,7 +46,8 @@ struct PatchBranch {
         var z = z0.centredOverRows()
         BLAS.sgemm(m: z.shape[0], n: z.shape[1], k: a1.shape[1], a: a1.data, b: w2.data,
                    beta: 1, c: &z.data)
-        (zh, zNorms, att, zt, rNorms, map) = PatchKernels.forward(z: z, ctx: ctx)
+        fused = TwoVectorAttention.forward(z: z, b: ctx.bt, w: ctx.pw, p: ctx.p,
+                                           attentionScale: ctx.attentionScale, invTau: ctx.invTau)
     }
 
     /// dm: [P] gradient of the loss with respect to `map`. Adds the adapter gradients of
@@ -54,7 +55,9 @@ struct PatchBranch {
     func backward(dm: [Float], u: Tensor, w2: Tensor, slope: Float, ctx: Context, layer: Int,
                   grads: inout ParameterSet, dctx: inout ContextGradient) {
         let nP = zh.shape[0], d = zh.shape[1], r = h1.shape[1]
-        let dz = PatchKernels.backward(dm: dm, branch: self, ctx: ctx, dctx: &dctx)      // [P, d]
+        let dz = TwoVectorAttention.backward(dm: dm, forward: fused, b: ctx.bt, w: ctx.pw, p: ctx.p,
+                                             attentionScale: ctx.attentionScale, invTau: ctx.invTau,
+                                             db: &dctx.dbt, dw: &dctx.dpw, dp: &dctx.dp)    // [P, d]
         let da1 = dz.matmul(w2, transposeOther: true)                       // [P, r]
         let w2Offset = grads.offset("adapter.\(layer).w2")
         BLAS.sgemm(transA: true, m: r, n: d, k: nP, a: a1.data, b: dz.data,

@@ -16,7 +16,7 @@ public enum GemmBenchmark {
 
     /// Best-of-`repeats` time for each, alternating wrapper and raw calls so that clock
     /// and load drift hit both alike.
-    public static func run(m: Int, n: Int, k: Int, repeats: Int) -> Result {
+    public static func run(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false, repeats: Int) -> Result {
         var rng = SplitMix64(seed: 1)
         let a = (0..<(m * k)).map { _ in rng.nextUniform() - 0.5 }
         let b = (0..<(k * n)).map { _ in rng.nextUniform() - 0.5 }
@@ -24,7 +24,7 @@ public enum GemmBenchmark {
         var bestWrapper = Double.infinity, bestRaw = Double.infinity
         func timeWrapper() -> Double {
             let t = DispatchTime.now().uptimeNanoseconds
-            BLAS.sgemm(m: m, n: n, k: k, a: a, b: b, c: &c)
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, b: b, c: &c)
             return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
         }
         func timeRaw() -> Double {
@@ -32,8 +32,9 @@ public enum GemmBenchmark {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n),
-                                    Int32(k), 1, pa.baseAddress, Int32(k), pb.baseAddress, Int32(n),
+                        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                    Int32(m), Int32(n), Int32(k), 1, pa.baseAddress, Int32(transA ? m : k),
+                                    pb.baseAddress, Int32(transB ? k : n),
                                     0, pc.baseAddress, Int32(n))
                     }
                 }
