@@ -19,6 +19,9 @@ final class LocalWorkers {
             var args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
             if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
             p.arguments = exe.lastPathComponent == "env" ? ["ultraad-worker"] + args : args
+            var env = ProcessInfo.processInfo.environment
+            env["OPENBLAS_NUM_THREADS"] = String(threads)   // the pool is sized at load time
+            p.environment = env
             try p.run()
             processes.append(p)
         }

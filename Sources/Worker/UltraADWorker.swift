@@ -65,6 +65,7 @@ struct Connect: ParsableCommand {
     }
 
     func run() throws {
+        BLAS.restartWithThreadPool(threadCount)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = verbose ? .debug : .info

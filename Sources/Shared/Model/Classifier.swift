@@ -20,10 +20,10 @@ struct MiniNet: Sendable {
     func backward(_ dout: Tensor, w: HeadWeights, grads: inout ParameterSet) {
         let dw = Tensor.l2NormalizedRowsBackward(dout, output: out, norms: norms)  // [n, d]
         grads.add("mini.b2", dw.sumRows())
-        grads.add("mini.w2", hidden.matmul(dw, transposeSelf: true))             // [d/4, d]
+        grads.addProduct("mini.w2", hidden, transposeA: true, dw)             // [d/4, d]
         let dpre = Activation.reluBackward(dw.matmul(w.miniW2, transposeOther: true), input: pre)
         grads.add("mini.b1", dpre.sumRows())
-        grads.add("mini.w1", x.matmul(dpre, transposeSelf: true))                // [d, d/4]
+        grads.addProduct("mini.w1", x, transposeA: true, dpre)                // [d, d/4]
     }
 }
 

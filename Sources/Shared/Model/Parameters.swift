@@ -92,7 +92,19 @@ public struct ParameterSet: Equatable, Sendable {
     public mutating func add(_ name: String, _ t: Tensor) {
         guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
         precondition(t.count == e.count, "\(name): \(t.count) values, expected \(e.count)")
-        for i in 0..<e.count { values[e.offset + i] += t.data[i] }
+        BLAS.axpy(1, x: t.data, y: &values, yOffset: e.offset, count: e.count)
+    }
+
+    /// Adds op(a) @ op(b) into one named [m, n] tensor, with no temporary (gradients of
+    /// weight matrices: x^T dy).
+    public mutating func addProduct(_ name: String, _ a: Tensor, transposeA: Bool = false,
+                                    _ b: Tensor, transposeB: Bool = false) {
+        guard let e = layout.entry(name), e.shape.count == 2 else { preconditionFailure("no matrix parameter named \(name)") }
+        let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition([m, n] == e.shape, "\(name): product is [\(m), \(n)], parameter \(e.shape)")
+        BLAS.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, a: a.data, lda: a.shape[1],
+                   b: b.data, ldb: b.shape[1], beta: 1, c: &values, cOffset: e.offset)
     }
 
     public func offset(_ name: String) -> Int {

@@ -74,8 +74,8 @@ extension PatchBranch.ContextGradient {
     /// Folds the fusion matrices' gradients into the prompts and into fuse.wq / fuse.wo:
     /// bt = p Wq^T, pw = p Wo. Returns the total gradient of the prompts.
     func finish(ctx: PatchBranch.Context, w: HeadWeights, grads: inout ParameterSet) -> Tensor {
-        grads.add("fuse.wq", dbt.matmul(ctx.p, transposeSelf: true))        // [d, d]
-        grads.add("fuse.wo", ctx.p.matmul(dpw, transposeSelf: true))        // [d, d]
+        grads.addProduct("fuse.wq", dbt, transposeA: true, ctx.p)        // [d, d]
+        grads.addProduct("fuse.wo", ctx.p, transposeA: true, dpw)        // [d, d]
         return dp + dbt.matmul(w.wq) + dpw.matmul(w.wo, transposeOther: true)
     }
 }

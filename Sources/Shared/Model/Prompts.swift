@@ -22,9 +22,9 @@ struct Prompts {
         grads.add("prompt.offset", dq)
         let dpi = dq.sumRows().reshaped([1, dq.rowLength])                       // [1, d]
         grads.add("meta.b2", dpi)
-        grads.add("meta.w2", hidden.matmul(dpi, transposeSelf: true))           // [d/16, d]
+        grads.addProduct("meta.w2", hidden, transposeA: true, dpi)           // [d/16, d]
         let dh = Activation.reluBackward(dpi.matmul(w.metaW2, transposeOther: true), input: pre)
         grads.add("meta.b1", dh)
-        grads.add("meta.w1", gh.matmul(dh, transposeSelf: true))                // [d, d/16]
+        grads.addProduct("meta.w1", gh, transposeA: true, dh)                // [d, d/16]
     }
 }

@@ -114,6 +114,32 @@ public struct SafeTensorsReader: Sendable {
         return Tensor(shape: entry.shape, data: values)
     }
 
+    /// Tensor `name` split along its first dimension, each part copied straight from the
+    /// file (one copy, not two): for per-query features stored as [Q, ...].
+    public func slices(_ name: String) throws(SafeTensorsError) -> [Tensor] {
+        let entry = try entry(name)
+        guard let count = entry.shape.first, count > 0 else { return [] }
+        let inner = Array(entry.shape.dropFirst())
+        let per = inner.reduce(1, *)
+        #if _endian(little)
+        if entry.dtype == .f32 {
+            let begin = dataStart + entry.dataOffsets.lowerBound
+            return bytes.withUnsafeBytes { all in
+                (0..<count).map { i in
+                    let range = (begin + i * per * 4)..<(begin + (i + 1) * per * 4)
+                    let values = [Float](unsafeUninitializedCapacity: per) { buffer, n in
+                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[range]))
+                        n = per
+                    }
+                    return Tensor(shape: inner, data: values)
+                }
+            }
+        }
+        #endif
+        let whole = try tensor(name)
+        return (0..<count).map { whole.slice($0) }
+    }
+
     /// Tensor `name` as Int32: I32 as stored, I64 when every value fits (else
     /// `valueOutOfRange`). Float dtypes throw `unsupportedDType`.
     public func int32Tensor(_ name: String) throws(SafeTensorsError) -> (shape: [Int], values: [Int32]) {

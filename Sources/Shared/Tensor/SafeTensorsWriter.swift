@@ -124,8 +124,11 @@ public struct SafeTensorsWriter: Sendable {
         return out
     }
 
-    /// Writes the file atomically to `url`, replacing any file there.
-    public func write(to url: URL) throws(SafeTensorsError) {
+    /// Writes the file atomically to `url`, replacing any file there: readers see the old
+    /// file or the new one, never a part. `durable` also fsyncs the file and its folder
+    /// before returning (checkpoints); without it a power loss may lose the new file, but
+    /// still never leaves a torn one (outputs that can be recomputed, like replay's).
+    public func write(to url: URL, durable: Bool = true) throws(SafeTensorsError) {
         let header = headerBytes()
         if header.count - 8 > SafeTensorsReader.maxHeaderLength {
             throw .writeFailed(file: url.path, reason: "header of \(header.count - 8) bytes exceeds the reader's limit")
@@ -141,7 +144,7 @@ public struct SafeTensorsWriter: Sendable {
         for name in names where failure == nil {
             items[name]?.withLittleEndianBytes { failure = writeAll(fd, $0) }
         }
-        if failure == nil, fsync(fd) != 0 { failure = "fsync: \(Self.errnoText())" }
+        if durable, failure == nil, fsync(fd) != 0 { failure = "fsync: \(Self.errnoText())" }
         if close(fd) != 0, failure == nil { failure = "close: \(Self.errnoText())" }
         if failure == nil, rename(temporary, path) != 0 { failure = "rename: \(Self.errnoText())" }
         if let failure {
@@ -149,6 +152,7 @@ public struct SafeTensorsWriter: Sendable {
             throw .writeFailed(file: path, reason: failure)
         }
         // Make the rename itself durable; a failure here leaves a complete file, so it is ignored.
+        guard durable else { return }
         let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
         if directory >= 0 {
             _ = fsync(directory)

@@ -57,9 +57,13 @@ extension ReplayCase {
             throw .input(file: file, .shape(name: "frozen.T0", got: t0.shape, expected: [2, -1]))
         }
         let d = t0.shape[1]
-        let u0 = try tensor("query.U.\(first)", [])
-        guard u0.rank == 3 else { throw .input(file: file, .shape(name: "query.U.\(first)", got: u0.shape, expected: [-1, -1, -1])) }
-        let (q, p, width) = (u0.shape[0], u0.shape[1], u0.shape[2])
+        guard reader.contains("query.U.\(first)") else {
+            throw .input(file: file, .missing(name: "query.U.\(first)", expected: [-1, -1, -1]))
+        }
+        let u0: [Int]
+        do { u0 = try reader.entry("query.U.\(first)").shape } catch { throw .file(error) }
+        guard u0.count == 3 else { throw .input(file: file, .shape(name: "query.U.\(first)", got: u0, expected: [-1, -1, -1])) }
+        let (q, p, width) = (u0[0], u0[1], u0[2])
         let w1 = try tensor("adapter.\(first).w1", [])
         guard w1.rank == 2 else { throw .input(file: file, .shape(name: "adapter.\(first).w1", got: w1.shape, expected: [width, -1])) }
         let pt = try tensor("frozen.Pt", [])
@@ -77,8 +81,16 @@ extension ReplayCase {
         do { try bank.validate(for: config) } catch { throw .input(file: file, error) }
 
         let g = try tensor("query.g", [q, d])
-        let us = try layers.map { l throws(ReplayError) in try tensor("query.U.\(l)", [q, p, width]) }
-        let zs = try layers.map { l throws(ReplayError) in try tensor("query.Z0.\(l)", [q, p, d]) }
+        // The big per-query features are read as slices straight from the file (one copy).
+        func perQuery(_ name: String, _ expected: [Int]) throws(ReplayError) -> [Tensor] {
+            guard reader.contains(name) else { throw .input(file: file, .missing(name: name, expected: expected)) }
+            let shape: [Int]
+            do { shape = try reader.entry(name).shape } catch { throw .file(error) }
+            guard shape == expected else { throw .input(file: file, .shape(name: name, got: shape, expected: expected)) }
+            do { return try reader.slices(name) } catch { throw .file(error) }
+        }
+        let us = try layers.map { l throws(ReplayError) in try perQuery("query.U.\(l)", [q, p, width]) }
+        let zs = try layers.map { l throws(ReplayError) in try perQuery("query.Z0.\(l)", [q, p, d]) }
         let mask = try tensor("query.mask", [])
         guard mask.rank == 3, mask.shape[0] == q else {
             throw .input(file: file, .shape(name: "query.mask", got: mask.shape, expected: [q, -1, -1]))
@@ -86,7 +98,7 @@ extension ReplayCase {
         let labels = try ints("query.label", count: q)
         let sources = try ints("query.source", count: q)
         let queries = (0..<q).map { i in
-            ChunkInput.Query(features: ImageFeatures(g: g.slice(i), u: us.map { $0.slice(i) }, z0: zs.map { $0.slice(i) }),
+            ChunkInput.Query(features: ImageFeatures(g: g.slice(i), u: us.map { $0[i] }, z0: zs.map { $0[i] }),
                              mask: mask.slice(i), label: Int(labels[i]), source: sources[i])
         }
         let chunk = ChunkInput(queries: queries)
@@ -102,11 +114,12 @@ extension ReplayCase {
         return (parts.total / Double(q), parts, grads)
     }
 
-    /// OUT: `loss` [1] and `grad.NAME` for every trainable parameter.
+    /// OUT: `loss` [1] and `grad.NAME` for every trainable parameter. Atomic but not
+    /// fsynced: a replay can always be run again.
     public static func write(loss: Double, gradients: ParameterSet, to url: URL) throws(SafeTensorsError) {
         var w = SafeTensorsWriter(metadata: ["contract": "ultraad-replay-1"])
         try w.add("loss", Tensor(shape: [1], data: [Float(loss)]))
         for e in gradients.layout.entries { try w.add("grad.\(e.name)", gradients.tensor(e.name)) }
-        try w.write(to: url)
+        try w.write(to: url, durable: false)
     }
 }
