@@ -49,10 +49,11 @@ public struct BModeSimulator: Sendable {
             let off = (z - d.focusDepthMM) / Self.focalRangeMM
             return d.speckleLateralMM * (1 + off * off).squareRoot() / dx
         }
+        var normals = NormalPairs(seed: rng.next())
         let (re, im) = Speckle.echoSignal(echo: echo, rows: rows, cols: cols, sigmaAxial: d.speckleAxialMM / dz,
-                                          sigmaLateral: sigmaLateral, rng: &rng)
+                                          sigmaLateral: sigmaLateral, normals: &normals)
         var display = Tensor(shape: [rows, cols],
-                             data: logCompressed(re: re, im: im, alpha: alpha, rows: rows, cols: cols, dz: dz, rng: &rng))
+                             data: logCompressed(re: re, im: im, alpha: alpha, rows: rows, cols: cols, dz: dz, normals: &normals))
         if d.smoothingPx > 0.05 { display = GaussianFilter(sigma: Float(d.smoothingPx), truncate: 3).apply(display) }
         let image = BilinearResize(from: (rows, cols), to: (size, size)).forward(display).data.map { min(max($0, 0), 1) }
 
@@ -96,7 +97,7 @@ public struct BModeSimulator: Sendable {
     /// `noiseRiseDB` towards the bottom (the receiver amplifies it with the TGC).
     /// returns: display values [rows, cols] (may leave [0, 1] before clamping)
     func logCompressed(re: [Float], im: [Float], alpha: [Float], rows: Int, cols: Int, dz: Double,
-                       rng: inout SplitMix64) -> [Float] {
+                       normals: inout NormalPairs) -> [Float] {
         let d = device
         let dzCM = dz / 10
         // Round trip loss 2 * alpha * f * depth; the TGC restores a fraction of the loss
@@ -106,18 +107,20 @@ public struct BModeSimulator: Sendable {
         let range = Float(d.dynamicRangeDB)
         let referenceDB = Float(10 * log10(2.0))   // speckle power of echo 1: |re|^2 + |im|^2 = 2
         var out = [Float](repeating: 0, count: rows * cols)
-        var lossDB = [Double](repeating: 0, count: cols)
+        var lossDB = [Float](repeating: 0, count: cols)
+        let stepPerAlpha = Float(2 * d.frequencyMHz * dzCM)
+        let dbToLog = Float(log(10.0) / 20)
         for i in 0..<rows {
-            let tgcDB = perRowTGC * (Double(i) + 0.5)
+            let tgcDB = Float(perRowTGC * (Double(i) + 0.5))
             let noise = Float(pow(10, (d.noiseDB + Self.noiseRiseDB * (Double(i) + 0.5) / Double(rows)) / 20))
             for j in 0..<cols {
                 let k = i * cols + j
-                let step = 2 * Double(alpha[k]) * d.frequencyMHz * dzCM
+                let step = alpha[k] * stepPerAlpha
                 lossDB[j] += step
                 // Loss down to this pixel's centre, TGC applied.
-                let amplitude = Float(pow(10, (tgcDB - lossDB[j] + 0.5 * step) / 20))
-                let a = re[k] * amplitude + noise * rng.nextNormal()
-                let b = im[k] * amplitude + noise * rng.nextNormal()
+                let amplitude = exp((tgcDB - lossDB[j] + 0.5 * step) * dbToLog)
+                let a = re[k] * amplitude + noise * normals.next()
+                let b = im[k] * amplitude + noise * normals.next()
                 let db = 10 * log10(max(a * a + b * b, 1e-12)) - referenceDB
                 out[k] = (db - top + range) / range
             }

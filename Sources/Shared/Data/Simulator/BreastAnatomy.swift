@@ -17,6 +17,13 @@ struct BreastAnatomy: Sendable {
     static let gland = 0.8, muscle = 0.32, fibre = 0.7, chestWall = 0.28
     static let alphaFat = 0.6, alphaGland = 0.85, alphaMuscle = 1.0, alphaNominal = 0.75
 
+    /// A thin bright line's profile: exp(-(d / width)^2), 0 beyond 4 widths.
+    @inline(__always)
+    static func line(_ d: Double, width: Double) -> Double {
+        let t = d / width
+        return abs(t) < 4 ? exp(-t * t) : 0
+    }
+
     static func draw(rng: inout SplitMix64) -> BreastAnatomy {
         func u(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(rng.nextUniform()) }
         let skin = u(1.4, 2.4)
@@ -74,18 +81,18 @@ struct BreastAnatomy: Sendable {
 
                 var e = inSkin * (z < 0.45 ? Self.skinLine : Self.dermis)
                 var fatEcho = Self.fat * (1 + 0.25 * Double(fatTexture[k]))
-                for c in lig { fatEcho += Self.ligament * exp(-pow((z - c) / 0.18, 2)) }
+                if inFat > 0 { for c in lig { fatEcho += Self.ligament * Self.line(z - c, width: 0.18) } }
                 e += inFat * fatEcho
                 let lobule = smoothstep(0.8, 1.3, Double(lobules[k]))
                 let glandEcho = Self.gland * (1 + 0.22 * Double(glandTexture[k]))
                 e += inGland * (glandEcho * (1 - lobule) + Self.fat * lobule)
                 e += inRetro * Self.fat
                 var muscleEcho = Self.muscle
-                for c in fib { muscleEcho += Self.fibre * exp(-pow((z - c) / 0.15, 2)) }
+                if inMuscle > 0 { for c in fib { muscleEcho += Self.fibre * Self.line(z - c, width: 0.15) } }
                 e += inMuscle * muscleEcho
                 e += inChest * Self.chestWall
                 // Specular fascia lines at the gland's top and the muscle's top.
-                e += Self.fascia * (exp(-pow((z - fb) / 0.2, 2)) + exp(-pow((z - mt) / 0.25, 2)))
+                e += Self.fascia * (Self.line(z - fb, width: 0.2) + Self.line(z - mt, width: 0.25))
                 echo[k] = Float(max(e, 0.01))
                 alpha[k] = Float(inSkin * Self.alphaGland + (inFat + inRetro) * Self.alphaFat
                                  + inGland * Self.alphaGland + (inMuscle + inChest) * Self.alphaMuscle)

@@ -51,14 +51,17 @@ public enum SiteSimulation {
         for (s, name) in names.enumerated() {
             let simulator = BModeSimulator(device: devices[s])
             let start = Date()
+            var renderSeconds = 0.0
             for label in LesionClass.allCases {
                 let folder = BUSIFolder.join(dir, "\(name)/\(label.name)")
                 do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                     throw .cannotWrite(file: folder, reason: DatasetEntry.reason(error))
                 }
                 for k in 1...perClass {
+                    let t0 = Date()
                     let image = simulator.render(kind: label, size: size,
                                                  seed: imageSeed(seed: seed, site: s, label: label, index: k))
+                    renderSeconds += Date().timeIntervalSince(t0)
                     let stem = BUSIFolder.join(folder, "\(label.name) (\(k))")
                     do {
                         try PNGImage.writeGray8(stem + ".png", width: size, height: size, values: image.image)
@@ -69,7 +72,8 @@ public enum SiteSimulation {
                 }
             }
             let seconds = Date().timeIntervalSince(start)
-            progress(String(format: "%@: %d images (%d per class) in %.1f s", name, 3 * perClass, perClass, seconds))
+            progress(String(format: "%@: %d images (%d per class) in %.1f s, %.0f ms per image to render",
+                            name, 3 * perClass, perClass, seconds, 1000 * renderSeconds / Double(3 * perClass)))
             described.append(SitesFile.Site(
                 name: name, path: name,
                 images: .init(normal: perClass, benign: perClass, malignant: perClass),

@@ -9,11 +9,11 @@ enum Speckle {
     /// echo: [rows, cols] amplitudes; sigmaLateral: one per row, in pixels.
     /// returns: re, im [rows, cols]
     static func echoSignal(echo: [Float], rows: Int, cols: Int, sigmaAxial: Double,
-                           sigmaLateral: [Double], rng: inout SplitMix64) -> (re: [Float], im: [Float]) {
+                           sigmaLateral: [Double], normals: inout NormalPairs) -> (re: [Float], im: [Float]) {
         var re = [Float](repeating: 0, count: rows * cols), im = re
         for k in 0..<(rows * cols) {
-            re[k] = echo[k] * rng.nextNormal()
-            im[k] = echo[k] * rng.nextNormal()
+            re[k] = echo[k] * normals.next()
+            im[k] = echo[k] * normals.next()
         }
         let axial = kernel(sigma: sigmaAxial)
         re = convolveColumns(re, rows: rows, cols: cols, kernel: axial)
