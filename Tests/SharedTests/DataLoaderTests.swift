@@ -162,6 +162,30 @@ final class DataLoaderTests: XCTestCase {
         XCTAssertEqual(e, .empty(path: dir.url("onlyfolders")))
     }
 
+    func testMaskThreshold() throws {
+        let dir = try DataTestFolder(self)
+        try dir.png("benign/b (1).png")
+        var values = [Float](repeating: 0, count: 48)
+        values[0] = 0.3; values[1] = 0.6; values[2] = 1
+        try dir.png("benign/b (1)_mask.png", values: values)
+        let half = try Dataset.load(site: "A", from: dir.path).entries[0].load().mask.data
+        XCTAssertEqual(Array(half.prefix(4)), [0, 1, 1, 0])
+        let low = try Dataset.load(site: "A", from: dir.path, options: .init(maskThreshold: 0.25)).entries[0].load().mask.data
+        XCTAssertEqual(Array(low.prefix(4)), [1, 1, 1, 0])
+    }
+
+    func testExplicitLayout() throws {
+        let dir = try DataTestFolder(self)
+        try dir.makeBUSI(root: "busi")
+        try dir.text("list.txt", "image,mask,label\nbusi/normal/normal (2).png,,normal\n")
+        XCTAssertEqual(Dataset.Layout.detect("a/b.CSV"), .csv)
+        XCTAssertEqual(Dataset.Layout.detect("a/site-A"), .busi)
+        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("list.txt"), layout: .csv).entries.count, 1)
+        assertDatasetError("list.txt") { _ = try Dataset.load(site: "A", from: dir.url("list.txt")) }
+        assertDatasetError("busi") { _ = try Dataset.load(site: "A", from: dir.url("busi"), layout: .csv) }
+        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("busi"), layout: .busi).entries.count, 5)
+    }
+
     func testNaturalOrder() {
         XCTAssertEqual(NaturalOrder.numericID("benign/benign (12).png"), 12)
         XCTAssertEqual(NaturalOrder.numericID("b7/img.png"), nil)

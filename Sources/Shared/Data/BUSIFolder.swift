@@ -29,7 +29,8 @@ enum BUSIFolder {
         }
         var entries: [DatasetEntry] = []
         for (name, label) in classFolders {
-            for entry in try scan(classFolder: name, label: label, root: folder, site: site, problems: &problems) {
+            for entry in try scan(classFolder: name, label: label, root: folder, site: site,
+                                  maskThreshold: options.maskThreshold, problems: &problems) {
                 if let ok = try problems.verified(entry, decode: options.decodeAll) { entries.append(ok) }
             }
         }
@@ -38,7 +39,7 @@ enum BUSIFolder {
     }
 
     /// The entries of one class folder, pairing images with their masks.
-    static func scan(classFolder: String, label: LesionClass, root: String, site: String,
+    static func scan(classFolder: String, label: LesionClass, root: String, site: String, maskThreshold: Float,
                      problems: inout DatasetProblems) throws(DatasetError) -> [DatasetEntry] {
         let path = join(root, classFolder)
         let files: [String]
@@ -69,7 +70,8 @@ enum BUSIFolder {
                 continue
             }
             entries.append(DatasetEntry(site: site, relativePath: relative, imagePath: join(root, relative),
-                                        maskPaths: label.isAbnormal ? maskFiles : [], label: label))
+                                        maskPaths: label.isAbnormal ? maskFiles : [], label: label,
+                                        maskThreshold: maskThreshold))
         }
         return entries
     }

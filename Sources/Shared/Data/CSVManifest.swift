@@ -61,7 +61,7 @@ enum CSVManifest {
             }
             let entry = DatasetEntry(site: site, relativePath: row.image, imagePath: imagePath,
                                      maskPaths: label.isAbnormal ? row.masks.map { BUSIFolder.join(folder, $0) } : [],
-                                     label: label)
+                                     label: label, maskThreshold: options.maskThreshold)
             if let ok = try problems.verified(entry, decode: options.decodeAll) { entries.append(ok) }
         }
         guard !entries.isEmpty else { throw .empty(path: manifest) }

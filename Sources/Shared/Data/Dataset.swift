@@ -26,26 +26,49 @@ public struct Dataset: Sendable {
         /// Decode every image and mask while loading (catches corrupt data, slower).
         /// Without it, only the PNG headers are read: existence, format and sizes.
         public var decodeAll: Bool
+        /// A mask pixel is lesion when its value in [0, 1] is at least this (0 < t <= 1).
+        public var maskThreshold: Float
 
-        public init(skipBad: Bool = false, decodeAll: Bool = false) {
-            self.skipBad = skipBad; self.decodeAll = decodeAll
+        public init(skipBad: Bool = false, decodeAll: Bool = false, maskThreshold: Float = 0.5) {
+            precondition(maskThreshold > 0 && maskThreshold <= 1, "mask threshold must be in (0, 1]")
+            self.skipBad = skipBad; self.decodeAll = decodeAll; self.maskThreshold = maskThreshold
         }
     }
 
-    /// Loads site `name` from `path`: a folder in BUSI layout, or a `.csv` manifest (its
-    /// rows for this site, or all rows when it names no sites).
-    public static func load(site name: String, from path: String, options: Options = Options()) throws(DatasetError) -> Dataset {
+    /// How a dataset is laid out.
+    public enum Layout: String, Sendable, CaseIterable {
+        /// BUSI's folders: `benign/benign (N).png` with `benign (N)_mask.png`.
+        case busi
+        /// A CSV manifest `image,mask,label,site`.
+        case csv
+
+        /// A path ending in `.csv` is a manifest, anything else a BUSI folder.
+        public static func detect(_ path: String) -> Layout {
+            path.lowercased().hasSuffix(".csv") ? .csv : .busi
+        }
+    }
+
+    /// Loads site `name` from `path`: a folder in BUSI layout, or a CSV manifest (its rows
+    /// for this site, or all rows when it names no sites). `layout` nil detects it from the
+    /// path (`Layout.detect`).
+    public static func load(site name: String, from path: String, layout: Layout? = nil,
+                            options: Options = Options()) throws(DatasetError) -> Dataset {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .notFound(path: path)
         }
-        if isDirectory.boolValue {
+        switch layout ?? Layout.detect(path) {
+        case .busi:
+            guard isDirectory.boolValue else {
+                throw .notADataset(path: path, reason: "a BUSI dataset is a folder (a manifest needs the csv layout or a .csv name)")
+            }
             return try BUSIFolder.load(site: name, folder: path, options: options)
+        case .csv:
+            guard !isDirectory.boolValue else {
+                throw .notADataset(path: path, reason: "a folder, not a CSV manifest")
+            }
+            return try CSVManifest.load(site: name, manifest: path, options: options)
         }
-        guard path.lowercased().hasSuffix(".csv") else {
-            throw .notADataset(path: path, reason: "expected a folder in BUSI layout or a .csv manifest")
-        }
-        return try CSVManifest.load(site: name, manifest: path, options: options)
     }
 
     /// The number of images of each class.
