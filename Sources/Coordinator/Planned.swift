@@ -29,13 +29,6 @@ struct Demo: PlannedCommand {
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }
 
-struct Simulate: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Write synthetic B-mode breast-ultrasound sites in BUSI layout. (planned)")
-    static let plannedIn = "the data, simulator and demo issue"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
 struct Prepare: PlannedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw few-shot support sets and cache frozen CLIP features for a config. (planned)")

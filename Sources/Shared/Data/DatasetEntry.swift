@@ -1,0 +1,90 @@
+import Foundation
+
+/// One image of a dataset: where its files are and its class. Nothing is decoded until
+/// `load()`.
+public struct DatasetEntry: Hashable, Sendable {
+    /// The site (dataset name) the image belongs to.
+    public var site: String
+    /// The image path as the dataset names it: relative to the BUSI folder or to the
+    /// manifest's folder (absolute if the manifest gave an absolute path). shots.csv keeps it.
+    public var relativePath: String
+    /// The image file (the dataset root joined with `relativePath`).
+    public var imagePath: String
+    /// The mask files, OR-merged on load. Empty for normal images (their mask is all zeros).
+    public var maskPaths: [String]
+    public var label: LesionClass
+    /// A mask pixel is lesion when its value in [0, 1] is at least this (in any mask file).
+    public var maskThreshold: Float
+
+    public init(site: String, relativePath: String, imagePath: String, maskPaths: [String], label: LesionClass,
+                maskThreshold: Float = 0.5) {
+        self.site = site; self.relativePath = relativePath; self.imagePath = imagePath
+        self.maskPaths = maskPaths; self.label = label; self.maskThreshold = maskThreshold
+    }
+
+    /// A stable id, unique within a set of sites: `site/relativePath`.
+    public var id: String { "\(site)/\(relativePath)" }
+
+    /// Decodes the image and its merged mask (a pixel is lesion when any mask file has a
+    /// value >= `maskThreshold` there).
+    public func load() throws(DatasetError) -> LabeledImage {
+        let rgb: RGBImage
+        do { rgb = try PNGImage.readRGB(imagePath) } catch { throw .unreadable(file: imagePath, reason: Self.reason(error)) }
+        var mask = Tensor(zeros: [rgb.height, rgb.width])
+        for path in maskPaths {
+            let m: (width: Int, height: Int, values: [Float])
+            do { m = try PNGImage.readMask(path) } catch { throw .unreadable(file: path, reason: Self.reason(error)) }
+            guard m.width == rgb.width, m.height == rgb.height else {
+                throw .sizeMismatch(mask: path, maskWidth: m.width, maskHeight: m.height,
+                                    image: imagePath, width: rgb.width, height: rgb.height)
+            }
+            for i in m.values.indices where m.values[i] >= maskThreshold { mask.data[i] = 1 }
+        }
+        return LabeledImage(image: Tensor(shape: [3, rgb.height, rgb.width], data: rgb.pixels), mask: mask, label: label)
+    }
+
+    /// FNV-1a 64 of the image file's bytes, as 16 hex digits: the feature cache's key and
+    /// the check that a shot in shots.csv is still the same image.
+    public func imageDigest() throws(DatasetError) -> String {
+        try Self.digest(ofFile: imagePath)
+    }
+
+    /// FNV-1a 64 of a file's bytes, as 16 hex digits.
+    public static func digest(ofFile path: String) throws(DatasetError) -> String {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(file: path, reason: reason(error))
+        }
+        return fnv1aDigest([UInt8](data))
+    }
+
+    static let posixReasons: [Int: String] = [
+        2: "no such file or folder", 13: "permission denied", 17: "a file of that name exists",
+        20: "a part of the path is a file, not a folder", 21: "is a folder", 28: "no space left on the device",
+        30: "read-only file system",
+    ]
+
+    /// A short reason without repeating the file name when the error already has it.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let PNGError.cannotRead(_, reason): return reason
+        case let PNGError.invalidPNG(_, message): return "not a readable PNG: \(message)"
+        case let PNGError.tooLarge(_, w, h, limit): return "PNG is \(w)x\(h), more than \(limit) pixels"
+        case let e as CocoaError:
+            switch e.code {
+            case .fileReadNoSuchFile, .fileNoSuchFile: return "no such file or folder"
+            case .fileReadNoPermission, .fileWriteNoPermission: return "permission denied"
+            case .fileWriteOutOfSpace: return "no space left on the device"
+            case .fileWriteVolumeReadOnly: return "read-only file system"
+            case .fileWriteFileExists: return "a file of that name exists"
+            default:
+                if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
+                   let text = posixReasons[posix.code] {
+                    return text
+                }
+                return e.localizedDescription
+            }
+        default: return "\(error)"
+        }
+    }
+}
