@@ -49,13 +49,6 @@ struct Bench: ParsableCommand {
         }
     }
 
-    struct ClipBench: PlannedCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "clip", abstract: "CLIP image encoder images/s and GFLOP/s. (planned)")
-        static let plannedIn = "the CLIP encoders issue"
-        @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-    }
-
     struct HeadBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "head",

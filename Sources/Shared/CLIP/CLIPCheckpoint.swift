@@ -17,7 +17,8 @@ public struct CLIPTowers: OptionSet, Sendable {
 /// projection. Heads are width / 64 unless `__metadata__` sets `vision_heads` /
 /// `text_heads` (needed for ViT-H/14 and ViT-g, whose heads are 80 and 88 wide). The MLP
 /// activation is QuickGELU unless the caller or `__metadata__["activation"]` says `gelu`.
-/// F16 and BF16 tensors are converted to Float32 as they are read.
+/// F16 and BF16 tensors are converted to Float32 as they are read, one tensor at a time
+/// with a file read (not through the mapping), so loading holds each weight once.
 struct CLIPCheckpoint {
     let reader: SafeTensorsReader
     let file: String
@@ -183,7 +184,7 @@ struct CLIPCheckpoint {
 
     func tensor(_ name: String, _ expected: [Int]) throws(CLIPLoadError) -> Tensor {
         let t: Tensor
-        do { t = try reader.tensor(name) } catch { throw .safetensors(error) }
+        do { t = try reader.tensorReadingFile(name) } catch { throw .safetensors(error) }
         guard t.shape == expected else { throw .wrongShape(file: file, tensor: name, expected: expected, actual: t.shape) }
         return t
     }
