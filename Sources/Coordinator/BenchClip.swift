@@ -74,7 +74,15 @@ extension Bench {
             print(String(format: "peak RSS: %.0f MB; image-tower weights %.0f MB (ratio %.2f)", rssMB, weightsMB, rssMB / weightsMB))
         }
 
+        /// The peak resident set of this process image: VmHWM from /proc/self/status (reset at
+        /// exec; getrusage's ru_maxrss is not, so under a forking parent such as Python's
+        /// subprocess it reports the parent's size), else ru_maxrss.
         static func peakRSSMegabytes() -> Double {
+            if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
+                return kb / 1024
+            }
             var usage = rusage()
             guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .nan }
             return Double(usage.ru_maxrss) / 1024   // kilobytes on Linux

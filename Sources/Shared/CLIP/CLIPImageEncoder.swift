@@ -22,7 +22,8 @@ public struct CLIPImageEncoder: Sendable {
 
     /// images: [B, 3, H, W], preprocessed (`CLIPImagePreprocessor`); the grid is
     /// floor(H / p) x floor(W / p). `layers` (counted from 1) select the U and Z0 outputs.
-    /// `threads` is used for the row passes and attention; GEMMs use `BLAS.threads`.
+    /// All work (GEMMs, attention, row passes) is split over `threads` Dispatch workers,
+    /// each running single-threaded OpenBLAS.
     public func encode(_ images: Tensor, layers: [Int] = [], threads: Int = BLAS.threads)
         throws(CLIPEncodeError) -> CLIPImageFeatures {
         let c = config, p = c.patchSize, d = c.width, dim = c.projectionDim
@@ -32,20 +33,28 @@ public struct CLIPImageEncoder: Sendable {
         }
         for l in layers where l < 1 || l > c.layers { throw .layerOutOfRange(layer: l, depth: c.layers) }
         let batch = images.shape[0]
+        // OpenBLAS stays single-threaded throughout (its pool would spin against ours).
+        let savedThreads = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = savedThreads }
         let grid = (height: images.shape[2] / p, width: images.shape[3] / p)
         let patches = grid.height * grid.width, tokens = patches + 1
         let pos = PositionEmbedding.resized(weights.positionEmbedding, grid: c.grid, to: grid)
 
+        // Patch embedding: one GEMM over every image's patches, [B*P, 3pp] x [D, 3pp]^T.
+        let columns = Tensor(shape: [batch * patches, 3 * p * p], data: (0..<batch).flatMap { b in
+            PatchEmbedding.columns(images, image: b, patch: p, grid: grid)
+        })
+        var embedded = Tensor(zeros: [batch * patches, d])
+        ParallelGemm.linear(columns, weights.patchEmbedding, into: &embedded, accumulate: false, threads: threads)
         // Tokens: [B*T, D], row b*T is the class token, rows b*T+1... the patches.
         var x = Tensor(zeros: [batch * tokens, d])
         for b in 0..<batch {
-            let columns = PatchEmbedding.columns(images, image: b, patch: p, grid: grid)
-            BLAS.sgemm(transB: true, m: patches, n: d, k: 3 * p * p, a: columns, b: weights.patchEmbedding.data,
-                       c: &x.data, cOffset: (b * tokens + 1) * d)
-            for j in 0..<d { x.data[b * tokens * d + j] = weights.classEmbedding.data[j] }
             for t in 0..<tokens {
                 let row = (b * tokens + t) * d
-                for j in 0..<d { x.data[row + j] += pos.data[t * d + j] }
+                let source = t == 0 ? weights.classEmbedding.data : embedded.data
+                let offset = t == 0 ? 0 : (b * patches + t - 1) * d
+                for j in 0..<d { x.data[row + j] = source[offset + j] + pos.data[t * d + j] }
             }
         }
         var h = Tensor(zeros: [batch * tokens, d])
@@ -61,13 +70,13 @@ public struct CLIPImageEncoder: Sendable {
             var ul = Tensor(zeros: [batch * patches, d])
             RowKernels.layerNorm(out, rows: patchRows, gamma: weights.lnPost.gamma, beta: weights.lnPost.beta,
                                  threads: threads, into: &ul)
-            z0[layer] = ul.matmul(weights.projection).reshaped([batch, patches, dim])
+            z0[layer] = ParallelGemm.product(ul, weights.projection, threads: threads).reshaped([batch, patches, dim])
             u[layer] = ul.reshaped([batch, patches, d])
         }
         var cls = Tensor(zeros: [batch, d])
         RowKernels.layerNorm(x, rows: (0..<batch).map { $0 * tokens }, gamma: weights.lnPost.gamma,
                              beta: weights.lnPost.beta, threads: threads, into: &cls)
-        return CLIPImageFeatures(g: cls.matmul(weights.projection), u: u, z0: z0,
+        return CLIPImageFeatures(g: ParallelGemm.product(cls, weights.projection, threads: threads), u: u, z0: z0,
                                  gridHeight: grid.height, gridWidth: grid.width)
     }
 }

@@ -29,6 +29,10 @@ public struct CLIPTextEncoder: Sendable {
             pooled.append(best)
         }
         let batch = tokens.count, length = (pooled.max() ?? 0) + 1
+        // OpenBLAS stays single-threaded throughout (its pool would spin against ours).
+        let savedThreads = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = savedThreads }
         var x = Tensor(zeros: [batch * length, w])
         for b in 0..<batch {
             for t in 0..<length {
@@ -43,6 +47,6 @@ public struct CLIPTextEncoder: Sendable {
         var ends = Tensor(zeros: [batch, w])
         RowKernels.layerNorm(x, rows: pooled.enumerated().map { $0.offset * length + $0.element },
                              gamma: weights.lnFinal.gamma, beta: weights.lnFinal.beta, threads: threads, into: &ends)
-        return ends.matmul(weights.projection)
+        return ParallelGemm.product(ends, weights.projection, threads: threads)
     }
 }

@@ -6,7 +6,7 @@
 ///
 /// Output-projection GEMMs accumulate straight into the residual stream (beta = 1); their
 /// bias is added in the same pass as the next layer norm, and a linear layer's bias in the
-/// same pass as its activation.
+/// same pass as its activation. GEMMs are row-parallel (`ParallelGemm`) over `threads`.
 struct TransformerStack {
     let blocks: [TransformerBlockWeights]
     let heads: Int
@@ -32,16 +32,16 @@ struct TransformerStack {
                                             beta: block.ln1.beta, threads: threads, into: &h)
                 afterBlock(index, x)
             }
-            Self.linear(h, block.attentionIn.weight, into: &qkv, accumulate: false)
+            linear(h, block.attentionIn.weight, into: &qkv, accumulate: false)
             RowKernels.addBiasActivation(&qkv, bias: block.attentionIn.bias, activation: nil, threads: threads)
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
                                     threads: threads, into: &attended)
-            Self.linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
+            linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
             RowKernels.addBiasLayerNorm(&x, bias: block.attentionOut.bias, gamma: block.ln2.gamma,
                                         beta: block.ln2.beta, threads: threads, into: &h)
-            Self.linear(h, block.fc.weight, into: &hidden, accumulate: false)
+            linear(h, block.fc.weight, into: &hidden, accumulate: false)
             RowKernels.addBiasActivation(&hidden, bias: block.fc.bias, activation: activation, threads: threads)
-            Self.linear(hidden, block.proj.weight, into: &x, accumulate: true)
+            linear(hidden, block.proj.weight, into: &x, accumulate: true)
         }
         if let last = blocks.last {
             RowKernels.addBiasActivation(&x, bias: last.proj.bias, activation: nil, threads: threads)
@@ -50,12 +50,7 @@ struct TransformerStack {
     }
 
     /// out (+)= x W^T. x: [R, in]; weight: [out, in]; out: [R, out]
-    static func linear(_ x: Tensor, _ weight: Tensor, into out: inout Tensor, accumulate: Bool) {
-        let rows = x.rowCount, inWidth = x.rowLength, outWidth = weight.shape[0]
-        precondition(weight.shape == [outWidth, inWidth], "linear: weight \(weight.shape) for rows of \(inWidth)")
-        if !accumulate && out.count != rows * outWidth { out = Tensor(zeros: [rows, outWidth]) }
-        precondition(out.count == rows * outWidth, "linear: output of \(out.count) for \(rows) x \(outWidth)")
-        BLAS.sgemm(transB: true, m: rows, n: outWidth, k: inWidth, a: x.data, b: weight.data,
-                   beta: accumulate ? 1 : 0, c: &out.data)
+    func linear(_ x: Tensor, _ weight: Tensor, into out: inout Tensor, accumulate: Bool) {
+        ParallelGemm.linear(x, weight, into: &out, accumulate: accumulate, threads: threads)
     }
 }

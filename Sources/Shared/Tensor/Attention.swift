@@ -56,7 +56,11 @@ public enum Attention {
         typealias V = SIMD8<Float>
         var vmax = V(repeating: -.infinity)
         var j = 0
-        while j + 8 <= n { vmax = pointwiseMax(vmax, RowKernels.load(row + j)); j += 8 }
+        while j + 8 <= n {
+            let v = RowKernels.load(row + j)
+            vmax.replace(with: v, where: v .> vmax)
+            j += 8
+        }
         var m = vmax.max()
         while j < n { m = max(m, row[j]); j += 1 }
         let vm = V(repeating: m)

@@ -10,7 +10,9 @@ enum FastMath {
 
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let x = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
+        // (Not `clamped`: the generic pointwise min/max it calls is not inlined.)
+        var x = x.replacing(with: V(repeating: -87.3), where: x .< V(repeating: -87.3))
+        x.replace(with: V(repeating: 88.7), where: x .> V(repeating: 88.7))
         // Round x / ln2 to the nearest integer: adding 1.5 * 2^23 leaves the integer in
         // the low mantissa bits.
         let magic = V(repeating: 12_582_912)
