@@ -26,10 +26,13 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG",
                        providers: [.apt(["libpng-dev"])]),
+        // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already).
+        .systemLibrary(name: "CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Shared",
             dependencies: [
-                "CBLAS", "CZMQ", "CLZ4", "CPNG",
+                "CBLAS", "CZMQ", "CLZ4", "CPNG", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -24,6 +24,8 @@ public struct SafeTensorsReader: Sendable {
     private let bytes: Data
     /// Offset of the data section from the start of `bytes`.
     private let dataStart: Int
+    /// Whether `file` is a path whose bytes `bytes` maps (see `tensorReadingFile`).
+    private var fromFile: Bool
 
     /// Maps the file at `url` read-only and validates its header.
     public init(contentsOf url: URL) throws(SafeTensorsError) {
@@ -34,6 +36,7 @@ public struct SafeTensorsReader: Sendable {
             throw .unreadable(file: url.path, reason: "\(error.localizedDescription)")
         }
         try self.init(bytes: mapped, file: url.path)
+        fromFile = true
     }
 
     /// Validates a safetensors file held in memory; `file` names it in errors.
@@ -80,6 +83,7 @@ public struct SafeTensorsReader: Sendable {
         self.entryByName = entries
         self.bytes = bytes
         self.dataStart = dataStart
+        self.fromFile = false
     }
 
     /// Whether the file holds a tensor called `name`.
@@ -96,6 +100,43 @@ public struct SafeTensorsReader: Sendable {
 
     /// All entries, in `names` order.
     public var entries: [SafeTensorsEntry] { names.compactMap { entryByName[$0] } }
+
+    /// Like `tensor(_:)`, but the bytes come from a read of the file rather than through
+    /// the mapping, so the mapping's pages are never touched. Pages touched through the
+    /// mapping stay resident for as long as the reader lives; a loader that converts a
+    /// large checkpoint tensor by tensor uses this to hold each value once, not twice.
+    /// Readers made from bytes in memory read from those bytes.
+    public func tensorReadingFile(_ name: String) throws(SafeTensorsError) -> Tensor {
+        guard fromFile else { return try tensor(name) }
+        let entry = try entry(name)
+        let chunk: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: UInt64(dataStart + entry.dataOffsets.lowerBound))
+            chunk = try handle.read(upToCount: entry.dataOffsets.count) ?? Data()
+        } catch {
+            throw .unreadable(file: file, reason: "reading tensor \"\(name)\": \(error.localizedDescription)")
+        }
+        guard chunk.count == entry.dataOffsets.count else {
+            throw .unreadable(file: file, reason: "tensor \"\(name)\": file changed while open (short read)")
+        }
+        let local = SafeTensorsEntry(name: entry.name, dtype: entry.dtype, shape: entry.shape,
+                                     elementCount: entry.elementCount, dataOffsets: 0..<chunk.count)
+        let reader = SafeTensorsReader(file: file, entry: local, bytes: chunk.startIndex == 0 ? chunk : Data(chunk))
+        return try reader.tensor(name)
+    }
+
+    /// A reader over one tensor's bytes (for `tensorReadingFile`).
+    private init(file: String, entry: SafeTensorsEntry, bytes: Data) {
+        self.file = file
+        self.metadata = [:]
+        self.names = [entry.name]
+        self.entryByName = [entry.name: entry]
+        self.bytes = bytes
+        self.dataStart = 0
+        self.fromFile = false
+    }
 
     /// Tensor `name` as Float32, shape as stored. F16 and BF16 convert exactly; I32 and I64
     /// round to the nearest Float. Other dtypes throw `unsupportedDType`.

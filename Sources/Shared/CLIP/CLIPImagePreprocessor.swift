@@ -1,0 +1,56 @@
+/// CLIP's image preprocessing, as open_clip's `image_transform` (torchvision) does it:
+/// resize the shorter side to S with bicubic interpolation (the long side becomes
+/// int(S * long / short)), center crop S x S (top = round((h - S) / 2), Python's
+/// round-half-to-even, left likewise), then normalize each channel with CLIP's mean and
+/// std. Gray images arrive as three equal channels (`PNGImage.readRGB`).
+///
+/// The resize is `BicubicResize` (PIL's antialiased bicubic filter in floating point,
+/// identical to PyTorch's `interpolate(bicubic, antialias=True)`). PIL works on 8-bit
+/// images and rounds after each pass, so on real PNGs this differs from open_clip's
+/// PIL pipeline by up to about 1/255 before normalization.
+public struct CLIPImagePreprocessor: Sendable {
+    public static let mean: [Float] = [0.481_454_66, 0.457_827_5, 0.408_210_73]
+    public static let std: [Float] = [0.268_629_54, 0.261_302_58, 0.275_777_11]
+
+    /// Output side S (the model's image size unless chosen otherwise).
+    public var size: Int
+
+    public init(size: Int) {
+        precondition(size > 0, "preprocess size must be positive")
+        self.size = size
+    }
+
+    /// The resized (not yet cropped) size of an image of `height` x `width`.
+    public func resizedSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        if height <= width {
+            return (size, Int(Double(size) * Double(width) / Double(height)))
+        }
+        return (Int(Double(size) * Double(height) / Double(width)), size)
+    }
+
+    /// image -> [3, S, S], normalized.
+    public func callAsFunction(_ image: RGBImage) -> Tensor {
+        var x = Tensor(shape: [3, image.height, image.width], data: image.pixels)
+        let target = resizedSize(height: image.height, width: image.width)
+        if target != (image.height, image.width) {
+            x = BicubicResize(from: (image.height, image.width), to: target).forward(x)
+        }
+        let top = Int((Double(target.height - size) / 2).rounded(.toNearestOrEven))
+        let left = Int((Double(target.width - size) / 2).rounded(.toNearestOrEven))
+        var out = Tensor(zeros: [3, size, size])
+        for c in 0..<3 {
+            let m = Self.mean[c], inv = 1 / Self.std[c]
+            for r in 0..<size {
+                let src = (c * target.height + top + r) * target.width + left
+                let dst = (c * size + r) * size
+                for j in 0..<size { out.data[dst + j] = (x.data[src + j] - m) * inv }
+            }
+        }
+        return out
+    }
+
+    /// images -> [B, 3, S, S].
+    public func batch(_ images: [RGBImage]) -> Tensor {
+        Tensor.stack(images.map { self($0) })
+    }
+}

@@ -1,0 +1,56 @@
+/// Runs CLIP's pre-LN residual attention blocks over a batch of token sequences, with
+/// every matrix product one GEMM over all B*T rows:
+///
+///     h = ln_1(x); x += out(attention(qkv(h)))
+///     h = ln_2(x); x += proj(act(fc(h)))
+///
+/// Output-projection GEMMs accumulate straight into the residual stream (beta = 1); their
+/// bias is added in the same pass as the next layer norm, and a linear layer's bias in the
+/// same pass as its activation. GEMMs are row-parallel (`ParallelGemm`) over `threads`.
+struct TransformerStack {
+    let blocks: [TransformerBlockWeights]
+    let heads: Int
+    let activation: ActivationKind
+    let threads: Int
+
+    /// x: [B*T, W], the block input (after the embeddings and, for images, ln_pre).
+    /// `afterBlock(l, x)` is called after block l (counted from 1) with x holding that
+    /// block's exact output, rows as in x. On return x is the last block's output.
+    func run(_ x: inout Tensor, batch: Int, tokens: Int, causal: Bool,
+             afterBlock: (Int, Tensor) -> Void) {
+        let rows = batch * tokens, width = x.rowLength
+        precondition(x.rowCount == rows, "transformer: \(x.rowCount) rows for \(batch) x \(tokens) tokens")
+        var h = Tensor(zeros: [rows, width])
+        var qkv = Tensor(zeros: [rows, 3 * width])
+        var attended = Tensor(zeros: [rows, width])
+        var hidden = Tensor(zeros: [rows, blocks.first?.fc.weight.shape[0] ?? 0])
+        for (index, block) in blocks.enumerated() {
+            if index == 0 {
+                RowKernels.layerNorm(x, gamma: block.ln1.gamma, beta: block.ln1.beta, threads: threads, into: &h)
+            } else {
+                RowKernels.addBiasLayerNorm(&x, bias: blocks[index - 1].proj.bias, gamma: block.ln1.gamma,
+                                            beta: block.ln1.beta, threads: threads, into: &h)
+                afterBlock(index, x)
+            }
+            linear(h, block.attentionIn.weight, into: &qkv, accumulate: false)
+            RowKernels.addBiasActivation(&qkv, bias: block.attentionIn.bias, activation: nil, threads: threads)
+            Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
+                                    threads: threads, into: &attended)
+            linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
+            RowKernels.addBiasLayerNorm(&x, bias: block.attentionOut.bias, gamma: block.ln2.gamma,
+                                        beta: block.ln2.beta, threads: threads, into: &h)
+            linear(h, block.fc.weight, into: &hidden, accumulate: false)
+            RowKernels.addBiasActivation(&hidden, bias: block.fc.bias, activation: activation, threads: threads)
+            linear(hidden, block.proj.weight, into: &x, accumulate: true)
+        }
+        if let last = blocks.last {
+            RowKernels.addBiasActivation(&x, bias: last.proj.bias, activation: nil, threads: threads)
+            afterBlock(blocks.count, x)
+        }
+    }
+
+    /// out (+)= x W^T. x: [R, in]; weight: [out, in]; out: [R, out]
+    func linear(_ x: Tensor, _ weight: Tensor, into out: inout Tensor, accumulate: Bool) {
+        ParallelGemm.linear(x, weight, into: &out, accumulate: accumulate, threads: threads)
+    }
+}

@@ -1,0 +1,57 @@
+import CBLAS
+import Foundation
+
+/// Row-parallel sgemm: the rows of the output are split into one contiguous block per
+/// thread, and each thread runs single-threaded OpenBLAS on its block. With OpenBLAS held
+/// at one thread for the duration, every parallel step of the encoders (GEMMs, attention,
+/// row passes) runs on the same Dispatch workers, so OpenBLAS's own pool never spins
+/// against them.
+public enum ParallelGemm {
+    /// out (+)= x W^T. x: [R, in]; weight: [out, in]; out: [R, out] (replaced by zeros of
+    /// that shape first when `accumulate` is false and its size differs).
+    public static func linear(_ x: Tensor, _ weight: Tensor, into out: inout Tensor, accumulate: Bool, threads: Int) {
+        multiply(x, weight, transposed: true, into: &out, accumulate: accumulate, threads: threads)
+    }
+
+    /// x @ W. x: [R, in]; weight: [in, out] -> [R, out].
+    public static func product(_ x: Tensor, _ weight: Tensor, threads: Int) -> Tensor {
+        var out = Tensor(zeros: [x.rowCount, weight.rank == 2 ? weight.shape[1] : 0])
+        multiply(x, weight, transposed: false, into: &out, accumulate: false, threads: threads)
+        return out
+    }
+
+    static func multiply(_ x: Tensor, _ weight: Tensor, transposed: Bool, into out: inout Tensor,
+                         accumulate: Bool, threads: Int) {
+        let rows = x.rowCount, inWidth = x.rowLength
+        precondition(weight.rank == 2 && weight.shape[transposed ? 1 : 0] == inWidth,
+                     "linear: weight \(weight.shape) for rows of \(inWidth)")
+        let outWidth = weight.shape[transposed ? 0 : 1]
+        if !accumulate && out.count != rows * outWidth { out = Tensor(zeros: [rows, outWidth]) }
+        precondition(out.count == rows * outWidth, "linear: output of \(out.count) for \(rows) x \(outWidth)")
+        out.shape = [rows, outWidth]
+        if rows == 0 || outWidth == 0 { return }
+        if inWidth == 0 {
+            if !accumulate { for i in out.data.indices { out.data[i] = 0 } }
+            return
+        }
+        let saved = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = saved }
+        let beta: Float = accumulate ? 1 : 0
+        x.data.withUnsafeBufferPointer { px in
+            weight.data.withUnsafeBufferPointer { pw in
+                out.data.withUnsafeMutableBufferPointer { po in
+                    let a = SharedPointer(base: px.baseAddress!), b = SharedPointer(base: pw.baseAddress!)
+                    let c = SharedMutablePointer(base: po.baseAddress!)
+                    Parallel.forEachRange(count: rows, threads: threads, minimumPerThread: 32) { range in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposed ? CblasTrans : CblasNoTrans,
+                                    Int32(range.count), Int32(outWidth), Int32(inWidth), 1,
+                                    a.base + range.lowerBound * inWidth, Int32(inWidth),
+                                    b.base, Int32(transposed ? inWidth : outWidth), beta,
+                                    c.base + range.lowerBound * outWidth, Int32(outWidth))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import XCTest
+@testable import Shared
+
+/// The CLIP image and text encoders against open_clip / transformers references
+/// (scripts/fixtures/make_clip_fixtures.py): both namings, native and resized grids.
+final class CLIPEncoderTests: XCTestCase {
+    static let layers = [1, 3]
+
+    func reference() throws -> SafeTensorsReader {
+        try SafeTensorsReader(contentsOf: Fixtures.url("clip/reference.safetensors"))
+    }
+
+    /// max |a - b| / max |b|
+    func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+        let scale = b.data.map(abs).max() ?? 1
+        return a.maxAbsDifference(b) / max(scale, 1e-30)
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, tolerance: Float = 1e-4,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
+        guard a.shape == b.shape else { return }
+        let e = relativeError(a, b)
+        XCTAssertLessThanOrEqual(e, tolerance, "\(what): relative error \(e)", file: file, line: line)
+    }
+
+    func load(_ name: String) throws -> CLIPModel {
+        try CLIPModel.load(Fixtures.url("clip/\(name)").path)
+    }
+
+    func testArchitectureFromShapesInBothNamings() throws {
+        for (name, naming) in [("openclip.safetensors", CLIPNaming.openCLIP), ("hf.safetensors", .huggingFace)] {
+            let model = try load(name)
+            XCTAssertEqual(model.naming, naming)
+            let v = try XCTUnwrap(model.vision?.config)
+            XCTAssertEqual(v, CLIPVisionConfig(width: 64, layers: 3, heads: 2, patchSize: 8, imageSize: 32,
+                                               mlpWidth: 256, projectionDim: 32, activation: .quickGelu), name)
+            let t = try XCTUnwrap(model.text?.config)
+            XCTAssertEqual(t, CLIPTextConfig(width: 64, layers: 2, heads: 1, contextLength: 77, vocabSize: 514,
+                                             mlpWidth: 256, projectionDim: 32, activation: .quickGelu), name)
+        }
+    }
+
+    func checkImages(_ model: CLIPModel, prefix: String, input: String, name: String) throws {
+        let ref = try reference()
+        let features = try model.imageEncoder().encode(try ref.tensor(input), layers: Self.layers, threads: 2)
+        assertClose(features.g, try ref.tensor("\(prefix).g"), "\(name) \(prefix) g")
+        for l in Self.layers {
+            assertClose(try XCTUnwrap(features.u[l]), try ref.tensor("\(prefix).U.\(l)"), "\(name) \(prefix) U.\(l)")
+            assertClose(try XCTUnwrap(features.z0[l]), try ref.tensor("\(prefix).Z0.\(l)"), "\(name) \(prefix) Z0.\(l)")
+        }
+    }
+
+    func testImageEncoderMatchesOpenCLIPAtNativeSize() throws {
+        for name in ["openclip.safetensors", "hf.safetensors"] {
+            try checkImages(try load(name), prefix: "native", input: "input.native", name: name)
+        }
+    }
+
+    func testImageEncoderMatchesOpenCLIPWithResizedPositionEmbeddings() throws {
+        for name in ["openclip.safetensors", "hf.safetensors"] {
+            let model = try load(name)
+            try checkImages(model, prefix: "large", input: "input.large", name: name)
+            let features = try model.imageEncoder().encode(try reference().tensor("input.large"), layers: [3])
+            XCTAssertEqual(features.gridHeight, 6)
+            XCTAssertEqual(features.u[3]?.shape, [1, 36, 64])
+        }
+    }
+
+    func testBatchedImagesEqualOneAtATime() throws {
+        let model = try load("openclip.safetensors")
+        let images = try reference().tensor("input.native")
+        let both = try model.imageEncoder().encode(images, layers: [2], threads: 2)
+        for b in 0..<2 {
+            let one = try model.imageEncoder().encode(images.slice(b).reshaped([1, 3, 32, 32]), layers: [2], threads: 1)
+            XCTAssertLessThan(one.g.reshaped([32]).maxAbsDifference(both.g.slice(b)), 1e-5)
+            XCTAssertLessThan(try XCTUnwrap(one.u[2]).reshaped([16, 64]).maxAbsDifference(try XCTUnwrap(both.u[2]).slice(b)), 1e-5)
+        }
+    }
+
+    func testTextEncoderMatchesOpenCLIP() throws {
+        let ref = try reference()
+        let (shape, ids) = try ref.int32Tensor("input.tokens")
+        let rows = (0..<shape[0]).map { Array(ids[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
+        for name in ["openclip.safetensors", "hf.safetensors"] {
+            let text = try load(name).textEncoder().encode(rows, threads: 2)
+            assertClose(text, try ref.tensor("text"), "\(name) text")
+        }
+    }
+
+    func testBuiltinTinyRunsBothTowers() throws {
+        let model = try CLIPModel.load("builtin:tiny")
+        XCTAssertEqual(model.vision?.config.width, 192)
+        XCTAssertEqual(model.vision?.config.heads, 3)
+        var rng = SplitMix64(seed: 3)
+        let images = Tensor(shape: [1, 3, 224, 224], data: (0..<(3 * 224 * 224)).map { _ in rng.nextNormal() })
+        let f = try model.imageEncoder().encode(images, layers: [3, 6])
+        XCTAssertEqual(f.g.shape, [1, 128])
+        XCTAssertEqual(f.u[6]?.shape, [1, 196, 192])
+        XCTAssertEqual(f.z0[3]?.shape, [1, 196, 128])
+        XCTAssertTrue(f.g.data.allSatisfy { $0.isFinite })
+        // Deterministic: the same seed gives the same weights.
+        XCTAssertEqual(CLIPBuiltin.tiny().vision?.blocks[5].fc.weight, model.vision?.blocks[5].fc.weight)
+        let tokenizer = CLIPTokenizer(vocabulary: .byteLevel())
+        let text = try model.textEncoder().encode(try tokenizer.tokenize(["a mass", "normal tissue"]))
+        XCTAssertEqual(text.shape, [2, 128])
+        XCTAssertNotEqual(text.slice(0), text.slice(1))
+    }
+
+    func testEncoderRejectsBadInput() throws {
+        let encoder = try load("openclip.safetensors").imageEncoder()
+        XCTAssertThrowsError(try encoder.encode(Tensor(zeros: [1, 3, 32, 32]), layers: [4])) { error in
+            XCTAssertEqual(error as? CLIPEncodeError, .layerOutOfRange(layer: 4, depth: 3))
+        }
+        XCTAssertThrowsError(try encoder.encode(Tensor(zeros: [1, 1, 32, 32]))) { error in
+            XCTAssertEqual(error as? CLIPEncodeError, .badImageShape(shape: [1, 1, 32, 32], patchSize: 8))
+        }
+        let text = try load("openclip.safetensors").textEncoder()
+        XCTAssertThrowsError(try text.encode([[Int32](repeating: 600, count: 77)])) { error in
+            XCTAssertTrue("\(error)".contains("600"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+@testable import Shared
+
+/// Preprocessing against PyTorch's antialiased bicubic resize + crop + normalize, and the
+/// position-embedding resize against open_clip's resize_pos_embed (through the encoder tests).
+final class CLIPPreprocessTests: XCTestCase {
+    func testPreprocessingMatchesTorchReference() throws {
+        let ref = try SafeTensorsReader(contentsOf: Fixtures.url("clip/reference.safetensors"))
+        let pre = CLIPImagePreprocessor(size: 32)
+        for name in ["rgb", "gray"] {
+            let image = try PNGImage.readRGB(Fixtures.url("clip/preprocess_\(name).png").path)
+            let got = pre(image)
+            let want = try ref.tensor("preprocess.\(name)")
+            XCTAssertEqual(got.shape, [3, 32, 32])
+            XCTAssertLessThan(got.maxAbsDifference(want), 2e-5, name)
+        }
+    }
+
+    func testResizedSizeAndIdentity() {
+        let pre = CLIPImagePreprocessor(size: 224)
+        XCTAssertTrue(pre.resizedSize(height: 480, width: 640) == (224, 298))
+        XCTAssertTrue(pre.resizedSize(height: 500, width: 333) == (336, 224))
+        // Same size: no resampling at all.
+        let pixels = (0..<(3 * 224 * 224)).map { Float($0 % 251) / 250 }
+        let out = pre(RGBImage(width: 224, height: 224, pixels: pixels))
+        XCTAssertEqual(out[0, 5, 7], (pixels[5 * 224 + 7] - CLIPImagePreprocessor.mean[0]) / CLIPImagePreprocessor.std[0],
+                       accuracy: 1e-6)
+    }
+
+    func testBicubicAntialiasWeights() {
+        // Downscaling by 2: support 4 input pixels either side, weights sum to 1.
+        let taps = BicubicResize.taps(inSize: 8, outSize: 4)
+        for t in taps { XCTAssertEqual(t.weights.reduce(0, +), 1, accuracy: 1e-6) }
+        XCTAssertEqual(taps[1].start, 0)
+        XCTAssertEqual(taps[1].weights.count, 7)
+        // A constant image stays constant, up or down.
+        let flat = Tensor(repeating: 0.25, shape: [1, 5, 7])
+        for size in [(3, 4), (11, 13)] {
+            let out = BicubicResize(from: (5, 7), to: size).forward(flat)
+            XCTAssertLessThan(out.data.map { abs($0 - 0.25) }.max() ?? 1, 1e-6)
+        }
+    }
+}
