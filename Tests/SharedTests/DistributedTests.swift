@@ -12,12 +12,7 @@ class ProcessTestCase: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("dist-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let pool = PlantedFeatures.pool(seed: 1)
-        var rng = SplitMix64(seed: 2)
-        let prepared = PreparedPool(pool: pool, t0: HeadTestData.normals([2, 16], &rng),
-                                    pt: HeadTestData.normals([3, 16], &rng), layers: PlantedFeatures.config.layers)
-        poolFile = dir.appendingPathComponent("pool.safetensors")
-        try prepared.write(to: poolFile)
+        poolFile = try writeTestPool(in: dir)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
@@ -63,6 +58,18 @@ class ProcessTestCase: XCTestCase {
 
 
 
+}
+
+/// The small prepared pool the distributed tests train on (PlantedFeatures, seed 1), written
+/// to DIR/pool.safetensors.
+func writeTestPool(in dir: URL) throws -> URL {
+    let pool = PlantedFeatures.pool(seed: 1)
+    var rng = SplitMix64(seed: 2)
+    let prepared = PreparedPool(pool: pool, t0: HeadTestData.normals([2, 16], &rng),
+                                pt: HeadTestData.normals([3, 16], &rng), layers: PlantedFeatures.config.layers)
+    let url = dir.appendingPathComponent("pool.safetensors")
+    try prepared.write(to: url)
+    return url
 }
 
 /// Processes started in the background, their output in files, stopped at the end.

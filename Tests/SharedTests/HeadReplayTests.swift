@@ -81,10 +81,12 @@ var productsDirectory: URL? {
 }
 
 /// Runs an executable to completion; returns its exit status and combined output.
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
+/// `environment` replaces the inherited environment when given.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
