@@ -5,8 +5,9 @@
 ///     h = ln_2(x); x += proj(act(fc(h)))
 ///
 /// Output-projection GEMMs accumulate straight into the residual stream (beta = 1); their
-/// bias is added in the same pass as the next layer norm, and a linear layer's bias in the
-/// same pass as its activation. GEMMs are row-parallel (`ParallelGemm`) over `threads`.
+/// bias is added in the same pass as the next layer norm; the other biases are written
+/// into the output rows before their GEMM accumulates onto them. GEMMs are row-parallel
+/// (`ParallelGemm`) over `threads`.
 struct TransformerStack {
     let blocks: [TransformerBlockWeights]
     let heads: Int
@@ -32,15 +33,14 @@ struct TransformerStack {
                                             beta: block.ln1.beta, threads: threads, into: &h)
                 afterBlock(index, x)
             }
-            linear(h, block.attentionIn.weight, into: &qkv, accumulate: false)
-            RowKernels.addBiasActivation(&qkv, bias: block.attentionIn.bias, activation: nil, threads: threads)
+            ParallelGemm.linear(h, block.attentionIn.weight, bias: block.attentionIn.bias, into: &qkv, threads: threads)
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
                                     threads: threads, into: &attended)
             linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
             RowKernels.addBiasLayerNorm(&x, bias: block.attentionOut.bias, gamma: block.ln2.gamma,
                                         beta: block.ln2.beta, threads: threads, into: &h)
-            linear(h, block.fc.weight, into: &hidden, accumulate: false)
-            RowKernels.addBiasActivation(&hidden, bias: block.fc.bias, activation: activation, threads: threads)
+            ParallelGemm.linear(h, block.fc.weight, bias: block.fc.bias, into: &hidden, threads: threads)
+            RowKernels.activate(&hidden, activation, threads: threads)
             linear(hidden, block.proj.weight, into: &x, accumulate: true)
         }
         if let last = blocks.last {

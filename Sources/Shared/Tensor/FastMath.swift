@@ -2,7 +2,7 @@
 ///
 /// Range reduction x = n ln2 + r with |r| <= ln2/2 (ln2 split in two parts so n ln2 is
 /// exact), then Cephes' degree-5 polynomial for e^r (about 1 ulp), scaled by 2^n built in
-/// the exponent bits. Inputs are clamped to [-87.3, 88.7], so the result is finite and
+/// the exponent bits. Inputs are clamped to [-87.3, 88.3], so the result is finite and
 /// normal: e^-87.3 ~ 1.3e-38 stands in for anything smaller (callers only add 1 to it or
 /// divide by a sum that includes e^0).
 enum FastMath {
@@ -12,7 +12,7 @@ enum FastMath {
     static func exp(_ x: V) -> V {
         // (Not `clamped`: the generic pointwise min/max it calls is not inlined.)
         var x = x.replacing(with: V(repeating: -87.3), where: x .< V(repeating: -87.3))
-        x.replace(with: V(repeating: 88.7), where: x .> V(repeating: 88.7))
+        x.replace(with: V(repeating: 88.3), where: x .> V(repeating: 88.3))
         // Round x / ln2 to the nearest integer: adding 1.5 * 2^23 leaves the integer in
         // the low mantissa bits.
         let magic = V(repeating: 12_582_912)

@@ -13,6 +13,13 @@ public enum ParallelGemm {
         multiply(x, weight, transposed: true, into: &out, accumulate: accumulate, threads: threads)
     }
 
+    /// out = x W^T + bias. x: [R, in]; weight: [out, in]; bias: [out]; out: [R, out].
+    /// Each thread writes the bias into its rows and accumulates the product onto them,
+    /// which saves OpenBLAS's separate pass that zeroes C.
+    public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor, into out: inout Tensor, threads: Int) {
+        multiply(x, weight, transposed: true, into: &out, accumulate: false, bias: bias, threads: threads)
+    }
+
     /// x @ W. x: [R, in]; weight: [in, out] -> [R, out].
     public static func product(_ x: Tensor, _ weight: Tensor, threads: Int) -> Tensor {
         var out = Tensor(zeros: [x.rowCount, weight.rank == 2 ? weight.shape[1] : 0])
@@ -21,7 +28,7 @@ public enum ParallelGemm {
     }
 
     static func multiply(_ x: Tensor, _ weight: Tensor, transposed: Bool, into out: inout Tensor,
-                         accumulate: Bool, threads: Int) {
+                         accumulate: Bool, bias: Tensor? = nil, threads: Int) {
         let rows = x.rowCount, inWidth = x.rowLength
         precondition(weight.rank == 2 && weight.shape[transposed ? 1 : 0] == inWidth,
                      "linear: weight \(weight.shape) for rows of \(inWidth)")
@@ -37,13 +44,22 @@ public enum ParallelGemm {
         let saved = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = saved }
-        let beta: Float = accumulate ? 1 : 0
+        precondition(bias == nil || bias?.count == outWidth, "linear: bias of \(bias?.count ?? 0) for \(outWidth) outputs")
+        let beta: Float = accumulate || bias != nil ? 1 : 0
+        let biasValues = bias?.data ?? []
+        biasValues.withUnsafeBufferPointer { pbias in
+        let add = bias == nil ? nil : pbias.baseAddress.map { SharedPointer(base: $0) }
         x.data.withUnsafeBufferPointer { px in
             weight.data.withUnsafeBufferPointer { pw in
                 out.data.withUnsafeMutableBufferPointer { po in
                     let a = SharedPointer(base: px.baseAddress!), b = SharedPointer(base: pw.baseAddress!)
                     let c = SharedMutablePointer(base: po.baseAddress!)
                     Parallel.forEachRange(count: rows, threads: threads, minimumPerThread: 32) { range in
+                        if let add {
+                            for r in range {
+                                (c.base + r * outWidth).update(from: add.base, count: outWidth)
+                            }
+                        }
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, transposed ? CblasTrans : CblasNoTrans,
                                     Int32(range.count), Int32(outWidth), Int32(inWidth), 1,
                                     a.base + range.lowerBound * inWidth, Int32(inWidth),
@@ -52,6 +68,7 @@ public enum ParallelGemm {
                     }
                 }
             }
+        }
         }
     }
 }

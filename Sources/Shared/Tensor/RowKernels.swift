@@ -99,6 +99,12 @@ public enum RowKernels {
         }
     }
 
+    /// x = activation(x) in place. x: [.., n]
+    public static func activate(_ x: inout Tensor, _ activation: ActivationKind, threads: Int) {
+        let n = x.rowLength
+        addBiasActivation(&x, bias: Tensor(zeros: [n]), activation: activation, threads: threads)
+    }
+
     // MARK: - One row
 
     static func resize(_ t: inout Tensor, rows: Int, width: Int) {

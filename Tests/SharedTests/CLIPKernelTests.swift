@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+@testable import Shared
+
+/// The Tensor kernels behind the CLIP encoders against plain reference code, with sizes
+/// that split the work over several threads.
+final class CLIPKernelTests: XCTestCase {
+    func random(_ shape: [Int], seed: UInt64) -> Tensor {
+        var rng = SplitMix64(seed: seed)
+        return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
+    }
+
+    func testParallelGemmMatchesMatmul() {
+        let x = random([133, 40], seed: 1), w = random([24, 40], seed: 2), bias = random([24], seed: 3)
+        let want = x.matmul(w, transposeOther: true)
+        for threads in [1, 2, 3] {
+            var out = Tensor(zeros: [1])
+            ParallelGemm.linear(x, w, into: &out, accumulate: false, threads: threads)
+            XCTAssertLessThan(out.maxAbsDifference(want), 1e-4)
+            ParallelGemm.linear(x, w, into: &out, accumulate: true, threads: threads)
+            XCTAssertLessThan(out.maxAbsDifference(want * 2), 1e-4)
+            var biased = Tensor(zeros: [1])
+            ParallelGemm.linear(x, w, bias: bias, into: &biased, threads: threads)
+            XCTAssertLessThan(biased.maxAbsDifference(want.addingRowVector(bias)), 1e-4)
+            let product = ParallelGemm.product(x, random([40, 7], seed: 4), threads: threads)
+            XCTAssertLessThan(product.maxAbsDifference(x.matmul(random([40, 7], seed: 4))), 1e-4)
+        }
+    }
+
+    /// Plain attention for one (image, head): softmax(q k^T / sqrt(hd), causal) v.
+    func naiveAttention(_ qkv: Tensor, batch: Int, tokens: Int, heads: Int, causal: Bool) -> Tensor {
+        let width = qkv.rowLength / 3, hd = width / heads
+        var out = Tensor(zeros: [batch * tokens, width])
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for i in 0..<tokens {
+                    let keys = causal ? i + 1 : tokens
+                    var scores = [Double](repeating: 0, count: keys)
+                    for j in 0..<keys {
+                        var s = 0.0
+                        for k in 0..<hd {
+                            s += Double(qkv[b * tokens + i, h * hd + k]) * Double(qkv[b * tokens + j, width + h * hd + k])
+                        }
+                        scores[j] = s / Double(hd).squareRoot()
+                    }
+                    let m = scores.max() ?? 0
+                    let e = scores.map { Foundation.exp($0 - m) }
+                    let total = e.reduce(0, +)
+                    for k in 0..<hd {
+                        var v = 0.0
+                        for j in 0..<keys { v += e[j] / total * Double(qkv[b * tokens + j, 2 * width + h * hd + k]) }
+                        out[b * tokens + i, h * hd + k] = Float(v)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func testAttentionMatchesNaive() {
+        let (batch, tokens, heads) = (2, 13, 3)
+        let qkv = random([batch * tokens, 3 * 3 * 8], seed: 5)
+        for causal in [false, true] {
+            let want = naiveAttention(qkv, batch: batch, tokens: tokens, heads: heads, causal: causal)
+            for threads in [1, 2, 4] {
+                var out = Tensor(zeros: [1])
+                Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
+                                        threads: threads, into: &out)
+                XCTAssertLessThan(out.maxAbsDifference(want), 1e-5, "causal \(causal), threads \(threads)")
+            }
+        }
+    }
+
+    func testRowKernelsMatchOps() {
+        let x = random([300, 37], seed: 6), gamma = random([37], seed: 7), beta = random([37], seed: 8)
+        let bias = random([37], seed: 9)
+        var out = Tensor(zeros: [1])
+        RowKernels.layerNorm(x, gamma: gamma, beta: beta, threads: 2, into: &out)
+        XCTAssertLessThan(out.maxAbsDifference(x.layerNormRows(gamma: gamma, beta: beta)), 1e-5)
+        RowKernels.layerNorm(x, rows: [5, 0, 299], gamma: gamma, beta: beta, threads: 2, into: &out)
+        XCTAssertEqual(out.shape, [3, 37])
+        XCTAssertLessThan(out.slice(2).maxAbsDifference(x.layerNormRows(gamma: gamma, beta: beta).slice(299)), 1e-5)
+        var residual = x
+        RowKernels.addBiasLayerNorm(&residual, bias: bias, gamma: gamma, beta: beta, threads: 2, into: &out)
+        XCTAssertLessThan(residual.maxAbsDifference(x.addingRowVector(bias)), 1e-6)
+        XCTAssertLessThan(out.maxAbsDifference(x.addingRowVector(bias).layerNormRows(gamma: gamma, beta: beta)), 1e-5)
+        var act = x
+        RowKernels.addBiasActivation(&act, bias: bias, activation: .quickGelu, threads: 2)
+        XCTAssertLessThan(act.maxAbsDifference(Activation.quickGelu(x.addingRowVector(bias))), 1e-5)
+        act = x
+        RowKernels.activate(&act, .gelu, threads: 2)
+        XCTAssertLessThan(act.maxAbsDifference(Activation.gelu(x)), 1e-5)
+    }
+
+    func testFastExpAccuracy() {
+        var worst: Float = 0
+        for i in 0..<20_000 {
+            let x = -87 + Float(i) * 0.0087
+            let got = FastMath.exp(x), want = Float(Foundation.exp(Double(x)))
+            worst = max(worst, abs(got - want) / want)
+        }
+        XCTAssertLessThan(worst, 4e-7)
+        XCTAssertEqual(FastMath.exp(-1000), FastMath.exp(-87.3))
+        XCTAssertTrue(FastMath.exp(1000).isFinite)
+    }
+}
