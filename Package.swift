@@ -35,7 +35,11 @@ let package = Package(
                 "CBLAS", "CZMQ", "CLZ4", "CPNG", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The numeric code (CLIP, the head, metrics) is 30-100x slower unoptimized, which
+            // would make the end-to-end tests of the debug build take many minutes: Shared is
+            // optimized in debug builds too (tests still see its internals: -enable-testing).
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "Coordinator",

@@ -1,0 +1,77 @@
+import Foundation
+import Shared
+
+/// `evaluate`: predictions of the trained head on every test site, and the report.
+enum EvaluateRun {
+    /// Evaluates the run folder's latest checkpoint (or `checkpoint`); writes the report
+    /// into the run folder and returns the metrics by site.
+    /// `zeroShot`: evaluate the initial parameters (step 0) instead of a checkpoint.
+    /// `output`: where the report goes (default: the run folder).
+    static func execute(_ config: ClusterConfig, checkpoint: URL?, threads: Int, zeroShot: Bool = false,
+                        output: URL? = nil, notes extraNotes: [String] = []) throws -> [String: SiteMetrics] {
+        let inputs = try RunInputs(config: config, reuseRunShots: true)
+        let poolURL = inputs.runFolder.appendingPathComponent("pool.safetensors")
+        let prepared = try PreparedPool.read(from: poolURL)
+        guard var head = prepared.headConfig(adapterRank: config.model.adapterRank) else {
+            throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
+        }
+        head.temperature = Float(config.model.temperature)
+        head.leakySlope = Float(config.model.leakySlope)
+        let layout = ParameterLayout(head: head)
+        let folder = try RunFolder(inputs.runFolder)
+        let parameters: ParameterSet
+        var used = "initial parameters (zero-shot: no checkpoint)"
+        if !zeroShot, let url = checkpoint ?? folder.latestCheckpoint() {
+            parameters = try Checkpoint.read(from: url, layout: layout, settings: config.adamWSettings).parameters
+            used = url.lastPathComponent
+        } else {
+            parameters = .initial(head, seed: config.run.seed)
+        }
+        let normals = config.eval.fewShotMemory
+            ? prepared.pool.images.filter { $0.label == 0 }.flatMap(\.views) : []
+        let sigma = config.eval.smoothingSigma
+        let model = HeadInference(parameters: parameters, config: head, bank: prepared.bank,
+                                  normalSupport: normals, smoothingSigma: sigma > 0 ? Float(sigma) : nil)
+        let size = inputs.extractor.imageSize
+        var sites = [SiteEvaluation]()
+        for name in config.testSites {
+            let entries = inputs.testEntries(name)
+            let show = LineProgress(label: "evaluate \(name)")
+            let features = try inputs.features(entries.map { ($0, ViewKind.identity) }, threads: threads,
+                                               progress: { show($0, $1) })
+            var acc = SiteAccumulator(name: name, classNames: config.model.classes,
+                                      overlaysPerClass: config.eval.overlays > 0 ? max(1, config.eval.overlays / 6) : 0,
+                                      expectedPixels: entries.count * size * size)
+            for (entry, f) in zip(entries, features) {
+                let labeled = try entry.load()
+                let p = model.predict(f, size: (size, size))
+                try acc.add(ImageEvaluation(id: entry.id, label: entry.label.rawValue,
+                                            image: inputs.extractor.cropImage(labeled.image),
+                                            mask: inputs.extractor.cropMask(labeled.mask), map: p.map,
+                                            score: p.score, probabilities: p.probabilities))
+            }
+            sites.append(try acc.finish())
+        }
+        var notes = ["Run: \(inputs.runFolder.path); parameters: \(used); backbone: \(config.backbone.weights)."]
+        if config.backbone.weights.description.hasPrefix("builtin:") {
+            notes.append("builtin:tiny is a CLIP with seeded random weights for trying the pipeline; its numbers say nothing about a real CLIP.")
+        }
+        let skipped = inputs.datasets.values.map(\.skipped.count).reduce(0, +)
+        if skipped > 0 { notes.append("\(skipped) unreadable or inconsistent files were skipped (data.skip_bad).") }
+        notes += extraNotes
+        return try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
+                                          title: "UltraAD evaluation: \(config.run.name)", notes: notes)
+    }
+
+    /// The metrics table as text for the terminal.
+    static func table(_ metrics: [String: SiteMetrics], order: [String]) -> String {
+        func f(_ x: Double) -> String { x.isNaN ? "  n/a" : String(format: "%5.3f", x) }
+        var s = "site        image AUROC  image AP  pixel AUROC  pixel AP  class AUROC  benign/malignant\n"
+        for name in order {
+            guard let m = metrics[name] else { continue }
+            s += name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + "      \(f(m.imageAUROC))     \(f(m.imageAP))        \(f(m.pixelAUROC))     \(f(m.pixelAP))        \(f(m.classAUROC))             \(f(m.benignMalignantAUROC))\n"
+        }
+        return s
+    }
+}

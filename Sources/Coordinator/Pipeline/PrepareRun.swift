@@ -1,0 +1,47 @@
+import Foundation
+import Shared
+
+/// `prepare`: shots, frozen features of every support view (through the cache), the text
+/// embeddings, and RUN/pool.safetensors for `train`.
+enum PrepareRun {
+    static func execute(_ config: ClusterConfig, threads: Int) throws -> PreparedPool {
+        let inputs = try RunInputs(config: config, reuseRunShots: false)
+        try FileManager.default.createDirectory(at: inputs.runFolder, withIntermediateDirectories: true)
+        let splits = config.trainSites.compactMap { inputs.splits[$0] }
+        try ShotsFile.write(splits, to: inputs.shotsFile.path)
+        let views = config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) }
+        let support = splits.flatMap(\.support)
+        let items = support.flatMap { e in views.map { (e, $0) } }
+        let show = LineProgress(label: "support features")
+        let features = try inputs.features(items, threads: threads, progress: { show($0, $1) })
+        var images = [SupportPool.Image]()
+        for (i, entry) in support.enumerated() {
+            let labeled = try entry.load()
+            let masks = views.map { inputs.extractor.cropMask($0.apply(labeled).mask) }
+            images.append(SupportPool.Image(id: Int32(i), label: entry.label.rawValue,
+                                            views: Array(features[(i * views.count)..<((i + 1) * views.count)]),
+                                            masks: masks))
+        }
+        let text = try inputs.clip.textEncoder()
+        let tokenizer = try Self.tokenizer(config, contextLength: text.config.contextLength)
+        let (t0, pt) = try PromptEmbeddings.compute(encoder: text, tokenizer: tokenizer,
+                                                    statePrompts: config.model.statePrompts,
+                                                    classDescriptions: config.model.descriptionsInClassOrder,
+                                                    threads: threads)
+        let prepared = PreparedPool(pool: SupportPool(images: images), t0: t0, pt: pt, layers: inputs.extractor.layers)
+        try prepared.write(to: inputs.runFolder.appendingPathComponent("pool.safetensors"))
+        return prepared
+    }
+
+    static func tokenizer(_ c: ClusterConfig, contextLength: Int) throws -> CLIPTokenizer {
+        let vocabulary: BPEVocabulary
+        if let vocab = c.backbone.vocab, let merges = c.backbone.merges {
+            vocabulary = try BPEVocabulary.huggingFace(vocab: vocab.path, merges: merges.path)
+        } else if let vocab = c.backbone.vocab {
+            vocabulary = try BPEVocabulary.openCLIP(contentsOf: vocab.path)
+        } else {
+            vocabulary = .byteLevel()
+        }
+        return CLIPTokenizer(vocabulary: vocabulary, contextLength: contextLength)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import Shared
+
+/// What prepare and evaluate both need from a cluster.yaml: the sites' datasets, the
+/// few-shot splits, the frozen CLIP and the feature cache.
+struct RunInputs {
+    let config: ClusterConfig
+    let datasets: [String: Dataset]
+    /// Support / test split of each training site (from shots.csv when the run has one).
+    let splits: [String: FewShotSplit]
+    let clip: CLIPModel
+    let extractor: FrozenFeatureExtractor
+    let cache: FeatureCache
+    let log = Logger(label: "ultraad.prepare")
+
+    var runFolder: URL { config.run.folder }
+    var shotsFile: URL { runFolder.appendingPathComponent("shots.csv") }
+
+    /// Loads datasets and the backbone; draws the shots (or reads them from
+    /// fewshot.shots_file, or from the run's own shots.csv when `reuseRunShots`).
+    init(config c: ClusterConfig, reuseRunShots: Bool) throws {
+        config = c
+        var datasets = [String: Dataset]()
+        let options = Dataset.Options(skipBad: c.data.skipBad, maskThreshold: Float(c.data.maskThreshold))
+        for site in c.sites {
+            let layout: Dataset.Layout = site.format == .csv ? .csv : .busi
+            let d = try Dataset.load(site: site.name, from: site.path.path, layout: layout, options: options)
+            for bad in d.skipped { FileHandle.standardError.write(Data("warning: skipped \(bad)\n".utf8)) }
+            datasets[site.name] = d
+        }
+        self.datasets = datasets
+        let train = c.trainSites.compactMap { datasets[$0] }
+        var splits = [String: FewShotSplit]()
+        let runShots = c.run.folder.appendingPathComponent("shots.csv")
+        if let file = c.fewShot.shotsFile ?? (reuseRunShots && FileManager.default.fileExists(atPath: runShots.path) ? runShots : nil) {
+            for s in try ShotsFile.read(file.path).splits(train) { splits[s.site] = s }
+        } else {
+            let classes = LesionClass.allCases.filter { $0.rawValue < c.model.classes.count }
+            for d in train { splits[d.name] = try d.drawShots(perClass: c.fewShot.shots, seed: c.run.seed, classes: classes) }
+        }
+        self.splits = splits
+        clip = try CLIPModel.load(c.backbone.weights.description)
+        extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
+                                               weightsStamp: Self.stamp(c.backbone.weights))
+        cache = FeatureCache(root: c.fewShot.cache)
+    }
+
+    /// Size and modification time of a weights file ("" for a builtin): enough to notice a
+    /// replaced checkpoint without hashing gigabytes.
+    static func stamp(_ w: ClusterConfig.BackboneSettings.Weights) -> String {
+        guard case .file(let url) = w,
+              let a = try? FileManager.default.attributesOfItem(atPath: url.path) else { return "" }
+        return "\((a[.size] as? NSNumber)?.intValue ?? 0)-\(((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))"
+    }
+
+    /// Test images of a site: everything but the shots for a training site, else all.
+    func testEntries(_ site: String) -> [DatasetEntry] {
+        splits[site]?.test ?? datasets[site]?.entries ?? []
+    }
+
+    /// Features of (entry, view) for many pairs: from the cache, computing the misses in
+    /// batches (and storing them). `progress` is called with (done, total).
+    func features(_ items: [(DatasetEntry, ViewKind)], threads: Int,
+                  progress: (Int, Int) -> Void) throws -> [ImageFeatures] {
+        var out = [ImageFeatures?](repeating: nil, count: items.count)
+        var misses = [(index: Int, image: Tensor, digest: String, view: ViewKind)]()
+        var digests = [String: String]()
+        for (i, (entry, view)) in items.enumerated() {
+            let digest = try digests[entry.imagePath] ?? entry.imageDigest()
+            digests[entry.imagePath] = digest
+            if let f = try cache.lookup(backbone: extractor.digest, image: digest, view: view.rawValue) {
+                out[i] = f
+            } else {
+                misses.append((i, view.apply(try entry.load()).image, digest, view))
+            }
+        }
+        progress(items.count - misses.count, items.count)
+        let batch = 8
+        for start in stride(from: 0, to: misses.count, by: batch) {
+            let part = Array(misses[start..<min(start + batch, misses.count)])
+            let feats = try extractor.extract(part.map(\.image), threads: threads)
+            for (m, f) in zip(part, feats) {
+                try cache.store(f, backbone: extractor.digest, image: m.digest, view: m.view.rawValue)
+                out[m.index] = f
+            }
+            progress(items.count - misses.count + start + part.count, items.count)
+        }
+        return out.map { $0! }
+    }
+}
+
+/// A one-line progress display on a terminal (and nothing elsewhere).
+struct LineProgress {
+    let label: String
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    func callAsFunction(_ done: Int, _ total: Int) {
+        guard isTerminal else { return }
+        FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)   ".utf8))
+        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

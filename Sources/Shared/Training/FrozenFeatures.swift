@@ -1,0 +1,79 @@
+import Foundation
+
+/// METHOD.md's frozen inputs from a CLIP: image views -> g, U.{l}, Z0.{l}; masks brought to
+/// the encoder's field of view; text ensembles -> T0 and Pt. Pure compute, no file I/O.
+public struct FrozenFeatureExtractor: Sendable {
+    public let encoder: CLIPImageEncoder
+    public let preprocessor: CLIPImagePreprocessor
+    public let layers: [Int]
+    /// Identifies (weights, input size, layers): the feature cache's backbone key.
+    public let digest: String
+
+    /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
+    public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsStamp: String) throws(CLIPEncodeError) {
+        encoder = try model.imageEncoder()
+        let c = encoder.config
+        let size = imageSize ?? c.imageSize
+        preprocessor = CLIPImagePreprocessor(size: size)
+        let depth = c.layers
+        self.layers = layers ?? (1...4).map { max(1, depth * $0 / 4) }
+        digest = fnv1aDigest(Array("\(model.source)|\(weightsStamp)|\(size)|\(self.layers)".utf8))
+    }
+
+    public var imageSize: Int { preprocessor.size }
+
+    /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
+    public func extract(_ images: [Tensor], threads: Int) throws(CLIPEncodeError) -> [ImageFeatures] {
+        guard !images.isEmpty else { return [] }
+        let batch = preprocessor.batch(images.map { RGBImage(width: $0.shape[2], height: $0.shape[1], pixels: $0.data) })
+        let out = try encoder.encode(batch, layers: layers, threads: threads)
+        return (0..<images.count).map { i in
+            ImageFeatures(g: out.g.slice(i), u: layers.map { out.u[$0]!.slice(i) }, z0: layers.map { out.z0[$0]!.slice(i) })
+        }
+    }
+
+    /// A mask [H, W] through the same resize and center crop as its image: [S, S] in {0, 1}.
+    public func cropMask(_ mask: Tensor) -> Tensor {
+        let h = mask.shape[0], w = mask.shape[1]
+        var rgb = [Float]()
+        rgb.reserveCapacity(3 * h * w)
+        for _ in 0..<3 { rgb.append(contentsOf: mask.data) }
+        let x = preprocessor(RGBImage(width: w, height: h, pixels: rgb))
+        let s = preprocessor.size
+        let m = CLIPImagePreprocessor.mean[0], sd = CLIPImagePreprocessor.std[0]
+        return Tensor(shape: [s, s], data: (0..<(s * s)).map { x.data[$0] * sd + m >= 0.5 ? 1 : 0 })
+    }
+
+    /// An image [3, H, W] through the resize and crop, unnormalized, for reports: [3, S, S].
+    public func cropImage(_ image: Tensor) -> Tensor {
+        let x = preprocessor(RGBImage(width: image.shape[2], height: image.shape[1], pixels: image.data))
+        var out = x
+        let plane = x.count / 3
+        for c in 0..<3 {
+            let m = CLIPImagePreprocessor.mean[c], sd = CLIPImagePreprocessor.std[c]
+            for i in 0..<plane { out.data[c * plane + i] = min(max(x.data[c * plane + i] * sd + m, 0), 1) }
+        }
+        return out
+    }
+}
+
+/// The text side of the bank: T0 (normal and abnormal prompt ensembles) and Pt (one
+/// description ensemble per class). Each sentence is encoded and L2-normalized, averaged
+/// over its group, and normalized again (METHOD.md, "Frozen inputs").
+public enum PromptEmbeddings {
+    public static func compute(encoder: CLIPTextEncoder, tokenizer: CLIPTokenizer, statePrompts: [[String]],
+                               classDescriptions: [[String]], threads: Int) throws -> (t0: Tensor, pt: Tensor) {
+        func ensemble(_ groups: [[String]]) throws -> Tensor {
+            let all = groups.flatMap { $0 }
+            let text = try encoder.encode(try tokenizer.tokenize(all), threads: threads).l2NormalizedRows().0
+            let d = text.rowLength
+            var out = Tensor(zeros: [groups.count, d])
+            var row = 0
+            for (gi, g) in groups.enumerated() {
+                for _ in g { for j in 0..<d { out.data[gi * d + j] += text.data[row * d + j] }; row += 1 }
+            }
+            return out.l2NormalizedRows().0
+        }
+        return (try ensemble(statePrompts), try ensemble(classDescriptions))
+    }
+}
