@@ -31,3 +31,44 @@ final class PipelineTests: XCTestCase {
         XCTAssertFalse(overlays.isEmpty)
     }
 }
+
+extension PipelineTests {
+    /// crosssite trains on each site and tests on every site; a second prepare over the
+    /// same data reads the feature cache instead of running CLIP again.
+    func testCrossSiteMatrixAndTheFeatureCache() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xsite-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ultraad = productsDirectory!.appendingPathComponent("ultraad")
+        var (status, output) = try runProcess(ultraad, ["simulate", "--out", dir.appendingPathComponent("data").path,
+                                                        "--sites", "2", "--per-class", "5", "--size", "96", "--seed", "3"])
+        XCTAssertEqual(status, 0, output)
+        let config = dir.appendingPathComponent("cluster.yaml")
+        try """
+            version: 1
+            run: {name: xs, folder: run, seed: 3}
+            sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
+            train_sites: [A]
+            fewshot: {shots: 2, views: [identity, hflip], cache: cache}
+            model: {adapter_rank: 8}
+            train: {steps: 6, checkpoint_every: 0}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        (status, output) = try runProcess(ultraad, ["prepare", "--config", config.path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("0 from the cache, 12 to compute"), output)
+        (status, output) = try runProcess(ultraad, ["prepare", "--config", config.path])
+        XCTAssertTrue(output.contains("12 from the cache, 0 to compute"), output)
+
+        (status, output) = try runProcess(ultraad, ["crosssite", "--config", config.path, "--local-workers", "1"])
+        XCTAssertEqual(status, 0, output)
+        let matrix = try CrossSiteFile.read(dir.appendingPathComponent("run/crosssite.json"))
+        XCTAssertEqual(matrix.sites, ["A", "B"])
+        for trained in ["A", "B"] {
+            for tested in ["A", "B"] {
+                let m = try XCTUnwrap(matrix.matrix[trained]?[tested], "\(trained) -> \(tested)")
+                XCTAssertTrue(m.pixelAUROC >= 0 && m.pixelAUROC <= 1)
+            }
+        }
+        let md = try String(contentsOf: dir.appendingPathComponent("run/crosssite.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("Pixel AUROC") || md.contains("pixel AUROC"), md)
+    }
+}

@@ -76,6 +76,7 @@ struct RunInputs {
             }
         }
         progress(items.count - misses.count, items.count)
+        FileHandle.standardError.write(Data("features: \(items.count - misses.count) from the cache, \(misses.count) to compute (backbone \(extractor.digest))\n".utf8))
         let batch = 8
         for start in stride(from: 0, to: misses.count, by: batch) {
             let part = Array(misses[start..<min(start + batch, misses.count)])
