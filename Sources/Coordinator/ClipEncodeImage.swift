@@ -51,7 +51,14 @@ extension Clip {
             var grid = (0, 0)
             for start in stride(from: 0, to: images.count, by: batch) {
                 let paths = images[start..<min(start + batch, images.count)]
-                let pixels = try preprocess.batch(paths.map { try PNGImage.readRGB($0) })
+                var tensors: [Tensor] = []
+                for path in paths {
+                    let image = try PNGImage.readRGB(path)
+                    do { tensors.append(try preprocess(image)) } catch {
+                        throw ClipCommandError(description: "\(path): \(error)")
+                    }
+                }
+                let pixels = Tensor.stack(tensors)
                 let f = try encoder.encode(pixels, layers: chosen, threads: threads)
                 grid = (f.gridHeight, f.gridWidth)
                 g.append(f.g)

@@ -10,22 +10,31 @@ final class CLIPPreprocessTests: XCTestCase {
         let pre = CLIPImagePreprocessor(size: 32)
         for name in ["rgb", "gray"] {
             let image = try PNGImage.readRGB(Fixtures.url("clip/preprocess_\(name).png").path)
-            let got = pre(image)
+            let got = try pre(image)
             let want = try ref.tensor("preprocess.\(name)")
             XCTAssertEqual(got.shape, [3, 32, 32])
             XCTAssertLessThan(got.maxAbsDifference(want), 2e-5, name)
         }
     }
 
-    func testResizedSizeAndIdentity() {
+    func testResizedSizeAndIdentity() throws {
         let pre = CLIPImagePreprocessor(size: 224)
         XCTAssertTrue(pre.resizedSize(height: 480, width: 640) == (224, 298))
         XCTAssertTrue(pre.resizedSize(height: 500, width: 333) == (336, 224))
         // Same size: no resampling at all.
         let pixels = (0..<(3 * 224 * 224)).map { Float($0 % 251) / 250 }
-        let out = pre(RGBImage(width: 224, height: 224, pixels: pixels))
+        let out = try pre(RGBImage(width: 224, height: 224, pixels: pixels))
         XCTAssertEqual(out[0, 5, 7], (pixels[5 * 224 + 7] - CLIPImagePreprocessor.mean[0]) / CLIPImagePreprocessor.std[0],
                        accuracy: 1e-6)
+    }
+
+    func testElongatedImagesAreRefused() {
+        let pre = CLIPImagePreprocessor(size: 336)
+        let strip = RGBImage(width: 300_000, height: 1, pixels: [Float](repeating: 0.5, count: 900_000))
+        XCTAssertThrowsError(try pre(strip)) { error in
+            XCTAssertEqual(error as? CLIPImageError, .tooElongated(width: 300_000, height: 1, size: 336))
+        }
+        XCTAssertThrowsError(try pre(RGBImage(width: 2, height: 2, pixels: [0])))
     }
 
     func testBicubicAntialiasWeights() {

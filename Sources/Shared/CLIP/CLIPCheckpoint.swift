@@ -109,8 +109,8 @@ struct CLIPCheckpoint {
         let embedding = try shape(keys.embedding, rank: 2)
         let (vocab, width) = (embedding[0], embedding[1])
         let position = try shape(keys.position, rank: 2)
-        guard position[1] == width, position[0] > 0 else {
-            throw .invalidArchitecture(file: file, tensor: keys.position, reason: "shape \(position) is not [context, \(width)]")
+        guard position[1] == width, position[0] >= 2 else {
+            throw .invalidArchitecture(file: file, tensor: keys.position, reason: "shape \(position) is not [context >= 2, \(width)]")
         }
         let (mlp, projectionDim) = try mlpAndProjection(keys, width: width)
         let config = CLIPTextConfig(

@@ -28,10 +28,21 @@ public struct CLIPImagePreprocessor: Sendable {
         return (Int(Double(size) * Double(height) / Double(width)), size)
     }
 
+    /// Resized images larger than this many pixels are refused (an extremely elongated
+    /// image would otherwise need gigabytes before the crop).
+    public static let maxResizedPixels = 1 << 26
+
     /// image -> [3, S, S], normalized.
-    public func callAsFunction(_ image: RGBImage) -> Tensor {
+    public func callAsFunction(_ image: RGBImage) throws(CLIPImageError) -> Tensor {
+        guard image.width > 0, image.height > 0, image.pixels.count == 3 * image.width * image.height else {
+            throw .invalidImage(reason: "\(image.pixels.count) samples for \(image.width)x\(image.height) RGB")
+        }
         var x = Tensor(shape: [3, image.height, image.width], data: image.pixels)
         let target = resizedSize(height: image.height, width: image.width)
+        guard target.height.multipliedReportingOverflow(by: target.width).partialValue <= Self.maxResizedPixels,
+              target.height <= Self.maxResizedPixels, target.width <= Self.maxResizedPixels else {
+            throw .tooElongated(width: image.width, height: image.height, size: size)
+        }
         if target != (image.height, image.width) {
             x = BicubicResize(from: (image.height, image.width), to: target).forward(x)
         }
@@ -50,7 +61,26 @@ public struct CLIPImagePreprocessor: Sendable {
     }
 
     /// images -> [B, 3, S, S].
-    public func batch(_ images: [RGBImage]) -> Tensor {
-        Tensor.stack(images.map { self($0) })
+    public func batch(_ images: [RGBImage]) throws(CLIPImageError) -> Tensor {
+        guard !images.isEmpty else { throw .invalidImage(reason: "no images") }
+        var out: [Tensor] = []
+        for image in images { out.append(try self(image)) }
+        return Tensor.stack(out)
+    }
+}
+
+/// Why an image could not be preprocessed.
+public enum CLIPImageError: Error, CustomStringConvertible, Equatable {
+    case invalidImage(reason: String)
+    /// Resizing the shorter side to `size` would make the longer one unreasonably long.
+    case tooElongated(width: Int, height: Int, size: Int)
+
+    public var description: String {
+        switch self {
+        case let .invalidImage(reason): return "not a usable image: \(reason)"
+        case let .tooElongated(width, height, size):
+            return "a \(width)x\(height) image resized to a shorter side of \(size) would exceed "
+                + "\(CLIPImagePreprocessor.maxResizedPixels) pixels"
+        }
     }
 }
