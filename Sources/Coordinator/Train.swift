@@ -99,6 +99,7 @@ struct TrainRun {
     var quiet = false
 
     func execute() throws {
+        Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
         var s = settings
         try s.checkBindIsSafe()
         let prepared = try PreparedPool.read(from: s.poolFile)

@@ -70,7 +70,9 @@ final class TrainingCoordinator {
     /// Trains until `settings.steps`; returns the final parameters.
     func run() throws -> ParameterSet {
         while optimizer.step < settings.steps || current != nil {
-            let ready = try ZMQSocket.poll([socket] + (zap.map { [$0.pollable] } ?? []), timeout: min(settings.heartbeat / 2, 0.05))
+            // Right after a step the next one can start at once: do not wait on the socket.
+            let wait = current == nil && optimizer.step < settings.steps && members.readyCount > 0 ? 0 : min(settings.heartbeat / 2, 0.05)
+            let ready = try ZMQSocket.poll([socket] + (zap.map { [$0.pollable] } ?? []), timeout: wait)
             if ready.count > 1, ready[1], let zap {
                 for key in try zap.serve() where refusedKeys.insert(key).inserted {
                     log.warning("refused a connection: public key \(key) is not in coordinator.curve.authorized_workers")

@@ -46,8 +46,8 @@ enum EvaluateRun {
                 let labeled = try entry.load()
                 let p = model.predict(f, size: (size, size))
                 try acc.add(ImageEvaluation(id: entry.id, label: entry.label.rawValue,
-                                            image: inputs.extractor.cropImage(labeled.image),
-                                            mask: inputs.extractor.cropMask(labeled.mask), map: p.map,
+                                            image: try inputs.extractor.cropImage(labeled.image),
+                                            mask: try inputs.extractor.cropMask(labeled.mask), map: p.map,
                                             score: p.score, probabilities: p.probabilities))
             }
             sites.append(try acc.finish())

@@ -17,7 +17,7 @@ enum PrepareRun {
         var images = [SupportPool.Image]()
         for (i, entry) in support.enumerated() {
             let labeled = try entry.load()
-            let masks = views.map { inputs.extractor.cropMask($0.apply(labeled).mask) }
+            let masks = try views.map { try inputs.extractor.cropMask($0.apply(labeled).mask) }
             images.append(SupportPool.Image(id: Int32(i), label: entry.label.rawValue,
                                             views: Array(features[(i * views.count)..<((i + 1) * views.count)]),
                                             masks: masks))

@@ -23,9 +23,9 @@ public struct FrozenFeatureExtractor: Sendable {
     public var imageSize: Int { preprocessor.size }
 
     /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
-    public func extract(_ images: [Tensor], threads: Int) throws(CLIPEncodeError) -> [ImageFeatures] {
+    public func extract(_ images: [Tensor], threads: Int) throws -> [ImageFeatures] {
         guard !images.isEmpty else { return [] }
-        let batch = preprocessor.batch(images.map { RGBImage(width: $0.shape[2], height: $0.shape[1], pixels: $0.data) })
+        let batch = try preprocessor.batch(images.map { RGBImage(width: $0.shape[2], height: $0.shape[1], pixels: $0.data) })
         let out = try encoder.encode(batch, layers: layers, threads: threads)
         return (0..<images.count).map { i in
             ImageFeatures(g: out.g.slice(i), u: layers.map { out.u[$0]!.slice(i) }, z0: layers.map { out.z0[$0]!.slice(i) })
@@ -33,20 +33,20 @@ public struct FrozenFeatureExtractor: Sendable {
     }
 
     /// A mask [H, W] through the same resize and center crop as its image: [S, S] in {0, 1}.
-    public func cropMask(_ mask: Tensor) -> Tensor {
+    public func cropMask(_ mask: Tensor) throws -> Tensor {
         let h = mask.shape[0], w = mask.shape[1]
         var rgb = [Float]()
         rgb.reserveCapacity(3 * h * w)
         for _ in 0..<3 { rgb.append(contentsOf: mask.data) }
-        let x = preprocessor(RGBImage(width: w, height: h, pixels: rgb))
+        let x = try preprocessor(RGBImage(width: w, height: h, pixels: rgb))
         let s = preprocessor.size
         let m = CLIPImagePreprocessor.mean[0], sd = CLIPImagePreprocessor.std[0]
         return Tensor(shape: [s, s], data: (0..<(s * s)).map { x.data[$0] * sd + m >= 0.5 ? 1 : 0 })
     }
 
     /// An image [3, H, W] through the resize and crop, unnormalized, for reports: [3, S, S].
-    public func cropImage(_ image: Tensor) -> Tensor {
-        let x = preprocessor(RGBImage(width: image.shape[2], height: image.shape[1], pixels: image.data))
+    public func cropImage(_ image: Tensor) throws -> Tensor {
+        let x = try preprocessor(RGBImage(width: image.shape[2], height: image.shape[1], pixels: image.data))
         var out = x
         let plane = x.count / 3
         for c in 0..<3 {

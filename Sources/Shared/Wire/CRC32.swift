@@ -1,17 +1,20 @@
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): the checksum in every message
-/// header, the same value zlib's crc32() and Python's zlib.crc32 give.
-public enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { i in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+import CZlib
 
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): the checksum in every message
+/// header, the value Python's zlib.crc32 gives. Computed by zlib's crc32, which runs at
+/// gigabytes per second; a byte-table loop took ~25 ms per 10 MB gradient, four times a
+/// step (sender and receiver, both directions).
+public enum CRC32 {
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        bytes.withUnsafeBufferPointer { buffer in
+            var crc = crc32(0, nil, 0)
+            var offset = 0
+            while offset < buffer.count {   // zlib takes lengths as 32-bit uInt
+                let n = min(buffer.count - offset, 1 << 30)
+                crc = crc32(crc, buffer.baseAddress! + offset, uInt(n))
+                offset += n
+            }
+            return UInt32(truncatingIfNeeded: crc)
         }
-        return c ^ 0xFFFF_FFFF
     }
 }
