@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// Workers started on this host by `--local-workers N`, stopped when the run ends.
 final class LocalWorkers {
@@ -19,9 +20,8 @@ final class LocalWorkers {
             var args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
             if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
             p.arguments = exe.lastPathComponent == "env" ? ["ultraad-worker"] + args : args
-            var env = ProcessInfo.processInfo.environment
-            env["OPENBLAS_NUM_THREADS"] = String(threads)   // the pool is sized at load time
-            p.environment = env
+            // Set before the worker starts, so it does not restart itself to get them.
+            p.environment = Memory.computeEnvironment(blasThreads: threads, base: ProcessInfo.processInfo.environment)
             try p.run()
             processes.append(p)
         }

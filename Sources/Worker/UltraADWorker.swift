@@ -65,7 +65,7 @@ struct Connect: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.restartWithThreadPool(threadCount)
+        Memory.restartWithComputeEnvironment(blasThreads: threadCount)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = verbose ? .debug : .info
@@ -104,6 +104,7 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        Memory.restartWithComputeEnvironment(blasThreads: threads)
         BLAS.threads = threads
         Memory.retainFreedPages()
         let replay = try ReplayCase(reading: SafeTensorsReader(contentsOf: URL(fileURLWithPath: input)))

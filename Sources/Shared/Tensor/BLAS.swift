@@ -10,21 +10,6 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
-    /// OpenBLAS sizes its thread pool when the library loads, before `main`; idle pool
-    /// threads then spin on other cores, stealing time from other workers on the same
-    /// machine. A process that will use `n` threads calls this first: unless
-    /// OPENBLAS_NUM_THREADS already says n, it sets it and replaces itself with a fresh
-    /// copy of the same command (execv), so the pool is born the right size. On failure it
-    /// just returns and the process goes on with the larger pool.
-    public static func restartWithThreadPool(_ n: Int) {
-        #if os(Linux)
-        let want = String(n)
-        if let have = getenv("OPENBLAS_NUM_THREADS"), String(cString: have) == want { return }
-        setenv("OPENBLAS_NUM_THREADS", want, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        #endif
-    }
-
     /// The OpenBLAS kernel in use (for example "Haswell"); bitwise results are only
     /// promised between processes that use the same one.
     public static var coreName: String {
