@@ -9,8 +9,8 @@ struct UltraADWorker: ParsableCommand {
         commandName: "ultraad-worker",
         abstract: "An UltraAD worker: computes gradients and features for a coordinator.",
         discussion: """
-        Run `ultraad-worker --connect tcp://HOST:PORT` on each machine (planned),
-        or `ultraad-worker replay` to recompute one chunk offline from a file.
+        Run `ultraad-worker --connect tcp://HOST:PORT` on each machine (add --server-key and
+        --key for a CURVE coordinator), or `ultraad-worker replay` to recompute one chunk offline from a file.
         """,
         subcommands: [Connect.self, Replay.self],
         defaultSubcommand: Connect.self
