@@ -102,6 +102,9 @@ struct TrainRun {
         Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
         var s = settings
         try s.checkBindIsSafe()
+        guard FileManager.default.fileExists(atPath: s.poolFile.path) else {
+            throw CoordinatorError.run("\(s.poolFile.path) does not exist: run `ultraad prepare --config ...` first (it writes the run's pool.safetensors), or pass --pool")
+        }
         let prepared = try PreparedPool.read(from: s.poolFile)
         guard var head = prepared.headConfig(adapterRank: s.adapterRank) else {
             throw CoordinatorError.run("\(s.poolFile.path): the pool holds no support views")

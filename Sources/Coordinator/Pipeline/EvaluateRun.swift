@@ -11,6 +11,9 @@ enum EvaluateRun {
                         output: URL? = nil, notes extraNotes: [String] = []) throws -> [String: SiteMetrics] {
         let inputs = try RunInputs(config: config, reuseRunShots: true)
         let poolURL = inputs.runFolder.appendingPathComponent("pool.safetensors")
+        guard FileManager.default.fileExists(atPath: poolURL.path) else {
+            throw CoordinatorError.run("\(poolURL.path) does not exist: run `ultraad prepare` and `ultraad train` for this config first (or `ultraad run`)")
+        }
         let prepared = try PreparedPool.read(from: poolURL)
         guard var head = prepared.headConfig(adapterRank: config.model.adapterRank) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
