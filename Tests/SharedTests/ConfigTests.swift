@@ -52,7 +52,7 @@ final class ConfigTests: XCTestCase {
     // MARK: The committed example and the defaults
 
     func testExampleFileEqualsDefaultsExceptItsSites() throws {
-        let repo = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repo = Fixtures.repositoryRoot
         let path = repo.appending(path: "cluster.yaml").path
         let config = try ClusterConfig.load(path: path)
         // The file deliberately differs from the defaults only in what has no default:
@@ -66,7 +66,7 @@ final class ConfigTests: XCTestCase {
     }
 
     func testExampleFileCommentsEveryKey() throws {
-        let repo = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repo = Fixtures.repositoryRoot
         let text = try String(contentsOf: repo.appending(path: "cluster.yaml"), encoding: .utf8)
         // Every line but comments and the quoted sentences of list items explains itself.
         for line in text.split(separator: "\n") {

@@ -9,6 +9,12 @@ enum Fixtures {
 
     static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
 
+    /// The repository's top folder (for committed files outside the fixtures:
+    /// cluster.yaml, scripts).
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     /// A JSON fixture as nested dictionaries and arrays.
     static func json(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: url(path))

@@ -20,13 +20,7 @@ final class PNGTests: XCTestCase {
         var images: [Image]
     }
 
-    func fixturesDir() throws -> URL {
-        if let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) {
-            return url.appendingPathComponent("png")
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/png")
-    }
+    func fixturesDir() throws -> URL { Fixtures.url("png") }
 
     func expected() throws -> Expected {
         let data = try Data(contentsOf: try fixturesDir().appendingPathComponent("expected.json"))

@@ -17,11 +17,7 @@ final class SafeTensorsTests: XCTestCase {
 
     // MARK: - Helpers
 
-    static var fixtures: URL {
-        let bundled = Bundle.module.url(forResource: "Fixtures", withExtension: nil)
-        return (bundled ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures")).appendingPathComponent("safetensors")
-    }
+    static var fixtures: URL { Fixtures.url("safetensors") }
 
     /// A file: 8-byte length of `header`, `header`, then `data`.
     func rawFile(_ header: String, data: [UInt8] = [], name: String = "bad.safetensors") throws -> URL {

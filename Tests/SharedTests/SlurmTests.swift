@@ -21,7 +21,7 @@ final class SlurmTests: XCTestCase {
 
     static let steps = 12
     static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        Fixtures.repositoryRoot
     }
     static var localCluster: URL { repoRoot.appendingPathComponent("scripts/slurm/local-cluster") }
     static var sbatchScript: URL { repoRoot.appendingPathComponent("scripts/slurm/train.sbatch") }
