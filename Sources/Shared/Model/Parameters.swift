@@ -75,22 +75,28 @@ public struct ParameterSet: Equatable, Sendable {
         self.values = values
     }
 
+    /// The layout entry of `name`. Traps on an unknown name: names come from the layout.
+    private func entry(_ name: String) -> ParameterLayout.Entry {
+        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        return e
+    }
+
     /// A copy of one named tensor. Traps on an unknown name: names come from the layout.
     public func tensor(_ name: String) -> Tensor {
-        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        let e = entry(name)
         return Tensor(shape: e.shape, data: Array(values[e.offset..<(e.offset + e.count)]))
     }
 
     /// Overwrites one named tensor.
     public mutating func set(_ name: String, _ t: Tensor) {
-        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        let e = entry(name)
         precondition(t.shape == e.shape, "\(name): shape \(t.shape), expected \(e.shape)")
         values.replaceSubrange(e.offset..<(e.offset + e.count), with: t.data)
     }
 
     /// Adds `t` into one named tensor (gradient accumulation).
     public mutating func add(_ name: String, _ t: Tensor) {
-        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        let e = entry(name)
         precondition(t.count == e.count, "\(name): \(t.count) values, expected \(e.count)")
         BLAS.axpy(1, x: t.data, y: &values, yOffset: e.offset, count: e.count)
     }
@@ -99,7 +105,8 @@ public struct ParameterSet: Equatable, Sendable {
     /// weight matrices: x^T dy).
     public mutating func addProduct(_ name: String, _ a: Tensor, transposeA: Bool = false,
                                     _ b: Tensor, transposeB: Bool = false) {
-        guard let e = layout.entry(name), e.shape.count == 2 else { preconditionFailure("no matrix parameter named \(name)") }
+        let e = entry(name)
+        precondition(e.shape.count == 2, "\(name) is not a matrix: \(e.shape)")
         let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let n = transposeB ? b.shape[0] : b.shape[1]
         precondition([m, n] == e.shape, "\(name): product is [\(m), \(n)], parameter \(e.shape)")
@@ -108,7 +115,7 @@ public struct ParameterSet: Equatable, Sendable {
     }
 
     public func offset(_ name: String) -> Int {
-        guard let e = layout.entry(name) else { preconditionFailure("no parameter named \(name)") }
+        let e = entry(name)
         return e.offset
     }
 
