@@ -84,7 +84,7 @@ public struct HeadInference: Sendable {
         let det = Detection(gh: gh, p: prompts.p, temperature: c.temperature)
         let cls = Classification(gh: gh, keys: keys, bank: bank, w: w,
                                  logitScale: c.logitScale, excludeSource: nil)
-        let probs = crossEntropy(logits: cls.logits, label: 0).probs
+        let probs = softmax(cls.logits).probs
         let peak = map.data.max() ?? 0
         return HeadPrediction(map: map, rawMap: raw, detection: det.probability,
                               score: 0.5 * det.probability + 0.5 * peak, probabilities: probs)

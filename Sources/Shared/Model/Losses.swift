@@ -69,8 +69,14 @@ func binaryCrossEntropy(p: Float, target: Float) -> (loss: Double, dp: Double) {
 /// Cross-entropy of softmax(logits) at `label`, computed in Double (log-sum-exp), and the
 /// softmax probabilities (d loss / d logits = probs - onehot).
 func crossEntropy(logits: [Float], label: Int) -> (loss: Double, probs: [Float]) {
+    let (probs, logSumExp) = softmax(logits)
+    return (logSumExp - Double(logits[label]), probs)
+}
+
+/// softmax(logits) in Double, and log(sum(exp(logits))) for the cross-entropy.
+func softmax(_ logits: [Float]) -> (probs: [Float], logSumExp: Double) {
     let m = Double(logits.max() ?? 0)
     let e = logits.map { exp(Double($0) - m) }
     let s = e.reduce(0, +)
-    return (log(s) + m - Double(logits[label]), e.map { Float($0 / s) })
+    return (e.map { Float($0 / s) }, log(s) + m)
 }
