@@ -55,7 +55,12 @@ let package = Package(
                 "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // A release worker links the Swift runtime and Foundation statically: it starts
+            // in about half the time (fewer symbols to bind), which a one-shot
+            // `ultraad-worker replay` pays twice (it restarts itself once, see Memory.swift).
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         .testTarget(
             name: "SharedTests",

@@ -98,6 +98,7 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("in"), help: "Input safetensors (the replay contract's IN).") var input: String
     @Option(help: "Output safetensors for loss and grad.NAME.") var out: String
     @Option(help: "BLAS threads.") var threads: Int = 1
+    @Flag(help: .hidden) var timing = false   // phase times on stderr, for benchmarks
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -107,9 +108,16 @@ struct Replay: ParsableCommand {
         Memory.restartWithComputeEnvironment(blasThreads: threads)
         BLAS.threads = threads
         Memory.retainFreedPages()
+        let t0 = Date()
         let replay = try ReplayCase(reading: SafeTensorsReader(contentsOf: URL(fileURLWithPath: input)))
+        let t1 = Date()
         let result = replay.run()
+        let t2 = Date()
         try ReplayCase.write(loss: result.loss, gradients: result.gradients, to: URL(fileURLWithPath: out))
+        if timing {
+            let ms = { (a: Date, b: Date) in String(format: "%.1f", b.timeIntervalSince(a) * 1000) }
+            FileHandle.standardError.write(Data("read \(ms(t0, t1)) ms, compute \(ms(t1, t2)) ms, write \(ms(t2, Date())) ms\n".utf8))
+        }
         print(String(format: "loss %.6f (focal %.4f, dice %.4f, bce %.4f, ce %.4f per query) -> %@",
                      result.loss, result.parts.focal / Double(replay.chunk.queries.count),
                      result.parts.dice / Double(replay.chunk.queries.count),

@@ -103,4 +103,20 @@ final class CLIPKernelTests: XCTestCase {
         XCTAssertEqual(FastMath.exp(-1000), FastMath.exp(-87.3))
         XCTAssertTrue(FastMath.exp(1000).isFinite)
     }
+
+    func testFastLogAccuracy() {
+        // Absolute error near 1 (where log -> 0), relative elsewhere; across binades and
+        // both sides of the sqrt(1/2) split of the mantissa.
+        var worst = 0.0
+        var x: Float = 1e-6
+        while x < 1e6 {
+            let got = FastMath.log(SIMD8<Float>(repeating: x))[0], want = Foundation.log(Double(x))
+            worst = max(worst, abs(Double(got) - want) / max(abs(want), 1))
+            x *= 1.000_37
+        }
+        XCTAssertLessThan(worst, 2e-7)
+        let lanes = SIMD8<Float>(0.5, 0.70710677, 0.7071068, 1, 1.5, 2, 1e-6, 3e38)
+        let got = FastMath.log(lanes)
+        for i in 0..<8 { XCTAssertEqual(Double(got[i]), Foundation.log(Double(lanes[i])), accuracy: 2e-7 * max(1, abs(Foundation.log(Double(lanes[i]))))) }
+    }
 }

@@ -20,7 +20,7 @@ public struct SafeTensorsWriter: Sendable {
     private var items: [String: Item] = [:]
 
     private enum Payload: Sendable {
-        case f32([Float])
+        case f32(ArraySlice<Float>)   // a slice shares its array's storage: no copy
         case i32([Int32])
     }
 
@@ -68,7 +68,13 @@ public struct SafeTensorsWriter: Sendable {
 
     /// Adds `tensor` as F32 under `name`.
     public mutating func add(_ name: String, _ tensor: Tensor) throws(SafeTensorsError) {
-        try insert(name, Item(shape: tensor.shape, payload: .f32(tensor.data)), count: tensor.data.count)
+        try add(name, shape: tensor.shape, float32: tensor.data[...])
+    }
+
+    /// Adds `values` (row-major) as F32 under `name`, without copying them: a part of a
+    /// larger buffer (one parameter of a flat `ParameterSet`) is written from where it is.
+    public mutating func add(_ name: String, shape: [Int], float32 values: ArraySlice<Float>) throws(SafeTensorsError) {
+        try insert(name, Item(shape: shape, payload: .f32(values)), count: values.count)
     }
 
     /// Adds `values` (row-major, `shape`'s element count of them) as I32 under `name`.

@@ -31,11 +31,9 @@ public struct Checkpoint: Equatable, Sendable {
             "step": String(optimizer.step), "seed": String(seed), "config_digest": configDigest,
             "adamw": "lr=\(s.learningRate) betas=\(s.beta1),\(s.beta2) eps=\(s.epsilon) wd=\(s.weightDecay)",
         ])
-        for e in parameters.layout.entries {
-            try w.add("param.\(e.name)", parameters.tensor(e.name))
-            try w.add("adam.m.\(e.name)", optimizer.m.tensor(e.name))
-            try w.add("adam.v.\(e.name)", optimizer.v.tensor(e.name))
-        }
+        try w.add(parameters, prefix: "param.")
+        try w.add(optimizer.m, prefix: "adam.m.")
+        try w.add(optimizer.v, prefix: "adam.v.")
         try w.write(to: url)
     }
 

@@ -119,7 +119,7 @@ extension ReplayCase {
     public static func write(loss: Double, gradients: ParameterSet, to url: URL) throws(SafeTensorsError) {
         var w = SafeTensorsWriter(metadata: ["contract": "ultraad-replay-1"])
         try w.add("loss", Tensor(shape: [1], data: [Float(loss)]))
-        for e in gradients.layout.entries { try w.add("grad.\(e.name)", gradients.tensor(e.name)) }
+        try w.add(gradients, prefix: "grad.")
         try w.write(to: url, durable: false)
     }
 }
