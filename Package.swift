@@ -3,6 +3,14 @@
 // across ZeroMQ-connected worker processes. See ../shared/DESIGN.md for the layout.
 import PackageDescription
 
+// x86-64: SSE4.2 for the hardware CRC-32C of message payloads (Wire/CRC32C.swift); every
+// x86-64 CPU since 2009 has it. Elsewhere CRC-32C falls back to a table.
+#if arch(x86_64)
+let hardwareCRC: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
+#else
+let hardwareCRC: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "UltraAD",
     platforms: [.macOS(.v13)],
@@ -39,7 +47,7 @@ let package = Package(
             // The numeric code (CLIP, the head, metrics) is 30-100x slower unoptimized, which
             // would make the end-to-end tests of the debug build take many minutes: Shared is
             // optimized in debug builds too (tests still see its internals: -enable-testing).
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + hardwareCRC
         ),
         .executableTarget(
             name: "Coordinator",

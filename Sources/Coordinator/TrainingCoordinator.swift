@@ -23,6 +23,7 @@ final class TrainingCoordinator {
     private var optimizer: AdamW
     private let sampler: EpisodeSampler
     private var current: StepState?
+    private var encodedParams: (header: MessageHeader, payload: [UInt8])?
     private var rejected: [String: Int] = [:]
     private var lateResults = 0
     private var progress: Progress
@@ -108,9 +109,14 @@ final class TrainingCoordinator {
     @discardableResult
     private func deliver(_ type: MessageType, to id: [UInt8], step: UInt64 = 0, block: Block? = nil,
                          payload: [UInt8] = []) -> Bool {
+        deliver(MessageHeader(type: type, runID: runID, step: step, blockStart: UInt32(block?.start ?? 0),
+                              blockCount: UInt32(block?.count ?? 0), payload: payload),
+                payload: payload, to: id)
+    }
+
+    private func deliver(_ header: MessageHeader, payload: [UInt8], to id: [UInt8]) -> Bool {
         do {
-            try socket.send(type, runID: runID, step: step, blockStart: UInt32(block?.start ?? 0),
-                            blockCount: UInt32(block?.count ?? 0), payload: payload, to: id)
+            try socket.send(header, payload: payload, to: id)
             return true
         } catch {
             if let gone = members.remove(id) {
@@ -231,9 +237,14 @@ final class TrainingCoordinator {
                 sent.insert(ref)
             }
             let version = UInt64(s.step)
-            let task = TaskPayload(parameterVersion: version, chunks: lists,
-                                   parameters: w.parameterVersion == version ? nil : parameters.values,
-                                   features: newFeatures)
+            if w.parameterVersion != version {
+                let params = paramsMessage(version: version)
+                guard deliver(params.header, payload: params.payload, to: id) else {
+                    s.requeue(block)
+                    continue
+                }
+            }
+            let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures)
             guard deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
                 s.requeue(block)
                 continue
@@ -246,9 +257,18 @@ final class TrainingCoordinator {
         current = s
     }
 
+    /// PARAMS with the current parameters, encoded and checksummed once per version and
+    /// handed to every worker that needs it (the socket sends large frames without copying).
+    private func paramsMessage(version: UInt64) -> (header: MessageHeader, payload: [UInt8]) {
+        if let cached = encodedParams, cached.header.step == version { return cached }
+        let payload = ParamsPayload(version: version, values: parameters.values).encoded()
+        let message = (MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload)
+        encodedParams = message
+        return message
+    }
+
     private func finishStep(_ s: StepState) throws {
-        let grads = ParameterSet.meanGradient(treeRoot: s.tree.root(), queries: s.queries, layout: parameters.layout)
-        optimizer.update(&parameters, with: grads)
+        optimizer.update(&parameters, gradientSum: s.tree.root(), divisor: Float(s.queries))
         current = nil
         let step = optimizer.step
         let seconds = Date().timeIntervalSince(s.started)

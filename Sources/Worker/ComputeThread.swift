@@ -16,11 +16,14 @@ struct BlockJob: Sendable {
 }
 
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
-/// it works. Finished GRAD messages come back over an inproc PAIR socket (ZeroMQ sockets
-/// belong to one thread each: the compute thread owns its end).
+/// it works. A finished GRAD (encoded and checksummed here) waits in `finished`; an empty
+/// frame on an inproc PAIR socket wakes the socket thread to send it. The 10 MB message
+/// itself never crosses a socket twice (ZeroMQ sockets belong to one thread each: the
+/// compute thread owns its end of the PAIR).
 final class ComputeThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [BlockJob] = []
+    private var finished: [(header: MessageHeader, payload: [UInt8])] = []
     private let endpoint: String
     private let context: ZMQContext
     private let delay: Double
@@ -42,6 +45,15 @@ final class ComputeThread: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The GRAD messages finished since the last call, oldest first.
+    func takeFinished() -> [(header: MessageHeader, payload: [UInt8])] {
+        condition.lock()
+        defer { condition.unlock() }
+        let out = finished
+        finished = []
+        return out
+    }
+
     private func next() -> BlockJob {
         condition.lock()
         defer { condition.unlock() }
@@ -60,8 +72,12 @@ final class ComputeThread: @unchecked Sendable {
             let (grad, queries, parts, seconds) = Self.compute(job)
             let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries),
                                       loss: parts, computeSeconds: seconds, gradient: grad).encoded()
-            try? socket.send(.grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
-                             blockCount: UInt32(job.chunks.count), payload: payload)
+            let header = MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                                       blockCount: UInt32(job.chunks.count), payload: payload)
+            condition.lock()
+            finished.append((header, payload))
+            condition.unlock()
+            try? socket.send([[]])
         }
     }
 

@@ -16,7 +16,7 @@ struct WorkerSettings {
     var timeout: Double = 10
 }
 
-/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, TASK -> GRAD, with
+/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, PARAMS, TASK -> GRAD, with
 /// heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
 /// or after `idleExit` seconds without a coordinator.
 final class WorkerSession {
@@ -60,9 +60,12 @@ final class WorkerSession {
         try openSocket()
         while true {
             let ready = try ZMQSocket.poll([socket, results], timeout: min(heartbeat, 0.25))
-            if ready[1], let frames = try results.receive(wait: false) {
-                try socket.send(frames)   // a finished GRAD from the compute thread
-                lastSent = Date()
+            if ready[1] {
+                while try results.receive(wait: false) != nil {}   // wake-ups
+                for grad in compute.takeFinished() {
+                    try socket.send(grad.header, payload: grad.payload)
+                    lastSent = Date()
+                }
             }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
@@ -147,6 +150,16 @@ final class WorkerSession {
             bank = b
             try socket.send(.ready, runID: runID, payload: TextPayload.encode(digest))
             log.info("bank received (\(b.count) entries, digest \(digest))")
+        case .params:
+            guard let w = welcome else { return nil }
+            let p = try ParamsPayload(decoding: env.payload)
+            let layout = ParameterLayout(head: w.head)
+            guard p.values.count == layout.totalCount else {
+                try socket.send(.error, runID: runID, payload: TextPayload.encode("PARAMS: \(p.values.count) values, expected \(layout.totalCount)"))
+                return nil
+            }
+            parameters = ParameterSet(layout: layout, values: p.values)
+            parameterVersion = p.version
         case .task:
             try startTask(env)
         case .heartbeat:
@@ -170,15 +183,6 @@ final class WorkerSession {
             return
         }
         let task = try TaskPayload(decoding: env.payload)
-        if let p = task.parameters {
-            let layout = ParameterLayout(head: w.head)
-            guard p.count == layout.totalCount else {
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK parameters: \(p.count) values, expected \(layout.totalCount)"))
-                return
-            }
-            parameters = ParameterSet(layout: layout, values: p)
-            parameterVersion = task.parameterVersion
-        }
         for (ref, q) in task.features {
             try ChunkInput(queries: [q]).validate(for: w.head)
             features[ref] = q

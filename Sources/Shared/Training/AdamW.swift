@@ -31,22 +31,71 @@ public struct AdamW: Equatable, Sendable {
 
     /// One update of `params` with gradient `grads` (same layout).
     public mutating func update(_ params: inout ParameterSet, with grads: ParameterSet) {
-        precondition(params.layout == grads.layout && params.layout == m.layout, "AdamW: layouts differ")
+        precondition(params.layout == grads.layout, "AdamW: layouts differ")
+        update(&params, gradientSum: grads.values, divisor: 1)
+    }
+
+    /// One update with the gradient `gradientSum / divisor` (nil: a zero gradient): the
+    /// coordinator and the in-process trainer pass the reduction tree's root and the
+    /// episode's query count, so the mean is a division (not a multiplication by a
+    /// reciprocal, which rounds differently) done the same way in both. Eight parameters
+    /// at a time; each lane does exactly the scalar arithmetic above, so the bits do not
+    /// depend on the vector width.
+    public mutating func update(_ params: inout ParameterSet, gradientSum: [Float]?, divisor: Float) {
+        precondition(params.layout == m.layout, "AdamW: layouts differ")
+        let n = params.values.count
+        precondition(gradientSum.map { $0.count == n } ?? true, "AdamW: gradient of \(gradientSum?.count ?? 0) values for \(n) parameters")
         step += 1
         let s = settings
         let bc1 = 1 - Double(s.beta1).power(step)
         let bc2 = 1 - Double(s.beta2).power(step)
-        let stepSize = Float(Double(s.learningRate) / bc1)
-        let bc2Root = Float(bc2.squareRoot())
-        let decay = 1 - s.learningRate * s.weightDecay
-        for i in params.values.indices {
-            let g = grads.values[i]
-            if s.weightDecay != 0 { params.values[i] *= decay }
-            m.values[i] = s.beta1 * m.values[i] + (1 - s.beta1) * g
-            v.values[i] = s.beta2 * v.values[i] + (1 - s.beta2) * g * g
-            let denom = v.values[i].squareRoot() / bc2Root + s.epsilon
-            params.values[i] -= stepSize * m.values[i] / denom
+        typealias V = SIMD8<Float>
+        let stepSize = V(repeating: Float(Double(s.learningRate) / bc1))
+        let bc2Root = V(repeating: Float(bc2.squareRoot()))
+        let decay = V(repeating: 1 - s.learningRate * s.weightDecay)
+        let beta1 = V(repeating: s.beta1), beta2 = V(repeating: s.beta2)
+        let oneMinusBeta1 = V(repeating: 1 - s.beta1), oneMinusBeta2 = V(repeating: 1 - s.beta2)
+        let epsilon = V(repeating: s.epsilon), q = V(repeating: gradientSum == nil ? 1 : divisor)
+        let decays = s.weightDecay != 0
+        let sum = gradientSum ?? [Float](repeating: 0, count: n)
+        params.values.withUnsafeMutableBufferPointer { p in
+            m.values.withUnsafeMutableBufferPointer { mb in
+                v.values.withUnsafeMutableBufferPointer { vb in
+                    sum.withUnsafeBufferPointer { gb in
+                        var i = 0
+                        while i < n {
+                            let lanes = min(8, n - i)
+                            let g = Self.load(gb.baseAddress! + i, lanes) / q
+                            var theta = Self.load(p.baseAddress! + i, lanes)
+                            if decays { theta *= decay }
+                            let m1 = beta1 * Self.load(mb.baseAddress! + i, lanes) + oneMinusBeta1 * g
+                            let v1 = beta2 * Self.load(vb.baseAddress! + i, lanes) + oneMinusBeta2 * g * g
+                            let denom = v1.squareRoot() / bc2Root + epsilon
+                            theta -= stepSize * m1 / denom
+                            Self.store(theta, p.baseAddress! + i, lanes)
+                            Self.store(m1, mb.baseAddress! + i, lanes)
+                            Self.store(v1, vb.baseAddress! + i, lanes)
+                            i += 8
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /// `lanes` values (fewer than 8 only at the end of the buffer), the rest zeros.
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+        if lanes == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        var v = SIMD8<Float>()
+        for k in 0..<lanes { v[k] = p[k] }
+        return v
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
+        for k in 0..<lanes { p[k] = v[k] }
     }
 }
 

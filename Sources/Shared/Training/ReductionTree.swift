@@ -71,10 +71,17 @@ public struct ReductionTree: Sendable {
     }
 
     static func add(_ a: [Float]?, _ b: [Float]?) -> [Float]? {
-        guard var a else { return b }
+        guard let a else { return b }
         guard let b else { return a }
         precondition(a.count == b.count, "reduction: \(a.count) vs \(b.count) values")
-        for i in a.indices { a[i] += b[i] }
-        return a
+        // Written into a new array in one pass (the inputs are still held by the tree).
+        return [Float](unsafeUninitializedCapacity: a.count) { out, n in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    for i in 0..<pa.count { out[i] = pa[i] + pb[i] }
+                }
+            }
+            n = a.count
+        }
     }
 }

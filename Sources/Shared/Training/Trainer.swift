@@ -42,9 +42,7 @@ public struct InProcessTrainer: Sendable {
             parts = parts + lp
             queries += picks.count
         }
-        let grads = ParameterSet.meanGradient(treeRoot: tree.root(), queries: queries,
-                                              layout: parameters.layout)
-        optimizer.update(&parameters, with: grads)
+        optimizer.update(&parameters, gradientSum: tree.root(), divisor: Float(queries))
         let mean = 1 / Double(queries)
         var report = LossParts()
         report.focal = parts.focal * mean; report.dice = parts.dice * mean
@@ -53,15 +51,3 @@ public struct InProcessTrainer: Sendable {
     }
 }
 
-extension ParameterSet {
-    /// The step gradient from the reduction tree's root: divided (not multiplied by a
-    /// reciprocal, which rounds differently) by the episode's query count. The coordinator
-    /// and the in-process trainer both use this, so their bits agree.
-    public static func meanGradient(treeRoot: [Float]?, queries: Int, layout: ParameterLayout) -> ParameterSet {
-        var g = ParameterSet(zeros: layout)
-        guard let root = treeRoot else { return g }
-        let q = Float(queries)
-        for i in g.values.indices { g.values[i] = root[i] / q }
-        return g
-    }
-}

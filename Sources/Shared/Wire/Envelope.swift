@@ -17,6 +17,12 @@ extension ZMQSocket {
                      blockCount: UInt32 = 0, payload: [UInt8] = [], to recipient: [UInt8]? = nil) throws(WireError) {
         let header = MessageHeader(type: type, runID: runID, step: step, blockStart: blockStart,
                                    blockCount: blockCount, payload: payload)
+        try send(header, payload: payload, to: recipient)
+    }
+
+    /// Sends a message whose header (and so its payload CRC) was made earlier: one
+    /// message going to many peers is checksummed once.
+    public func send(_ header: MessageHeader, payload: [UInt8], to recipient: [UInt8]? = nil) throws(WireError) {
         var frames = [header.encoded(), payload]
         if let recipient { frames.insert(recipient, at: 0) }
         try send(frames)

@@ -1,7 +1,7 @@
 /// The message types of the protocol (docs/PROTOCOL.md).
 public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1, welcome = 2, bank = 3, ready = 4, task = 5, grad = 6
-    case extract = 7, features = 8, heartbeat = 9, bye = 10, error = 11
+    case extract = 7, features = 8, heartbeat = 9, bye = 10, error = 11, params = 12
 
     public var description: String {
         switch self {
@@ -16,6 +16,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .heartbeat: return "HEARTBEAT"
         case .bye: return "BYE"
         case .error: return "ERROR"
+        case .params: return "PARAMS"
         }
     }
 }
@@ -30,11 +31,11 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
 ///     24 block start  u32     first chunk of the block
 ///     28 block count  u32     chunks in the block
 ///     32 length       u64     payload bytes (the second frame)
-///     40 crc32        u32     CRC-32 of the payload
+///     40 crc32c       u32     CRC-32C of the payload
 ///     44 reserved     u32     zero
 public struct MessageHeader: Equatable, Sendable {
     public static let magic: [UInt8] = [0x55, 0x41, 0x44, 0x01]   // "UAD\1"
-    public static let protocolVersion: UInt16 = 1
+    public static let protocolVersion: UInt16 = 2
     public static let size = 48
 
     public var type: MessageType
@@ -50,7 +51,7 @@ public struct MessageHeader: Equatable, Sendable {
         self.type = type; self.runID = runID; self.step = step
         self.blockStart = blockStart; self.blockCount = blockCount
         self.payloadLength = UInt64(payload.count)
-        self.crc = CRC32.checksum(payload)
+        self.crc = CRC32C.checksum(payload)
     }
 
     public func encoded() -> [UInt8] {
@@ -87,7 +88,7 @@ public struct MessageHeader: Equatable, Sendable {
         guard payloadLength == UInt64(payload.count) else {
             throw .badLength(declared: payloadLength, actual: payload.count)
         }
-        guard CRC32.checksum(payload) == crc else { throw .badChecksum }
+        guard CRC32C.checksum(payload) == crc else { throw .badChecksum }
     }
 }
 
@@ -129,7 +130,7 @@ public enum WireError: Error, CustomStringConvertible, Equatable {
         case .badVersion(let v): return "protocol version \(v), this build speaks \(MessageHeader.protocolVersion)"
         case .unknownType(let t): return "unknown message type \(t)"
         case let .badLength(d, a): return "header declares \(d) payload bytes, frame has \(a)"
-        case .badChecksum: return "payload CRC-32 mismatch"
+        case .badChecksum: return "payload CRC-32C mismatch"
         case .wrongRun(let r): return "message for run \(r), not this run"
         case .unexpected(let m): return m
         case .malformed(let m): return "malformed payload: \(m)"

@@ -82,31 +82,28 @@ public struct Welcome: Equatable, Sendable {
 
 /// TASK (coordinator -> worker): compute the tree-order gradient sum of one aligned block
 /// of chunks. The block's position is in the header (step, block start, block count).
+/// The parameters come separately, in PARAMS, when the worker's copy is not the version
+/// the TASK names.
 public struct TaskPayload: Sendable {
     /// The parameter version (steps taken) the gradient must be computed at.
     public var parameterVersion: UInt64
     /// One entry per chunk of the block; an empty chunk is padding past the episode's end.
     public var chunks: [[QueryRef]]
-    /// The parameters, attached when the worker's copy is not `parameterVersion`.
-    public var parameters: [Float]?
     /// Features of queries the worker has not been sent before.
     public var features: [(QueryRef, ChunkInput.Query)]
 
-    public init(parameterVersion: UInt64, chunks: [[QueryRef]], parameters: [Float]?,
-                features: [(QueryRef, ChunkInput.Query)]) {
-        self.parameterVersion = parameterVersion; self.chunks = chunks
-        self.parameters = parameters; self.features = features
+    public init(parameterVersion: UInt64, chunks: [[QueryRef]], features: [(QueryRef, ChunkInput.Query)]) {
+        self.parameterVersion = parameterVersion; self.chunks = chunks; self.features = features
     }
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + (parameters?.count ?? 0) * 4)
+        var w = ByteWriter()
         w.u64(parameterVersion)
         w.u32(UInt32(chunks.count))
         for c in chunks {
             w.u32(UInt32(c.count))
             for q in c { w.u32(q.image); w.u32(q.view) }
         }
-        if let p = parameters { w.u8(1); w.floats(p) } else { w.u8(0) }
         w.u32(UInt32(features.count))
         for (ref, q) in features {
             w.u32(ref.image); w.u32(ref.view)
@@ -128,7 +125,6 @@ public struct TaskPayload: Sendable {
             for _ in 0..<m { c.append(QueryRef(image: try r.u32("TASK image"), view: try r.u32("TASK view"))) }
             chunks.append(c)
         }
-        parameters = try r.u8("TASK has parameters") == 1 ? try r.floats("TASK parameters") : nil
         let f = Int(try r.u32("TASK features"))
         guard f <= 1 << 16 else { throw .malformed("TASK: \(f) feature sets") }
         features = []
@@ -137,6 +133,27 @@ public struct TaskPayload: Sendable {
             features.append((ref, try r.decodeQuery("TASK features")))
         }
         try r.finish("TASK")
+    }
+}
+
+/// PARAMS (coordinator -> worker): the parameters at one version. The same bytes go to
+/// every worker that needs that version, so the coordinator encodes them once a step.
+public struct ParamsPayload: Sendable {
+    public var version: UInt64
+    public var values: [Float]
+
+    public init(version: UInt64, values: [Float]) { self.version = version; self.values = values }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + values.count * 4)
+        w.u64(version); w.floats(values)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        version = try r.u64("PARAMS version"); values = try r.floats("PARAMS values")
+        try r.finish("PARAMS")
     }
 }
 
