@@ -16,8 +16,8 @@ struct WorkerSettings {
     var timeout: Double = 10
 }
 
-/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, TASK -> GRAD, with
-/// heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
+/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, TASK -> GRAD (training)
+/// or WELCOME -> READY, EXTRACT -> FEATURES (feature extraction), with heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
 /// or after `idleExit` seconds without a coordinator.
 final class WorkerSession {
     let settings: WorkerSettings
@@ -27,6 +27,8 @@ final class WorkerSession {
     private var socket: ZMQSocket!
     private let results: ZMQSocket
     private let compute: ComputeThread
+    private let extractionResults: ZMQSocket
+    private let extraction: ExtractionThread
 
     // Run state, reset on WELCOME of a new run.
     private var runID: UInt64 = 0
@@ -53,16 +55,22 @@ final class WorkerSession {
         let inproc = "inproc://compute-\(workerID)"
         try results.bind(inproc)
         compute = ComputeThread(context: context, endpoint: inproc, delay: settings.debugDelay)
+        extractionResults = try ZMQSocket(context, .pair)
+        try extractionResults.bind("inproc://extract-\(workerID)")
+        extraction = ExtractionThread(context: context, endpoint: "inproc://extract-\(workerID)",
+                                      threads: settings.threads, delay: settings.debugDelay)
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
     func run() throws -> Int32 {
         try openSocket()
         while true {
-            let ready = try ZMQSocket.poll([socket, results], timeout: min(heartbeat, 0.25))
-            if ready[1], let frames = try results.receive(wait: false) {
-                try socket.send(frames)   // a finished GRAD from the compute thread
-                lastSent = Date()
+            let ready = try ZMQSocket.poll([socket, results, extractionResults], timeout: min(heartbeat, 0.25))
+            for (i, finished) in [results, extractionResults].enumerated() where ready[i + 1] {
+                if let frames = try finished.receive(wait: false) {
+                    try socket.send(frames)   // a GRAD, FEATURES or ERROR from a compute thread
+                    lastSent = Date()
+                }
             }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
@@ -131,7 +139,9 @@ final class WorkerSession {
             heartbeat = w.heartbeat
             timeout = w.timeout
             log.info("joined run \(runID) (config \(w.configDigest))")
-            if bank != nil {   // reconnected with this run's bank: no need to send it again
+            // Ready at once when there is no bank (feature extraction) or it is already here
+            // (reconnected with this run's bank: no need to send it again).
+            if w.bankDigest.isEmpty || bank != nil {
                 try socket.send(.ready, runID: runID, payload: TextPayload.encode(w.bankDigest))
             }
         case .bank:
@@ -149,6 +159,12 @@ final class WorkerSession {
             log.info("bank received (\(b.count) entries, digest \(digest))")
         case .task:
             try startTask(env)
+        case .extract:
+            do {
+                extraction.submit(ExtractionJob(runID: runID, batch: h.step, request: try ExtractPayload(decoding: env.payload)))
+            } catch {
+                try socket.send(.error, runID: runID, step: h.step, payload: TextPayload.encode(error.description))
+            }
         case .heartbeat:
             break
         case .bye:
