@@ -130,7 +130,9 @@ final class ExtractionCoordinator {
 
     /// Puts the batch a worker held back at the front of the queue.
     private func requeue(_ id: [UInt8]) {
-        if let b = assignments.removeValue(forKey: id), !finished[b] { pending.insert(b, at: 0) }
+        guard let b = assignments.removeValue(forKey: id), !finished[b] else { return }
+        pending.insert(b, at: 0)
+        log.info("batch \(b) (\(batches[b].count) image views) is back in the queue")
     }
 
     private func handle(_ incoming: Incoming, store: (ExtractionItem, ImageFeatures) throws -> Void) throws {
