@@ -2,15 +2,6 @@ import Foundation
 import Logging
 import Shared
 
-/// One image view whose frozen features a worker computes: its place in the caller's list,
-/// the dataset image, the image file's digest (the cache key) and the view.
-struct ExtractionItem {
-    let index: Int
-    let entry: DatasetEntry
-    let digest: String
-    let view: ViewKind
-}
-
 /// The coordinator's event loop for feature extraction (`prepare`, `evaluate` with
 /// workers): HELLO -> WELCOME (no bank) -> READY, then one EXTRACT batch at a time per
 /// worker, each FEATURES item handed to `store` as soon as it arrives. A worker that dies,
@@ -25,20 +16,20 @@ final class ExtractionCoordinator {
 
     private let extractor: FrozenFeatureExtractor
     private let weights: String
+    private let expected: ExpectedFeatures
     private let welcome: Welcome
     private let required: Int
     private let heartbeat: Double
     private let workerTimeout: Double
-    /// Shapes every FEATURES item must have: g [d], U.l [P, D], Z0.l [P, d].
-    private let expected: (g: [Int], u: [Int], z0: [Int])
 
     private var members = Membership()
-    private var batches: [[ExtractionItem]] = []
-    /// Batches not yet sent, and which batch each busy worker holds.
-    private var pending: [Int] = []
+    private let batches: [[ExtractionItem]]
+    /// Batches not yet sent, which batch each busy worker holds, and which are stored.
+    private var pending: [Int]
     private var assignments: [[UInt8]: Int] = [:]
-    private var finished: [Bool] = []
+    private var finished: [Bool]
     private var badAnswers: [Int: Int] = [:]
+    private var workersUsed = Set<String>()
     private var rejected: [String: Int] = [:]
     private var lateResults = 0
 
@@ -46,15 +37,19 @@ final class ExtractionCoordinator {
     /// worker state would give the same bad answer forever).
     static let maxBadAnswers = 3
 
-    init(config c: ClusterConfig, extractor: FrozenFeatureExtractor, workers: ExtractionWorkers, folder: RunFolder) throws {
+    /// Binds the coordinator's socket (so local workers can be started) for `batches`.
+    init(config c: ClusterConfig, extractor: FrozenFeatureExtractor, batches: [[ExtractionItem]],
+         workers: ExtractionWorkers, folder: RunFolder) throws {
         self.extractor = extractor
+        self.batches = batches
+        pending = Array(batches.indices)
+        finished = [Bool](repeating: false, count: batches.count)
         weights = c.backbone.weights.description
+        expected = ExpectedFeatures(extractor)
         required = max(1, workers.required)
         heartbeat = c.coordinator.heartbeat.seconds
         workerTimeout = c.coordinator.workerTimeout.seconds
         let vision = extractor.encoder.config
-        let side = extractor.imageSize / vision.patchSize
-        expected = ([vision.projectionDim], [side * side, vision.width], [side * side, vision.projectionDim])
         var head = HeadConfig(jointDim: vision.projectionDim, visionWidth: vision.width, layers: extractor.layers,
                               adapterRank: c.model.adapterRank, classes: c.model.classes.count)
         head.temperature = Float(c.model.temperature)
@@ -68,12 +63,8 @@ final class ExtractionCoordinator {
 
     /// Sends every batch to the workers and hands each returned item to `store`, waiting
     /// for `required` workers first. Says BYE to the workers at the end, also on failure.
-    func run(_ batches: [[ExtractionItem]], store: (ExtractionItem, ImageFeatures) throws -> Void) throws {
-        self.batches = batches
-        pending = Array(batches.indices)
-        finished = [Bool](repeating: false, count: batches.count)
+    func run(store: (ExtractionItem, ImageFeatures) throws -> Void) throws {
         let started = Date()
-        var workersSeen = Set<String>()
         do {
             var extracting = false
             while finished.contains(false) {
@@ -90,7 +81,7 @@ final class ExtractionCoordinator {
                     extracting = true
                     log.info("\(members.readyCount) workers ready: extracting \(batches.count) batches")
                 }
-                if extracting { try assignBatches(seen: &workersSeen) }
+                if extracting { try assignBatches() }
             }
         } catch {
             sayBye("feature extraction failed")
@@ -98,7 +89,7 @@ final class ExtractionCoordinator {
         }
         sayBye("feature extraction finished")
         let items = batches.map(\.count).reduce(0, +)
-        log.info("extracted \(items) image views in \(batches.count) batches on \(workersSeen.count) workers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (rejected \(rejected), late \(lateResults))")
+        log.info("extracted \(items) image views in \(batches.count) batches on \(workersUsed.count) workers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (rejected \(rejected), late \(lateResults))")
     }
 
     // MARK: - Messages
@@ -203,13 +194,13 @@ final class ExtractionCoordinator {
         let answer: FeaturesPayload
         do {
             answer = try FeaturesPayload(decoding: payload)
-            try check(answer, batch: b)
+            try expected.check(answer, items: batches[b].map { UInt32($0.index) })
         } catch {
-            requeue(id)
+            rejected[error.kind, default: 0] += 1
             badAnswers[b, default: 0] += 1
             let name = members[id]?.hello.workerID ?? "?"
-            log.warning("worker \(name): FEATURES for batch \(b) rejected (\(error)); the batch goes back to the queue")
-            reject(error)
+            log.warning("worker \(name): FEATURES for batch \(b) rejected: \(error)")
+            requeue(id)
             if badAnswers[b]! >= Self.maxBadAnswers {
                 throw CoordinatorError.run("batch \(b) (\(batches[b].first?.entry.imagePath ?? "")...) was answered \(Self.maxBadAnswers) times with unusable features; last from worker \(name): \(error)")
             }
@@ -220,27 +211,9 @@ final class ExtractionCoordinator {
         for (item, f) in zip(batches[b], answer.items) { try store(item, f.features) }
     }
 
-    /// The answer holds the batch's items in order, for this extractor, in the right shapes.
-    private func check(_ answer: FeaturesPayload, batch b: Int) throws(WireError) {
-        guard answer.extractorDigest == extractor.digest else {
-            throw .malformed("FEATURES for extractor \(answer.extractorDigest), expected \(extractor.digest)")
-        }
-        let want = batches[b].map { UInt32($0.index) }
-        guard answer.items.map(\.index) == want else {
-            throw .malformed("FEATURES items \(answer.items.map(\.index)), expected \(want)")
-        }
-        let layers = extractor.layers.count
-        for (index, f) in answer.items {
-            guard f.g.shape == expected.g, f.u.count == layers, f.z0.count == layers,
-                  f.u.allSatisfy({ $0.shape == expected.u }), f.z0.allSatisfy({ $0.shape == expected.z0 }) else {
-                throw .malformed("FEATURES item \(index): g \(f.g.shape), U \(f.u.map(\.shape)), Z0 \(f.z0.map(\.shape)); expected g \(expected.g), \(layers) x U \(expected.u), \(layers) x Z0 \(expected.z0)")
-            }
-        }
-    }
-
     // MARK: - Batches
 
-    private func assignBatches(seen: inout Set<String>) throws {
+    private func assignBatches() throws {
         for id in members.sortedIdentities where !pending.isEmpty {
             guard let w = members[id], w.ready, assignments[id] == nil else { continue }
             let b = pending.removeFirst()
@@ -260,7 +233,7 @@ final class ExtractionCoordinator {
             }
             assignments[id] = b
             members[id]?.lastSent = Date()
-            seen.insert(w.hello.workerID)
+            workersUsed.insert(w.hello.workerID)
         }
     }
 

@@ -130,3 +130,59 @@ final class ExtractionTests: ProcessTestCase {
         XCTAssertTrue(try cacheFiles("workers").isEmpty)
     }
 }
+
+extension ExtractionTests {
+    /// A hand-driven worker on a real socket: answers that are late or of the wrong shape
+    /// are dropped and the batch is sent again; after three bad answers the command stops.
+    func testLateAndMisshapenFeaturesAreRejectedAndTheBatchSentAgain() throws {
+        try simulate()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let coordinator = try procs.start(ultraad, ["prepare", "--config", try config("workers").path, "--workers", "1"],
+                                          log: "coordinator.log")
+        let endpointFile = dir.appendingPathComponent("workers-run/coordinator.endpoint")
+        XCTAssertTrue(eventually(30) { FileManager.default.fileExists(atPath: endpointFile.path) }, procs.log("coordinator.log"))
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.connect(try String(contentsOf: endpointFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        /// The next message from the coordinator other than a heartbeat.
+        func next() throws -> Envelope {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if try ZMQSocket.poll([socket], timeout: 0.1)[0], let m = try socket.receiveEnvelope(routed: false, wait: false),
+                   case .success(let env) = m.message, env.header.type != .heartbeat {
+                    return env
+                }
+            }
+            throw CocoaError(.fileReadUnknown)
+        }
+        let hello = Hello(workerID: "hand", host: "test", pid: 1, threads: 1, blasCore: "", bankDigest: "")
+        try socket.send(.hello, runID: 0, payload: hello.encoded())
+        let welcome = try next()
+        XCTAssertEqual(welcome.header.type, .welcome)
+        XCTAssertEqual(try Welcome(decoding: welcome.payload).bankDigest, "", "an extraction session has no bank")
+        let runID = welcome.header.runID
+        try socket.send(.ready, runID: runID, payload: TextPayload.encode(""))
+        var rng = SplitMix64(seed: 5)
+        for attempt in 0..<3 {
+            let extract = try next()
+            XCTAssertEqual(extract.header.type, .extract, "attempt \(attempt)")
+            let request = try ExtractPayload(decoding: extract.payload)
+            XCTAssertEqual(request.weights, "builtin:tiny")
+            XCTAssertEqual(request.items.count, 8)
+            XCTAssertEqual(try PNGImage.decodeRGB(request.items[0].imageFile).width, 96, "the image file itself")
+            let wrong = ImageFeatures(g: HeadTestData.normals([5], &rng), u: [], z0: [])
+            let answer = FeaturesPayload(extractorDigest: request.extractorDigest, computeSeconds: 0,
+                                         items: request.items.map { ($0.index, wrong) }).encoded()
+            try socket.send(.features, runID: runID, step: extract.header.step &+ 1, payload: answer)   // late: ignored
+            try socket.send(.heartbeat, runID: runID)
+            try socket.send(.features, runID: runID, step: extract.header.step, payload: answer)
+        }
+        XCTAssertTrue(waitForExit(coordinator, timeout: 30), procs.log("coordinator.log"))
+        let log = procs.log("coordinator.log")
+        XCTAssertNotEqual(coordinator.terminationStatus, 0, log)
+        XCTAssertEqual(log.components(separatedBy: "FEATURES for batch 0 rejected: malformed payload: FEATURES item").count, 4, log)
+        XCTAssertTrue(log.contains("was answered 3 times with unusable features"), log)
+        XCTAssertTrue(try cacheFiles("workers").isEmpty)
+    }
+}

@@ -10,6 +10,15 @@ enum FeatureExtraction {
     case workers(ExtractionWorkers)
 }
 
+/// One image view whose frozen features are to be computed: its place in the caller's
+/// list, the dataset image, the image file's digest (the cache key) and the view.
+struct ExtractionItem {
+    let index: Int
+    let entry: DatasetEntry
+    let digest: String
+    let view: ViewKind
+}
+
 /// Feature extraction on worker processes: how many this process starts on its own host,
 /// how many to wait for before the first batch, and the threads of each one it starts.
 struct ExtractionWorkers: Sendable {

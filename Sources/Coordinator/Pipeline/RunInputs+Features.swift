@@ -58,13 +58,13 @@ extension RunInputs {
                 for (m, f) in zip(batch, try extractor.extract(images, threads: threads)) { try store(m, f) }
             }
         case .workers(let workers):
-            let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, workers: workers,
-                                                        folder: try RunFolder(runFolder))
+            let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
+                                                        workers: workers, folder: try RunFolder(runFolder))
             let local = LocalWorkers()
             defer { local.stop() }
             try local.start(count: workers.local, endpoint: coordinator.listener.localEndpoint,
                             threads: workers.localThreads, keys: coordinator.listener.localWorkerKeys)
-            try coordinator.run(batches, store: store)
+            try coordinator.run(store: store)
         }
     }
 
