@@ -20,7 +20,8 @@ struct Prepare: ParsableCommand {
         Examples:
           ultraad prepare --config cluster.yaml
           ultraad prepare --config cluster.yaml --local-workers 2
-          ultraad prepare --config cluster.yaml --workers 4   # then on each node: ultraad-worker --connect tcp://HOST:5555
+          ultraad prepare --config cluster.yaml --workers 4
+          ultraad-worker --connect tcp://HOST:5555   (on each of 4 nodes)
         """)
     @Option(help: "The run's cluster.yaml.") var config: String
     @OptionGroup var extraction: ExtractionOptions

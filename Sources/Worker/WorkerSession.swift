@@ -8,7 +8,7 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
-    /// Extra seconds per block (tests that kill processes mid-run need slow steps).
+    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need slow steps).
     var debugDelay: Double = 0
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
