@@ -8,7 +8,8 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
-    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need slow steps).
+    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need
+    /// slow steps).
     var debugDelay: Double = 0
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
@@ -17,8 +18,9 @@ struct WorkerSettings {
 }
 
 /// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, TASK -> GRAD (training)
-/// or WELCOME -> READY, EXTRACT -> FEATURES (feature extraction), with heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
-/// or after `idleExit` seconds without a coordinator.
+/// or HELLO, WELCOME -> READY, EXTRACT -> FEATURES (feature extraction), with heartbeats,
+/// reconnection with backoff when the coordinator goes silent, and exit on BYE or after
+/// `idleExit` seconds without a coordinator.
 final class WorkerSession {
     let settings: WorkerSettings
     let context = ZMQContext()
