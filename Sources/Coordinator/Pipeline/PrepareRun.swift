@@ -4,8 +4,8 @@ import Shared
 /// `prepare`: shots, frozen features of every support view (through the cache), the text
 /// embeddings, and RUN/pool.safetensors for `train`.
 enum PrepareRun {
-    /// `threads`: CLIP threads of this process (text prompts; image views too when
-    /// `extraction` is in-process).
+    /// `threads`: CLIP threads of this process for the text prompts; `extraction` says
+    /// where the image views are encoded.
     static func execute(_ config: ClusterConfig, threads: Int, extraction: FeatureExtraction) throws -> PreparedPool {
         let inputs = try RunInputs(config: config, reuseRunShots: false)
         try FileManager.default.createDirectory(at: inputs.runFolder, withIntermediateDirectories: true)
