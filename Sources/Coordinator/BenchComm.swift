@@ -44,7 +44,7 @@ extension Bench {
             for w in workers {
                 var s = TrainSettings(runFolder: dir.appendingPathComponent("w\(w)"), poolFile: poolFile)
                 s.steps = steps + 1; s.queriesPerClass = 8; s.chunkSize = 2; s.checkpointEvery = 0
-                s.ipc = "ipc://\(dir.path)/c\(w).sock"; s.minWorkers = w; s.workerTimeout = 60
+                s.listen.ipc = "ipc://\(dir.path)/c\(w).sock"; s.minWorkers = w; s.workerTimeout = 60
                 try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true).execute()
                 let text = try String(contentsOf: s.runFolder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
                 let lines = try text.split(separator: "\n").dropFirst().map {

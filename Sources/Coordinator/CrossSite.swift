@@ -35,10 +35,10 @@ struct CrossSite: ParsableCommand {
             c.testSites = all
             c.run.folder = base.run.folder.appendingPathComponent("train-\(site)")
             FileHandle.standardError.write(Data("crosssite: training on \(site) -> \(c.run.folder.path)\n".utf8))
-            _ = try PrepareRun.execute(c, threads: t)
+            _ = try PrepareRun.execute(c, threads: t, extraction: .inProcess(threads: t))
             try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: localWorkers,
                          workerThreads: c.worker.threads, resume: false, quiet: true).execute()
-            matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, threads: t)
+            matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: t))
         }
         try EvaluationReport.writeCrossSite(matrix: matrix, order: all, to: base.run.folder)
         for metric in ["imageAUROC", "pixelAUROC"] {

@@ -41,15 +41,15 @@ struct Demo: ParsableCommand {
         if FileManager.default.fileExists(atPath: c.run.folder.path) { try FileManager.default.removeItem(at: c.run.folder) }
         let threads = ProcessInfo.processInfo.activeProcessorCount
         stage("preparing: shots and frozen features (builtin:tiny)")
-        _ = try PrepareRun.execute(c, threads: threads)
+        _ = try PrepareRun.execute(c, threads: threads, extraction: .inProcess(threads: threads))
         stage("zero-shot evaluation (step 0)")
-        let zero = try EvaluateRun.execute(c, checkpoint: nil, threads: threads, zeroShot: true,
+        let zero = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads), zeroShot: true,
                                            output: c.run.folder.appendingPathComponent("zero-shot"))
         stage("training \(steps) steps with \(workers) local workers")
         try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: workers,
                      workerThreads: 1, resume: false, quiet: true).execute()
         stage("evaluating the trained head")
-        let trained = try EvaluateRun.execute(c, checkpoint: nil, threads: threads,
+        let trained = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads),
                                               notes: ["Zero-shot (step 0) report: zero-shot/report.md."])
         stage("done")
         print("zero-shot (step 0):")

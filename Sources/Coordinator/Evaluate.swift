@@ -10,17 +10,21 @@ struct Evaluate: ParsableCommand {
         (or --checkpoint). Test images are every image of each test site except a training
         site's shots (RUN/shots.csv). Writes RUN/report.md (metrics tables, ROC curves as
         SVG, anomaly-map overlays as PNG) and RUN/metrics.json, and prints the table.
-        Example: ultraad evaluate --config cluster.yaml
+        Test images missing from the feature cache are encoded in this process, or on
+        workers with --local-workers / --workers (as for `ultraad prepare`).
+        Examples:
+          ultraad evaluate --config cluster.yaml
+          ultraad evaluate --config cluster.yaml --local-workers 2
         """)
     @Option(help: "The run's cluster.yaml.") var config: String
     @Option(help: "A checkpoint file (default: the run's latest).") var checkpoint: String?
-    @Option(help: "Threads for CLIP (default: all cores).") var threads: Int?
+    @OptionGroup var extraction: ExtractionOptions
 
     func run() throws {
         bootstrapLogging()
         let c = try ClusterConfig.load(path: config)
         let metrics = try EvaluateRun.execute(c, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
-                                              threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                              extraction: extraction.extraction(c))
         print(EvaluateRun.table(metrics, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.md").path)")
     }
@@ -29,19 +33,33 @@ struct Evaluate: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "prepare, train and evaluate a cluster.yaml in one go.",
-        discussion: "Example: ultraad run --config cluster.yaml --local-workers 2")
+        discussion: """
+        With --local-workers N, N workers on this host extract the features (prepare,
+        evaluate) and compute the training steps; without it, features are extracted in
+        this process and training waits for coordinator.min_workers workers.
+        Example: ultraad run --config cluster.yaml --local-workers 2
+        """)
     @Option(help: "The run's cluster.yaml.") var config: String
-    @Option(help: "Start this many workers on this host for training.") var localWorkers: Int = 0
-    @Option(help: "Threads for CLIP (default: all cores).") var threads: Int?
+    @Option(help: "Start this many workers on this host for feature extraction and training (stopped after each).")
+    var localWorkers: Int = 0
+    @Option(help: "Threads for CLIP in this process (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        guard localWorkers >= 0 else { throw ValidationError("--local-workers must be at least 0") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    }
 
     func run() throws {
         bootstrapLogging()
         let c = try ClusterConfig.load(path: config)
         let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        _ = try PrepareRun.execute(c, threads: t)
+        let extraction: FeatureExtraction = localWorkers > 0
+            ? .workers(ExtractionWorkers(local: localWorkers, required: localWorkers, localThreads: c.worker.threads))
+            : .inProcess(threads: t)
+        _ = try PrepareRun.execute(c, threads: t, extraction: extraction)
         try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: localWorkers,
                      workerThreads: c.worker.threads, resume: false).execute()
-        let metrics = try EvaluateRun.execute(c, checkpoint: nil, threads: t)
+        let metrics = try EvaluateRun.execute(c, checkpoint: nil, extraction: extraction)
         print(EvaluateRun.table(metrics, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.md").path)")
     }

@@ -12,21 +12,25 @@ struct Prepare: ParsableCommand {
         reading and filling the feature cache (fewshot.cache), so each image view goes
         through CLIP once across runs; encodes the text prompts; and writes
         RUN/pool.safetensors, the input of `ultraad train`.
-        Example: ultraad prepare --config cluster.yaml
+        The image views missing from the cache are encoded in this process, or, with
+        --local-workers or --workers, by `ultraad-worker` processes (sent as EXTRACT
+        batches of 8 views with the image files, so workers need no copy of the data;
+        a weights file must exist at the same path on every worker's machine). Remote
+        workers connect to coordinator.bind and exit at the end, like after training.
+        Examples:
+          ultraad prepare --config cluster.yaml
+          ultraad prepare --config cluster.yaml --local-workers 2
+          ultraad prepare --config cluster.yaml --workers 4
+          ultraad-worker --connect tcp://HOST:5555   (on each of 4 nodes)
         """)
     @Option(help: "The run's cluster.yaml.") var config: String
-    @Option(help: "Threads for CLIP (default: all cores).") var threads: Int?
-
-    func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var extraction: ExtractionOptions
 
     func run() throws {
         bootstrapLogging()
         let c = try ClusterConfig.load(path: config)
-        let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let start = Date()
-        let prepared = try PrepareRun.execute(c, threads: t)
+        let prepared = try PrepareRun.execute(c, threads: extraction.clipThreads, extraction: extraction.extraction(c))
         let views = prepared.pool.images.map(\.views.count).reduce(0, +)
         print(String(format: "prepared %d support images (%d views) in %.1f s -> %@", prepared.pool.images.count,
                      views, Date().timeIntervalSince(start), c.run.folder.appendingPathComponent("pool.safetensors").path))

@@ -71,12 +71,12 @@ struct Train: ParsableCommand {
         if let learningRate { s.adamW.learningRate = learningRate }
         if let adapterRank { s.adapterRank = adapterRank }
         if let checkpointEvery { s.checkpointEvery = checkpointEvery }
-        if let bind { s.bind = bind }
-        if let ipc { s.ipc = ipc }
+        if let bind { s.listen.bind = bind }
+        if let ipc { s.listen.ipc = ipc }
         if let minWorkers { s.minWorkers = minWorkers }
         if let workerTimeout { s.workerTimeout = workerTimeout }
         if let heartbeat { s.heartbeat = heartbeat }
-        if allowInsecure { s.allowInsecure = true }
+        if allowInsecure { s.listen.allowInsecure = true }
         guard s.workerTimeout > 2 * s.heartbeat else {
             throw ValidationError("the worker timeout (\(s.workerTimeout) s) must exceed twice the heartbeat (\(s.heartbeat) s)")
         }
@@ -101,7 +101,7 @@ struct TrainRun {
     func execute() throws {
         Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
         var s = settings
-        try s.checkBindIsSafe()
+        try s.listen.checkBindIsSafe()
         guard FileManager.default.fileExists(atPath: s.poolFile.path) else {
             throw CoordinatorError.run("\(s.poolFile.path) does not exist: run `ultraad prepare --config ...` first (it writes the run's pool.safetensors), or pass --pool")
         }
@@ -135,8 +135,8 @@ struct TrainRun {
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
                                                   localWorkers: localWorkers)
         let workers = LocalWorkers()
-        try workers.start(count: localWorkers, endpoint: s.ipc ?? coordinator.endpoint, threads: workerThreads,
-                          keys: coordinator.localWorkerKeys)
+        try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
+                          keys: coordinator.listener.localWorkerKeys)
         defer { workers.stop() }
         let final = try coordinator.run()
         workers.stop()

@@ -14,15 +14,10 @@ struct TrainSettings: Sendable {
     var temperature: Float = 0.07
     var leakySlope: Float = 0.01
     var checkpointEvery = 50
-    var bind = "tcp://127.0.0.1:*"
-    var ipc: String?
+    var listen = ListenSettings()
     var minWorkers = 1
     var workerTimeout = 10.0
     var heartbeat = 1.0
-    var allowInsecure = false
-    /// CURVE: the coordinator's secret key file and the public key files of the workers
-    /// allowed to connect (nil: no encryption, loopback only unless allowInsecure).
-    var curve: CurveFiles?
     /// Digest of the configuration text the run was started with.
     var configDigest = ""
 
@@ -44,40 +39,12 @@ struct TrainSettings: Sendable {
         temperature = Float(c.model.temperature)
         leakySlope = Float(c.model.leakySlope)
         checkpointEvery = c.train.checkpointEvery
-        bind = c.coordinator.bind.description
-        ipc = c.coordinator.ipc?.description
+        listen = ListenSettings(cluster: c)
         minWorkers = c.coordinator.minWorkers
         workerTimeout = c.coordinator.workerTimeout.seconds
         heartbeat = c.coordinator.heartbeat.seconds
-        allowInsecure = c.coordinator.allowInsecure
-        curve = c.coordinator.curve.map {
-            CurveFiles(secretKey: $0.secretKey, publicKey: $0.publicKey, authorizedWorkers: $0.authorizedWorkers)
-        }
         configDigest = c.digest
     }
-
-    /// Refuses to listen beyond this host without encryption (DESIGN.md, transport
-    /// security), unless explicitly allowed.
-    func checkBindIsSafe() throws {
-        for endpoint in [bind] + (ipc.map { [$0] } ?? []) {
-            if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { continue }
-            guard endpoint.hasPrefix("tcp://") else {
-                throw CoordinatorError.config("coordinator.bind: \(endpoint) is neither tcp:// nor ipc://")
-            }
-            let hostPort = endpoint.dropFirst("tcp://".count)
-            let host = hostPort.split(separator: ":").dropLast().joined(separator: ":")
-            let loopback = host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
-            if !loopback && !allowInsecure && curve == nil {
-                throw CoordinatorError.config("coordinator.bind: \(endpoint) is not a loopback address; without CURVE keys workers' traffic would be unencrypted. Bind 127.0.0.1, configure coordinator.curve, or set coordinator.allow_insecure: true")
-            }
-        }
-    }
-}
-
-struct CurveFiles: Sendable {
-    var secretKey: URL
-    var publicKey: URL
-    var authorizedWorkers: [URL]
 }
 
 enum CoordinatorError: Error, CustomStringConvertible {

@@ -13,8 +13,7 @@ final class TrainingCoordinator {
     let log = Logger(label: "ultraad.coordinator")
     let runID = UInt64.random(in: 1...UInt64.max)
 
-    private let context = ZMQContext()
-    private let socket: ZMQSocket
+    let listener: CoordinatorSocket
     private let bankFrame: [UInt8]
     private let bankDigest: String
     private let welcome: Welcome
@@ -27,12 +26,6 @@ final class TrainingCoordinator {
     private var rejected: [String: Int] = [:]
     private var lateResults = 0
     private var progress: Progress
-    private(set) var endpoint = ""
-    private var zap: ZAPHandler?
-    private var refusedKeys = Set<String>()
-    /// For workers this process starts itself under CURVE: (server public key file,
-    /// secret key file of a one-run key pair the ZAP handler admits).
-    private(set) var localWorkerKeys: (server: URL, secret: URL)?
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
          parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0) throws {
@@ -45,27 +38,9 @@ final class TrainingCoordinator {
         bankFrame = try LZ4Frame.compress(raw, what: "bank")
         welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
-        socket = try ZMQSocket(context, .router)
-        if let curve = settings.curve {
-            let keys = try CurveKeys.readSecret(curve.secretKey)
-            var allowed = try curve.authorizedWorkers.map { url throws(CurveKeyError) in try CurveKeys.readPublic(url) }
-            if localWorkers > 0 {   // workers started here get a key pair for this run only
-                let local = try CurveKeyPair.generate()
-                try local.write(to: folder.url, name: ".local-worker")
-                allowed.append(local.publicKey)
-                localWorkerKeys = (curve.publicKey, folder.url.appendingPathComponent(".local-worker.key_secret"))
-            }
-            zap = try ZAPHandler(context, allowedPublicKeys: allowed)
-            try socket.makeCurveServer(keys, domain: "ultraad")
-        }
-        try socket.setRouterMandatory()
-        try socket.setMaxMessageSize(4 << 30)
-        try socket.bind(settings.bind)
-        endpoint = socket.lastEndpoint
-        if let ipc = settings.ipc { try socket.bind(ipc) }
+        listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: settings.steps)
-        try folder.writeEndpoint(settings.ipc ?? endpoint)
-        log.info("listening\(zap == nil ? "" : " (CURVE, \(settings.curve?.authorizedWorkers.count ?? 0) authorized workers)") on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "") (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
+        log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
     /// Trains until `settings.steps`; returns the final parameters.
@@ -73,14 +48,8 @@ final class TrainingCoordinator {
         while optimizer.step < settings.steps || current != nil {
             // Right after a step the next one can start at once: do not wait on the socket.
             let wait = current == nil && optimizer.step < settings.steps && members.readyCount > 0 ? 0 : min(settings.heartbeat / 2, 0.05)
-            let ready = try ZMQSocket.poll([socket] + (zap.map { [$0.pollable] } ?? []), timeout: wait)
-            if ready.count > 1, ready[1], let zap {
-                for key in try zap.serve() where refusedKeys.insert(key).inserted {
-                    log.warning("refused a connection: public key \(key) is not in coordinator.curve.authorized_workers")
-                }
-            }
-            if ready[0] {
-                while let incoming = try socket.receiveEnvelope(routed: true, wait: false) { try handle(incoming) }
+            if try listener.wait(timeout: wait) {
+                while let incoming = try listener.receive() { try handle(incoming) }
             }
             let now = Date()
             for dead in members.expire(now: now, timeout: settings.workerTimeout) {
@@ -116,7 +85,7 @@ final class TrainingCoordinator {
 
     private func deliver(_ header: MessageHeader, payload: [UInt8], to id: [UInt8]) -> Bool {
         do {
-            try socket.send(header, payload: payload, to: id)
+            try listener.router.send(header, payload: payload, to: id)
             return true
         } catch {
             if let gone = members.remove(id) {

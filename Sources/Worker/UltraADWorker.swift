@@ -22,7 +22,10 @@ struct Connect: ParsableCommand {
         abstract: "Connect to a coordinator and compute until it says BYE.",
         discussion: """
         The worker says HELLO, receives the run's frozen bank once, then computes the
-        gradient of each block of chunks it is given, heartbeating meanwhile. If the
+        gradient of each block of chunks it is given, heartbeating meanwhile. For
+        `ultraad prepare` and `evaluate` with --workers / --local-workers it encodes image
+        views with the frozen CLIP instead (the coordinator sends the image files; a
+        weights file must exist at the same path here). If the
         coordinator goes silent it reconnects with backoff; after --idle-exit seconds
         without one it exits. ULTRAAD_COORDINATOR is used when --connect is not given.
         Example: ultraad-worker --connect tcp://10.0.0.1:5555 --threads 4
@@ -30,7 +33,7 @@ struct Connect: ParsableCommand {
 
     @Option(help: "Coordinator address: tcp://HOST:PORT or ipc:///path.")
     var connect: String?
-    @Option(help: "BLAS threads (default: SLURM_CPUS_PER_TASK, else 1).")
+    @Option(help: "Compute threads: BLAS, and CLIP when extracting features (default: SLURM_CPUS_PER_TASK, else 1).")
     var threads: Int?
     @Option(help: "Exit after this many seconds without a coordinator.")
     var idleExit: Double = 300
@@ -42,7 +45,7 @@ struct Connect: ParsableCommand {
     var key: String?
     @Flag(help: "Log every message (debug level).")
     var verbose = false
-    @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block down
+    @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block and extraction batch down
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
     var threadCount: Int {

@@ -8,7 +8,8 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
-    /// Extra seconds per block (tests that kill processes mid-run need slow steps).
+    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need
+    /// slow steps).
     var debugDelay: Double = 0
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
@@ -16,7 +17,8 @@ struct WorkerSettings {
     var timeout: Double = 10
 }
 
-/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, PARAMS, TASK -> GRAD, with
+/// The worker's side of the protocol: HELLO, WELCOME, BANK -> READY, PARAMS, TASK -> GRAD
+/// (training) or HELLO, WELCOME -> READY, EXTRACT -> FEATURES (feature extraction), with
 /// heartbeats, reconnection with backoff when the coordinator goes silent, and exit on BYE
 /// or after `idleExit` seconds without a coordinator.
 final class WorkerSession {
@@ -27,6 +29,8 @@ final class WorkerSession {
     private var socket: ZMQSocket!
     private let results: ZMQSocket
     private let compute: ComputeThread
+    private let extractionResults: ZMQSocket
+    private let extraction: ExtractionThread
 
     // Run state, reset on WELCOME of a new run.
     private var runID: UInt64 = 0
@@ -53,19 +57,27 @@ final class WorkerSession {
         let inproc = "inproc://compute-\(workerID)"
         try results.bind(inproc)
         compute = ComputeThread(context: context, endpoint: inproc, delay: settings.debugDelay)
+        extractionResults = try ZMQSocket(context, .pair)
+        try extractionResults.bind("inproc://extract-\(workerID)")
+        extraction = ExtractionThread(context: context, endpoint: "inproc://extract-\(workerID)",
+                                      threads: settings.threads, delay: settings.debugDelay)
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
     func run() throws -> Int32 {
         try openSocket()
         while true {
-            let ready = try ZMQSocket.poll([socket, results], timeout: min(heartbeat, 0.25))
+            let ready = try ZMQSocket.poll([socket, results, extractionResults], timeout: min(heartbeat, 0.25))
             if ready[1] {
                 while try results.receive(wait: false) != nil {}   // wake-ups
                 for grad in compute.takeFinished() {
                     try socket.send(grad.header, payload: grad.payload)
                     lastSent = Date()
                 }
+            }
+            if ready[2], let frames = try extractionResults.receive(wait: false) {
+                try socket.send(frames)   // FEATURES or ERROR from the extraction thread
+                lastSent = Date()
             }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
@@ -134,7 +146,9 @@ final class WorkerSession {
             heartbeat = w.heartbeat
             timeout = w.timeout
             log.info("joined run \(runID) (config \(w.configDigest))")
-            if bank != nil {   // reconnected with this run's bank: no need to send it again
+            // Ready at once when there is no bank (feature extraction) or it is already here
+            // (reconnected with this run's bank: no need to send it again).
+            if w.bankDigest.isEmpty || bank != nil {
                 try socket.send(.ready, runID: runID, payload: TextPayload.encode(w.bankDigest))
             }
         case .bank:
@@ -162,6 +176,12 @@ final class WorkerSession {
             parameterVersion = p.version
         case .task:
             try startTask(env)
+        case .extract:
+            do {
+                extraction.submit(ExtractionJob(runID: runID, batch: h.step, request: try ExtractPayload(decoding: env.payload)))
+            } catch {
+                try socket.send(.error, runID: runID, step: h.step, payload: TextPayload.encode(error.description))
+            }
         case .heartbeat:
             break
         case .bye:

@@ -7,7 +7,8 @@ enum EvaluateRun {
     /// into the run folder and returns the metrics by site.
     /// `zeroShot`: evaluate the initial parameters (step 0) instead of a checkpoint.
     /// `output`: where the report goes (default: the run folder).
-    static func execute(_ config: ClusterConfig, checkpoint: URL?, threads: Int, zeroShot: Bool = false,
+    /// `extraction`: where the test images' features are computed when not in the cache.
+    static func execute(_ config: ClusterConfig, checkpoint: URL?, extraction: FeatureExtraction, zeroShot: Bool = false,
                         output: URL? = nil, notes extraNotes: [String] = []) throws -> [String: SiteMetrics] {
         let inputs = try RunInputs(config: config, reuseRunShots: true)
         let poolURL = inputs.runFolder.appendingPathComponent("pool.safetensors")
@@ -36,18 +37,18 @@ enum EvaluateRun {
         let model = HeadInference(parameters: parameters, config: head, bank: prepared.bank,
                                   normalSupport: normals, smoothingSigma: sigma > 0 ? Float(sigma) : nil)
         let size = inputs.extractor.imageSize
+        let tests = config.testSites.map { ($0, inputs.testEntries($0)) }
+        let show = LineProgress(label: "test features")
+        try inputs.computeMissing(tests.flatMap { $0.1.map { ($0, ViewKind.identity) } }, extraction: extraction,
+                                  progress: { show($0, $1) })
         var sites = [SiteEvaluation]()
-        for name in config.testSites {
-            let entries = inputs.testEntries(name)
-            let show = LineProgress(label: "evaluate \(name)")
-            let features = try inputs.features(entries.map { ($0, ViewKind.identity) }, threads: threads,
-                                               progress: { show($0, $1) })
+        for (name, entries) in tests {
             var acc = SiteAccumulator(name: name, classNames: config.model.classes,
                                       overlaysPerClass: config.eval.overlays > 0 ? max(1, config.eval.overlays / 6) : 0,
                                       expectedPixels: entries.count * size * size)
-            for (entry, f) in zip(entries, features) {
+            for entry in entries {
                 let labeled = try entry.load()
-                let p = model.predict(f, size: (size, size))
+                let p = model.predict(try inputs.cachedFeatures(entry, .identity), size: (size, size))
                 try acc.add(ImageEvaluation(id: entry.id, label: entry.label.rawValue,
                                             image: try inputs.extractor.cropImage(labeled.image),
                                             mask: try inputs.extractor.cropMask(labeled.mask), map: p.map,

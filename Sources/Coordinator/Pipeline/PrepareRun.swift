@@ -4,7 +4,9 @@ import Shared
 /// `prepare`: shots, frozen features of every support view (through the cache), the text
 /// embeddings, and RUN/pool.safetensors for `train`.
 enum PrepareRun {
-    static func execute(_ config: ClusterConfig, threads: Int) throws -> PreparedPool {
+    /// `threads`: CLIP threads of this process for the text prompts; `extraction` says
+    /// where the image views are encoded.
+    static func execute(_ config: ClusterConfig, threads: Int, extraction: FeatureExtraction) throws -> PreparedPool {
         let inputs = try RunInputs(config: config, reuseRunShots: false)
         try FileManager.default.createDirectory(at: inputs.runFolder, withIntermediateDirectories: true)
         let splits = config.trainSites.compactMap { inputs.splits[$0] }
@@ -13,7 +15,7 @@ enum PrepareRun {
         let support = splits.flatMap(\.support)
         let items = support.flatMap { e in views.map { (e, $0) } }
         let show = LineProgress(label: "support features")
-        let features = try inputs.features(items, threads: threads, progress: { show($0, $1) })
+        let features = try inputs.features(items, extraction: extraction, progress: { show($0, $1) })
         var images = [SupportPool.Image]()
         for (i, entry) in support.enumerated() {
             let labeled = try entry.load()

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Shared
 
 /// What prepare and evaluate both need from a cluster.yaml: the sites' datasets, the
@@ -12,7 +11,8 @@ struct RunInputs {
     let clip: CLIPModel
     let extractor: FrozenFeatureExtractor
     let cache: FeatureCache
-    let log = Logger(label: "ultraad.prepare")
+    /// Image file digests (the cache key), computed once per file.
+    let digests = ImageDigests()
 
     var runFolder: URL { config.run.folder }
     var shotsFile: URL { runFolder.appendingPathComponent("shots.csv") }
@@ -57,37 +57,6 @@ struct RunInputs {
     /// Test images of a site: everything but the shots for a training site, else all.
     func testEntries(_ site: String) -> [DatasetEntry] {
         splits[site]?.test ?? datasets[site]?.entries ?? []
-    }
-
-    /// Features of (entry, view) for many pairs: from the cache, computing the misses in
-    /// batches (and storing them). `progress` is called with (done, total).
-    func features(_ items: [(DatasetEntry, ViewKind)], threads: Int,
-                  progress: (Int, Int) -> Void) throws -> [ImageFeatures] {
-        var out = [ImageFeatures?](repeating: nil, count: items.count)
-        var misses = [(index: Int, image: Tensor, digest: String, view: ViewKind)]()
-        var digests = [String: String]()
-        for (i, (entry, view)) in items.enumerated() {
-            let digest = try digests[entry.imagePath] ?? entry.imageDigest()
-            digests[entry.imagePath] = digest
-            if let f = try cache.lookup(backbone: extractor.digest, image: digest, view: view.rawValue) {
-                out[i] = f
-            } else {
-                misses.append((i, view.apply(try entry.load()).image, digest, view))
-            }
-        }
-        progress(items.count - misses.count, items.count)
-        FileHandle.standardError.write(Data("features: \(items.count - misses.count) from the cache, \(misses.count) to compute (backbone \(extractor.digest))\n".utf8))
-        let batch = 8
-        for start in stride(from: 0, to: misses.count, by: batch) {
-            let part = Array(misses[start..<min(start + batch, misses.count)])
-            let feats = try extractor.extract(part.map(\.image), threads: threads)
-            for (m, f) in zip(part, feats) {
-                try cache.store(f, backbone: extractor.digest, image: m.digest, view: m.view.rawValue)
-                out[m.index] = f
-            }
-            progress(items.count - misses.count + start + part.count, items.count)
-        }
-        return out.map { $0! }
     }
 }
 

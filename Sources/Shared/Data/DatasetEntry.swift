@@ -28,19 +28,37 @@ public struct DatasetEntry: Hashable, Sendable {
     /// Decodes the image and its merged mask (a pixel is lesion when any mask file has a
     /// value >= `maskThreshold` there).
     public func load() throws(DatasetError) -> LabeledImage {
-        let rgb: RGBImage
-        do { rgb = try PNGImage.readRGB(imagePath) } catch { throw .unreadable(file: imagePath, reason: Self.reason(error)) }
-        var mask = Tensor(zeros: [rgb.height, rgb.width])
+        let image = try loadImage()
+        let height = image.shape[1], width = image.shape[2]
+        var mask = Tensor(zeros: [height, width])
         for path in maskPaths {
             let m: (width: Int, height: Int, values: [Float])
             do { m = try PNGImage.readMask(path) } catch { throw .unreadable(file: path, reason: Self.reason(error)) }
-            guard m.width == rgb.width, m.height == rgb.height else {
+            guard m.width == width, m.height == height else {
                 throw .sizeMismatch(mask: path, maskWidth: m.width, maskHeight: m.height,
-                                    image: imagePath, width: rgb.width, height: rgb.height)
+                                    image: imagePath, width: width, height: height)
             }
             for i in m.values.indices where m.values[i] >= maskThreshold { mask.data[i] = 1 }
         }
-        return LabeledImage(image: Tensor(shape: [3, rgb.height, rgb.width], data: rgb.pixels), mask: mask, label: label)
+        return LabeledImage(image: image, mask: mask, label: label)
+    }
+
+    /// The image alone, as `load()` gives it: [3, H, W] in [0, 1].
+    public func loadImage() throws(DatasetError) -> Tensor {
+        try Self.decodeImage(try imageFile(), name: imagePath)
+    }
+
+    /// An image file's bytes (PNG) -> [3, H, W] in [0, 1], the one decoding of dataset
+    /// images (`load()`, and workers given the file's bytes). `name` names it in errors.
+    public static func decodeImage(_ file: [UInt8], name: String) throws(DatasetError) -> Tensor {
+        let rgb: RGBImage
+        do { rgb = try PNGImage.decodeRGB(file, name: name) } catch { throw .unreadable(file: name, reason: reason(error)) }
+        return Tensor(shape: [3, rgb.height, rgb.width], data: rgb.pixels)
+    }
+
+    /// The image file's bytes.
+    public func imageFile() throws(DatasetError) -> [UInt8] {
+        try Self.contents(ofFile: imagePath)
     }
 
     /// FNV-1a 64 of the image file's bytes, as 16 hex digits: the feature cache's key and
@@ -51,11 +69,13 @@ public struct DatasetEntry: Hashable, Sendable {
 
     /// FNV-1a 64 of a file's bytes, as 16 hex digits.
     public static func digest(ofFile path: String) throws(DatasetError) -> String {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        fnv1aDigest(try contents(ofFile: path))
+    }
+
+    static func contents(ofFile path: String) throws(DatasetError) -> [UInt8] {
+        do { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw .unreadable(file: path, reason: reason(error))
         }
-        return fnv1aDigest([UInt8](data))
     }
 
     static let posixReasons: [Int: String] = [

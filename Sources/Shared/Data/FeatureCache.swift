@@ -29,14 +29,9 @@ public struct FeatureCache: Sendable {
             _ = try r.u32("magic")
             let version = try r.u32("version")
             guard version == 1 else { throw FeatureCacheError.damaged(u.path, "version \(version) is not supported") }
-            let g = try r.tensor("g")
-            let layers = Int(try r.u32("layers"))
-            guard layers <= 64 else { throw FeatureCacheError.damaged(u.path, "\(layers) layers") }
-            var us = [Tensor](), zs = [Tensor]()
-            for _ in 0..<layers { us.append(try r.tensor("U")) }
-            for _ in 0..<layers { zs.append(try r.tensor("Z0")) }
+            let features = try r.features("features")
             try r.finish(u.path)
-            return ImageFeatures(g: g, u: us, z0: zs)
+            return features
         } catch let e as FeatureCacheError {
             throw e
         } catch {
@@ -49,10 +44,7 @@ public struct FeatureCache: Sendable {
         var w = ByteWriter()
         w.u8(Self.magic[0]); w.u8(Self.magic[1]); w.u8(Self.magic[2]); w.u8(Self.magic[3])
         w.u32(1)
-        w.tensor(f.g)
-        w.u32(UInt32(f.u.count))
-        for t in f.u { w.tensor(t) }
-        for t in f.z0 { w.tensor(t) }
+        w.features(f)
         do {
             let frame = try LZ4Frame.compress(w.bytes, what: u.path)
             try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -22,19 +22,28 @@ public enum ViewKind: String, CaseIterable, Codable, Sendable, CustomStringConve
     /// (bilinear for the image; bilinear then >= 0.5 for the mask), gain views scale the
     /// image only.
     public func apply(_ x: LabeledImage) -> LabeledImage {
+        LabeledImage(image: apply(toImage: x.image), mask: apply(toMask: x.mask), label: x.label)
+    }
+
+    /// The view of an image alone: image [3, H, W] -> [3, H, W].
+    public func apply(toImage image: Tensor) -> Tensor {
         switch self {
-        case .identity:
-            return x
-        case .hflip:
-            return LabeledImage(image: Augment.horizontalFlip(x.image), mask: Augment.horizontalFlip(x.mask), label: x.label)
-        case .rotatePlus10, .rotateMinus10:
-            let degrees: Float = self == .rotatePlus10 ? 10 : -10
-            return LabeledImage(image: Augment.rotate(x.image, degrees: degrees),
-                                mask: Augment.rotateMask(x.mask, degrees: degrees), label: x.label)
-        case .gain0_8:
-            return LabeledImage(image: Augment.gain(x.image, 0.8), mask: x.mask, label: x.label)
-        case .gain1_25:
-            return LabeledImage(image: Augment.gain(x.image, 1.25), mask: x.mask, label: x.label)
+        case .identity: return image
+        case .hflip: return Augment.horizontalFlip(image)
+        case .rotatePlus10: return Augment.rotate(image, degrees: 10)
+        case .rotateMinus10: return Augment.rotate(image, degrees: -10)
+        case .gain0_8: return Augment.gain(image, 0.8)
+        case .gain1_25: return Augment.gain(image, 1.25)
+        }
+    }
+
+    /// The view of a mask alone: mask [H, W] -> [H, W] in {0, 1}.
+    public func apply(toMask mask: Tensor) -> Tensor {
+        switch self {
+        case .identity, .gain0_8, .gain1_25: return mask
+        case .hflip: return Augment.horizontalFlip(mask)
+        case .rotatePlus10: return Augment.rotateMask(mask, degrees: 10)
+        case .rotateMinus10: return Augment.rotateMask(mask, degrees: -10)
         }
     }
 }

@@ -226,10 +226,7 @@ public enum TextPayload {
 
 extension ByteWriter {
     mutating func encodeQuery(_ q: ChunkInput.Query) {
-        tensor(q.features.g)
-        u32(UInt32(q.features.u.count))
-        for t in q.features.u { tensor(t) }
-        for t in q.features.z0 { tensor(t) }
+        features(q.features)
         tensor(q.mask)
         u32(UInt32(q.label)); i32(q.source)
     }
@@ -237,15 +234,10 @@ extension ByteWriter {
 
 extension ByteReader {
     mutating func decodeQuery(_ what: String) throws(WireError) -> ChunkInput.Query {
-        let g = try tensor("\(what) g")
-        let layers = Int(try u32("\(what) layers"))
-        guard layers <= 64 else { throw .malformed("\(what): \(layers) layers") }
-        var u = [Tensor](), z = [Tensor]()
-        for _ in 0..<layers { u.append(try tensor("\(what) U")) }
-        for _ in 0..<layers { z.append(try tensor("\(what) Z0")) }
+        let f = try features(what)
         let mask = try tensor("\(what) mask")
         let label = Int(try u32("\(what) label"))
         let source = try i32("\(what) source")
-        return ChunkInput.Query(features: ImageFeatures(g: g, u: u, z0: z), mask: mask, label: label, source: source)
+        return ChunkInput.Query(features: f, mask: mask, label: label, source: source)
     }
 }

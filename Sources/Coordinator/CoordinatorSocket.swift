@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import Shared
+
+/// Where and how a coordinator listens for workers (`coordinator:` in cluster.yaml), the
+/// same for training and for feature extraction.
+struct ListenSettings: Sendable {
+    var bind = "tcp://127.0.0.1:*"
+    /// An extra ipc:// endpoint for workers on this host.
+    var ipc: String?
+    var allowInsecure = false
+    /// CURVE: the coordinator's secret key file and the public key files of the workers
+    /// allowed to connect (nil: no encryption, loopback only unless allowInsecure).
+    var curve: CurveFiles?
+
+    init() {}
+
+    init(cluster c: ClusterConfig) {
+        bind = c.coordinator.bind.description
+        ipc = c.coordinator.ipc?.description
+        allowInsecure = c.coordinator.allowInsecure
+        curve = c.coordinator.curve.map {
+            CurveFiles(secretKey: $0.secretKey, publicKey: $0.publicKey, authorizedWorkers: $0.authorizedWorkers)
+        }
+    }
+
+    /// Refuses to listen beyond this host without encryption (DESIGN.md, transport
+    /// security), unless explicitly allowed.
+    func checkBindIsSafe() throws {
+        for endpoint in [bind] + (ipc.map { [$0] } ?? []) {
+            if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { continue }
+            guard endpoint.hasPrefix("tcp://") else {
+                throw CoordinatorError.config("coordinator.bind: \(endpoint) is neither tcp:// nor ipc://")
+            }
+            let hostPort = endpoint.dropFirst("tcp://".count)
+            let host = hostPort.split(separator: ":").dropLast().joined(separator: ":")
+            let loopback = host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
+            if !loopback && !allowInsecure && curve == nil {
+                throw CoordinatorError.config("coordinator.bind: \(endpoint) is not a loopback address; without CURVE keys workers' traffic would be unencrypted. Bind 127.0.0.1, configure coordinator.curve, or set coordinator.allow_insecure: true")
+            }
+        }
+    }
+}
+
+struct CurveFiles: Sendable {
+    var secretKey: URL
+    var publicKey: URL
+    var authorizedWorkers: [URL]
+}
+
+/// The coordinator's ROUTER socket as every coordinator session opens it: bound to the
+/// tcp endpoint (and the ipc one), a CURVE server with a ZAP handler when keys are
+/// configured, router options, and the endpoint written to RUN/coordinator.endpoint.
+final class CoordinatorSocket {
+    private let context = ZMQContext()
+    /// The socket the session sends and receives on.
+    let router: ZMQSocket
+    private var zap: ZAPHandler?
+    private var refusedKeys = Set<String>()
+    private let log: Logger
+    /// The tcp endpoint actually bound (tcp://HOST:* resolved to its port).
+    let endpoint: String
+    /// What workers on this host connect to: the ipc endpoint when there is one.
+    let localEndpoint: String
+    /// For workers this process starts itself under CURVE: (server public key file,
+    /// secret key file of a one-run key pair the ZAP handler admits).
+    private(set) var localWorkerKeys: (server: URL, secret: URL)?
+    /// "on ENDPOINT [and IPC]", with the CURVE state, for the session's first log line.
+    let listeningOn: String
+
+    init(_ settings: ListenSettings, localWorkers: Int, folder: RunFolder, log: Logger) throws {
+        self.log = log
+        router = try ZMQSocket(context, .router)
+        if let curve = settings.curve {
+            let keys = try CurveKeys.readSecret(curve.secretKey)
+            var allowed = try curve.authorizedWorkers.map { url throws(CurveKeyError) in try CurveKeys.readPublic(url) }
+            if localWorkers > 0 {   // workers started here get a key pair for this run only
+                let local = try CurveKeyPair.generate()
+                try local.write(to: folder.url, name: ".local-worker")
+                allowed.append(local.publicKey)
+                localWorkerKeys = (curve.publicKey, folder.url.appendingPathComponent(".local-worker.key_secret"))
+            }
+            zap = try ZAPHandler(context, allowedPublicKeys: allowed)
+            try router.makeCurveServer(keys, domain: "ultraad")
+        }
+        try router.setRouterMandatory()
+        try router.setMaxMessageSize(4 << 30)
+        try router.bind(settings.bind)
+        endpoint = router.lastEndpoint
+        if let ipc = settings.ipc { try router.bind(ipc) }
+        localEndpoint = settings.ipc ?? endpoint
+        try folder.writeEndpoint(localEndpoint)
+        listeningOn = "\(zap == nil ? "" : "(CURVE, \(settings.curve?.authorizedWorkers.count ?? 0) authorized workers) ")on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "")"
+    }
+
+    /// Waits up to `timeout` seconds for a message, answering CURVE authentication
+    /// requests meanwhile; true when the router has one.
+    func wait(timeout: Double) throws -> Bool {
+        let ready = try ZMQSocket.poll([router] + (zap.map { [$0.pollable] } ?? []), timeout: timeout)
+        if ready.count > 1, ready[1], let zap {
+            for key in try zap.serve() where refusedKeys.insert(key).inserted {
+                log.warning("refused a connection: public key \(key) is not in coordinator.curve.authorized_workers")
+            }
+        }
+        return ready[0]
+    }
+
+    /// The next queued message, validated up to its payload (never waits).
+    func receive() throws -> Incoming? {
+        try router.receiveEnvelope(routed: true, wait: false)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Shared
+
+extension RunInputs {
+    /// Features of (entry, view) for many pairs: computed where the cache lacks them
+    /// (`computeMissing`), read from the cache otherwise.
+    func features(_ items: [(DatasetEntry, ViewKind)], extraction: FeatureExtraction,
+                  progress: (Int, Int) -> Void) throws -> [ImageFeatures] {
+        var out = [ImageFeatures?](repeating: nil, count: items.count)
+        try computeMissing(items, extraction: extraction, progress: progress) { out[$0] = $1 }
+        for (i, (entry, view)) in items.enumerated() where out[i] == nil {
+            out[i] = try cachedFeatures(entry, view)
+        }
+        return out.map { $0! }
+    }
+
+    /// The cache's features of an image view, which must be there (`computeMissing`).
+    func cachedFeatures(_ entry: DatasetEntry, _ view: ViewKind) throws -> ImageFeatures {
+        let digest = try digests.of(entry)
+        guard let f = try cache.lookup(backbone: extractor.digest, image: digest, view: view.rawValue) else {
+            throw CoordinatorError.run("\(cache.url(backbone: extractor.digest, image: digest, view: view.rawValue).path): the features of \(entry.imagePath) (\(view)) vanished from the cache")
+        }
+        return f
+    }
+
+    /// Computes the features of the image views the cache lacks, in batches of
+    /// `batchSize`, in this process or on workers (`extraction`), and stores each in the
+    /// cache as soon as it is computed; `computed` gets (item index, features) too.
+    /// `progress` is called with (done, total).
+    func computeMissing(_ items: [(DatasetEntry, ViewKind)], extraction: FeatureExtraction, progress: (Int, Int) -> Void,
+                        computed: (Int, ImageFeatures) -> Void = { _, _ in }) throws {
+        var misses = [ExtractionItem]()
+        var keys = Set<String>()   // the same image view twice is computed once
+        for (i, (entry, view)) in items.enumerated() {
+            let digest = try digests.of(entry)
+            let url = cache.url(backbone: extractor.digest, image: digest, view: view.rawValue)
+            if !FileManager.default.fileExists(atPath: url.path), keys.insert(url.path).inserted {
+                misses.append(ExtractionItem(index: i, entry: entry, digest: digest, view: view))
+            }
+        }
+        var done = items.count - misses.count
+        progress(done, items.count)
+        FileHandle.standardError.write(Data("features: \(done) from the cache, \(misses.count) to compute (backbone \(extractor.digest))\n".utf8))
+        guard !misses.isEmpty else { return }
+        func store(_ m: ExtractionItem, _ f: ImageFeatures) throws {
+            try cache.store(f, backbone: extractor.digest, image: m.digest, view: m.view.rawValue)
+            computed(m.index, f)
+            done += 1
+            progress(done, items.count)
+        }
+        let batches = stride(from: 0, to: misses.count, by: Self.batchSize).map {
+            Array(misses[$0..<min($0 + Self.batchSize, misses.count)])
+        }
+        switch extraction {
+        case .inProcess(let threads):
+            for batch in batches {
+                let images = try batch.map { $0.view.apply(toImage: try $0.entry.loadImage()) }
+                for (m, f) in zip(batch, try extractor.extract(images, threads: threads)) { try store(m, f) }
+            }
+        case .workers(let workers):
+            let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
+                                                        workers: workers, folder: try RunFolder(runFolder))
+            let local = LocalWorkers()
+            defer { local.stop() }
+            try local.start(count: workers.local, endpoint: coordinator.listener.localEndpoint,
+                            threads: workers.localThreads, keys: coordinator.listener.localWorkerKeys)
+            try coordinator.run(store: store)
+        }
+    }
+
+    /// Image views per CLIP batch, here and per EXTRACT. Fixed, so that a view's features
+    /// are the same bits whether this process or a worker computes them (with the same
+    /// thread count: the batch and the threads decide how the GEMMs split their rows).
+    static let batchSize = 8
+}
+
+/// Image file digests (the feature cache's key), each file read and hashed once.
+final class ImageDigests {
+    private var known: [String: String] = [:]
+
+    func of(_ entry: DatasetEntry) throws -> String {
+        if let d = known[entry.imagePath] { return d }
+        let d = try entry.imageDigest()
+        known[entry.imagePath] = d
+        return d
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Shared
+
+/// One EXTRACT to answer.
+struct ExtractionJob: Sendable {
+    var runID: UInt64
+    /// The batch number (the EXTRACT header's step), echoed in the answer's header.
+    var batch: UInt64
+    var request: ExtractPayload
+}
+
+/// Why a worker could not extract a batch; the text goes to the coordinator in ERROR.
+enum ExtractionError: Error, CustomStringConvertible {
+    /// The backbone named by EXTRACT cannot be loaded here (`weights` is its path).
+    case backbone(weights: String, reason: String)
+    /// One item's image could not be decoded: "item N: ..." (docs/PROTOCOL.md).
+    case image(DatasetError)
+    case encoder(String)
+
+    var description: String {
+        switch self {
+        case let .backbone(weights, reason): return "cannot load the backbone \(weights): \(reason)"
+        case let .image(e): return e.description
+        case let .encoder(m): return "CLIP: \(m)"
+        }
+    }
+}
+
+/// Encodes EXTRACT batches with the frozen CLIP off the socket thread, so the worker keeps
+/// heartbeating through long batches. The CLIP (image tower) is loaded once per backbone
+/// and kept. Answers (FEATURES, or ERROR) go back over an inproc PAIR socket, as the
+/// compute thread's do.
+final class ExtractionThread: @unchecked Sendable {
+    private let jobs = JobQueue<ExtractionJob>()
+    private let context: ZMQContext
+    private let endpoint: String
+    private let threads: Int
+    private let delay: Double
+    private let log = Logger(label: "ultraad.worker")
+    /// The loaded backbone: only the thread touches it.
+    private var loaded: (weights: String, model: CLIPModel)?
+
+    /// `endpoint`: the inproc address the socket thread has bound a PAIR socket to.
+    init(context: ZMQContext, endpoint: String, threads: Int, delay: Double = 0) {
+        self.context = context
+        self.endpoint = endpoint
+        self.threads = threads
+        self.delay = delay
+        let thread = Thread { [self] in self.run() }
+        thread.name = "ultraad-extract"
+        thread.start()
+    }
+
+    func submit(_ job: ExtractionJob) { jobs.append(job) }
+
+    private func run() {
+        guard let socket = try? ZMQSocket(context, .pair), (try? socket.connect(endpoint)) != nil else {
+            FileHandle.standardError.write(Data("ultraad-worker: cannot open the extraction thread's socket\n".utf8))
+            exit(70)
+        }
+        while true {
+            let job = jobs.next()
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            let answer: (MessageType, [UInt8])
+            do { answer = (.features, try extract(job.request).encoded()) } catch {
+                log.error("batch \(job.batch): \(error)")
+                answer = (.error, TextPayload.encode(error.description))
+            }
+            try? socket.send(answer.0, runID: job.runID, step: job.batch, payload: answer.1)
+        }
+    }
+
+    /// Decodes each item's image as a dataset image is decoded, applies its view, and runs
+    /// the batch through CLIP.
+    func extract(_ r: ExtractPayload) throws(ExtractionError) -> FeaturesPayload {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var images = [Tensor]()
+        for item in r.items {
+            do { images.append(item.view.apply(toImage: try DatasetEntry.decodeImage(item.imageFile, name: "item \(item.index)"))) }
+            catch { throw .image(error) }
+        }
+        let features: [ImageFeatures]
+        do {
+            let extractor = try FrozenFeatureExtractor(model: try model(r.weights), imageSize: r.imageSize,
+                                                       layers: r.layers, weightsStamp: "")
+            features = try extractor.extract(images, threads: threads)
+        } catch let e as ExtractionError {
+            throw e
+        } catch {
+            throw .encoder("\(error)")
+        }
+        return FeaturesPayload(extractorDigest: r.extractorDigest,
+                               computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                               items: zip(r.items, features).map { ($0.index, $1) })
+    }
+
+    /// The CLIP of `weights`, loaded on first use (image tower only).
+    private func model(_ weights: String) throws(ExtractionError) -> CLIPModel {
+        if let loaded, loaded.weights == weights { return loaded.model }
+        loaded = nil
+        do {
+            let model = try CLIPModel.load(weights, towers: .vision)
+            loaded = (weights, model)
+            return model
+        } catch {
+            throw .backbone(weights: weights, reason: error.description)
+        }
+    }
+}
