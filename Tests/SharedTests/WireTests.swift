@@ -37,8 +37,8 @@ final class WireTests: XCTestCase {
         XCTAssertThrowsError(try MessageHeader.decode(Array(bytes.prefix(47)))) { XCTAssertEqual($0 as? WireError, .badSize(47)) }
         var bad = bytes; bad[0] = 0
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badMagic) }
-        bad = bytes; bad[4] = 2
-        XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(2)) }
+        bad = bytes; bad[4] = 1   // protocol 1 (CRC-32, parameters inside TASK) is not spoken any more
+        XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(1)) }
         bad = bytes; bad[6] = 99
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .unknownType(99)) }
         XCTAssertThrowsError(try h.validate(payload: payload + [0])) {
