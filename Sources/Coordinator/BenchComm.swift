@@ -12,7 +12,9 @@ extension Bench {
             masks; 10 MB of parameters), episodes of 16 queries (2 classes x 8) in chunks of 2,
             workers of 1 BLAS thread on ipc://. The first step (which ships each worker the
             query features once) is not timed. The share is the part of a step outside the
-            slowest block's computation: transfer, reduction and the optimizer.
+            slowest block's computation: transfer, reduction and the optimizer. The mean
+            block, next to the slowest, shows imbalance between the workers and how much two
+            workers on one machine slow each other down.
             Example: ultraad bench comm --steps 4
             """)
         @Option(help: "Timed steps per worker count.") var steps: Int = 4
@@ -39,7 +41,7 @@ extension Bench {
             let poolFile = dir.appendingPathComponent("pool.safetensors")
             try pool.write(to: poolFile)
             print("16 queries per step in 8 chunks; parameters \(ParameterLayout(head: c).totalCount * 4 / 1_000_000) MB")
-            print("workers  step s   slowest block s   coordinator share")
+            print("workers  step s   slowest block s   mean block s   coordinator share")
             var oneWorker: Double?
             for w in workers {
                 var s = TrainSettings(runFolder: dir.appendingPathComponent("w\(w)"), poolFile: poolFile)
@@ -52,9 +54,12 @@ extension Bench {
                 }
                 let step = lines.map { $0["seconds"] as! Double }.reduce(0, +) / Double(lines.count)
                 let critical = lines.map { $0["critical_compute_seconds"] as! Double }.reduce(0, +) / Double(lines.count)
-                if w == 1 { oneWorker = step }
+                // The mean block shows how much of the slowest one is imbalance or cores
+                // slowing each other down, rather than the coordinator.
+                let mean = lines.map { $0["compute_seconds"] as! Double }.reduce(0, +) / Double(lines.count * w)
                 let ratio = oneWorker.map { String(format: "   (%.2fx the 1-worker step)", step / $0) } ?? ""
-                print(String(format: "%-8d %-8.3f %-17.3f %.1f%%", w, step, critical, 100 * (step - critical) / step) + ratio)
+                if w == 1 { oneWorker = step }
+                print(String(format: "%-8d %-8.3f %-17.3f %-14.3f %.1f%%", w, step, critical, mean, 100 * (step - critical) / step) + ratio)
             }
         }
     }

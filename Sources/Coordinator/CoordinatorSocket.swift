@@ -52,7 +52,7 @@ struct CurveFiles: Sendable {
 /// tcp endpoint (and the ipc one), a CURVE server with a ZAP handler when keys are
 /// configured, router options, and the endpoint written to RUN/coordinator.endpoint.
 final class CoordinatorSocket {
-    private let context = ZMQContext()
+    private let context = ZMQContext(ioThreads: min(4, ProcessInfo.processInfo.activeProcessorCount))
     /// The socket the session sends and receives on.
     let router: ZMQSocket
     private var zap: ZAPHandler?

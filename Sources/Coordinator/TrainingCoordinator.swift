@@ -237,7 +237,9 @@ final class TrainingCoordinator {
     }
 
     private func finishStep(_ s: StepState) throws {
-        optimizer.update(&parameters, gradientSum: s.tree.root(), divisor: Float(s.queries))
+        // The workers wait for this step's parameters: the update may use every core here.
+        optimizer.update(&parameters, gradientSum: s.tree.root(), divisor: Float(s.queries),
+                         threads: ProcessInfo.processInfo.activeProcessorCount)
         current = nil
         let step = optimizer.step
         let seconds = Date().timeIntervalSince(s.started)

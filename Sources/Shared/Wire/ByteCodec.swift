@@ -103,11 +103,10 @@ public struct ByteReader: Sendable {
     public mutating func floats(_ what: String) throws(WireError) -> [Float] {
         let n = try count(what, elementSize: 4)
         let s = try take(n * 4, what)
-        var out = [Float](repeating: 0, count: n)
-        out.withUnsafeMutableBytes { dst in
-            s.withUnsafeBytes { src in dst.copyMemory(from: src) }
+        return [Float](unsafeUninitializedCapacity: n) { dst, count in   // one pass: no zero fill
+            s.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(dst).copyMemory(from: src) }
+            count = n
         }
-        return out
     }
 
     public mutating func int32s(_ what: String) throws(WireError) -> [Int32] {

@@ -5,9 +5,13 @@ import Foundation
 public final class ZMQContext: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
 
-    public init() {
+    /// `ioThreads`: libzmq's background threads that move bytes between sockets and the
+    /// network. With one, a peer's 10 MB message waits for the previous peer's; the
+    /// coordinator uses more so that every worker's parameters and gradients travel at once.
+    public init(ioThreads: Int = 1) {
         guard let ctx = zmq_ctx_new() else { preconditionFailure("zmq_ctx_new failed: out of memory") }
         raw = ctx
+        if ioThreads != 1 { zmq_ctx_set(ctx, ZMQ_IO_THREADS, Int32(max(1, ioThreads))) }
     }
 
     deinit { zmq_ctx_term(raw) }
@@ -130,9 +134,11 @@ public final class ZMQSocket {
                 throw Self.lastError("receive")
             }
             let n = zmq_msg_size(&msg)
-            var frame = [UInt8](repeating: 0, count: n)
-            if n > 0 { frame.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: zmq_msg_data(&msg), byteCount: n) } }
-            frames.append(frame)
+            let data = zmq_msg_data(&msg)
+            frames.append([UInt8](unsafeUninitializedCapacity: n) { dst, count in   // one pass: no zero fill
+                if n > 0 { UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(from: data!, byteCount: n) }
+                count = n
+            })
             more = zmq_msg_more(&msg)
         }
         return frames
