@@ -39,10 +39,8 @@ struct RunFolder {
     }
 
     func writeEndpoint(_ endpoint: String) throws {
-        let tmp = url.appendingPathComponent(".coordinator.endpoint.tmp")
-        try Data((endpoint + "\n").utf8).write(to: tmp)
-        guard rename(tmp.path, endpointFile.path) == 0 else {
-            throw CoordinatorError.run("cannot write \(endpointFile.path): \(String(cString: strerror(errno)))")
+        if let failure = AtomicFile.write(Array((endpoint + "\n").utf8), to: endpointFile, durable: false) {
+            throw CoordinatorError.run("cannot write \(endpointFile.path): \(failure)")
         }
     }
 }

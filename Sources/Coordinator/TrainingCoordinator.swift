@@ -170,12 +170,14 @@ final class TrainingCoordinator {
             lateResults += 1
             return
         }
-        guard g.gradient == nil || g.gradient!.count == parameters.layout.totalCount else {
-            throw WireError.malformed("GRAD of \(g.gradient!.count) values, expected \(parameters.layout.totalCount)")
-        }
         members[id]?.assignment = nil
-        if let sum = g.gradient { s.tree.insert(start: a.block.start, count: a.block.count, sum: sum) }
-        else { s.tree.insert(start: a.block.start, count: a.block.count, sum: [Float](repeating: 0, count: parameters.layout.totalCount)) }
+        // Blocks of padding only are never assigned, so every GRAD carries a whole gradient;
+        // one that does not is rejected and its block computed again.
+        guard let sum = g.gradient, sum.count == parameters.layout.totalCount else {
+            current?.requeue(a.block)
+            throw WireError.malformed("GRAD for block \(a.block) with \(g.gradient.map { "\($0.count) values" } ?? "no gradient"), expected \(parameters.layout.totalCount) values")
+        }
+        s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
         s.queries += Int(g.queries)
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds

@@ -21,8 +21,8 @@ struct BlockJob: Sendable {
 /// itself never crosses a socket twice (ZeroMQ sockets belong to one thread each: the
 /// compute thread owns its end of the PAIR).
 final class ComputeThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [BlockJob] = []
+    private let jobs = JobQueue<BlockJob>()
+    private let finishedLock = NSLock()
     private var finished: [(header: MessageHeader, payload: [UInt8])] = []
     private let endpoint: String
     private let context: ZMQContext
@@ -38,27 +38,15 @@ final class ComputeThread: @unchecked Sendable {
         thread.start()
     }
 
-    func submit(_ job: BlockJob) {
-        condition.lock()
-        queue.append(job)
-        condition.signal()
-        condition.unlock()
-    }
+    func submit(_ job: BlockJob) { jobs.append(job) }
 
     /// The GRAD messages finished since the last call, oldest first.
     func takeFinished() -> [(header: MessageHeader, payload: [UInt8])] {
-        condition.lock()
-        defer { condition.unlock() }
+        finishedLock.lock()
+        defer { finishedLock.unlock() }
         let out = finished
         finished = []
         return out
-    }
-
-    private func next() -> BlockJob {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty { condition.wait() }
-        return queue.removeFirst()
     }
 
     private func run() {
@@ -67,16 +55,16 @@ final class ComputeThread: @unchecked Sendable {
             exit(70)
         }
         while true {
-            let job = next()
+            let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             let (grad, queries, parts, seconds) = Self.compute(job)
             let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries),
                                       loss: parts, computeSeconds: seconds, gradient: grad).encoded()
             let header = MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
                                        blockCount: UInt32(job.chunks.count), payload: payload)
-            condition.lock()
+            finishedLock.lock()
             finished.append((header, payload))
-            condition.unlock()
+            finishedLock.unlock()
             try? socket.send([[]])
         }
     }

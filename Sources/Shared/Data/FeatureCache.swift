@@ -48,9 +48,8 @@ public struct FeatureCache: Sendable {
         do {
             let frame = try LZ4Frame.compress(w.bytes, what: u.path)
             try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let tmp = u.deletingLastPathComponent().appendingPathComponent(".\(u.lastPathComponent).\(getpid()).tmp")
-            try Data(frame).write(to: tmp)
-            guard rename(tmp.path, u.path) == 0 else { throw FeatureCacheError.unwritable(u.path, String(cString: strerror(errno))) }
+            // Not fsynced: an entry lost to a power cut is recomputed.
+            if let failure = AtomicFile.write(frame, to: u, durable: false) { throw FeatureCacheError.unwritable(u.path, failure) }
         } catch let e as FeatureCacheError {
             throw e
         } catch {

@@ -354,22 +354,10 @@ public enum PNGImage {
         }
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, flushes it to disk and renames
-    /// it over `path`, so readers see the old file or the whole new one.
+    /// Writes `bytes` atomically (and durably) to `path`: readers see the old file or the
+    /// whole new one.
     static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        let temp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard let file = fopen(temp, "wb") else {
-            throw PNGError.cannotWrite(file: path, reason: "\(temp): \(systemError(errno))")
-        }
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        var failure: String? = nil
-        if written != bytes.count || fflush(file) != 0 || fsync(fileno(file)) != 0 {
-            failure = systemError(errno)
-        }
-        if fclose(file) != 0 && failure == nil { failure = systemError(errno) }
-        if failure == nil && rename(temp, path) != 0 { failure = systemError(errno) }
-        if let failure {
-            unlink(temp)
+        if let failure = AtomicFile.write(bytes, to: URL(fileURLWithPath: path), durable: true) {
             throw PNGError.cannotWrite(file: path, reason: failure)
         }
     }

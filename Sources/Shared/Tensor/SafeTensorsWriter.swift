@@ -11,9 +11,8 @@ import Darwin
 ///
 /// The output is deterministic: tensors sorted by name (UTF-8 byte order) with contiguous
 /// data offsets from 0, `__metadata__` first with its keys sorted, the JSON header padded
-/// with spaces to a multiple of 8 bytes, all numbers little-endian. `write(to:)` is atomic:
-/// a temporary file in the destination folder is written, fsynced and renamed over the
-/// destination, so readers see the old file or the complete new one.
+/// with spaces to a multiple of 8 bytes, all numbers little-endian. `write(to:)` is atomic
+/// (`AtomicFile`): readers see the old file or the complete new one.
 public struct SafeTensorsWriter: Sendable {
     /// Written as `__metadata__` (always present, possibly `{}`).
     public var metadata: [String: String]
@@ -139,34 +138,17 @@ public struct SafeTensorsWriter: Sendable {
         if header.count - 8 > SafeTensorsReader.maxHeaderLength {
             throw .writeFailed(file: url.path, reason: "header of \(header.count - 8) bytes exceeds the reader's limit")
         }
-        let path = url.path
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o644))
-        guard fd >= 0 else { throw .writeFailed(file: path, reason: "cannot create \(temporary): \(Self.errnoText())") }
-
-        var failure: String?
-        failure = header.withUnsafeBytes { writeAll(fd, $0) }
-        for name in names where failure == nil {
-            items[name]?.withLittleEndianBytes { failure = writeAll(fd, $0) }
+        let failure = AtomicFile.write(to: url, durable: durable) { out in
+            if let failure = header.withUnsafeBytes({ out.write($0) }) { return failure }
+            for name in names {
+                var failure: String?
+                items[name]?.withLittleEndianBytes { failure = out.write($0) }
+                if let failure { return failure }
+            }
+            return nil
         }
-        if durable, failure == nil, fsync(fd) != 0 { failure = "fsync: \(Self.errnoText())" }
-        if close(fd) != 0, failure == nil { failure = "close: \(Self.errnoText())" }
-        if failure == nil, rename(temporary, path) != 0 { failure = "rename: \(Self.errnoText())" }
-        if let failure {
-            unlink(temporary)
-            throw .writeFailed(file: path, reason: failure)
-        }
-        // Make the rename itself durable; a failure here leaves a complete file, so it is ignored.
-        guard durable else { return }
-        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            _ = close(directory)
-        }
+        if let failure { throw .writeFailed(file: url.path, reason: failure) }
     }
-
-    fileprivate static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// `text` as a JSON string literal (UTF-8 kept, quotes, backslashes and controls escaped).
     static func quoted(_ text: String) -> String {
@@ -186,19 +168,4 @@ public struct SafeTensorsWriter: Sendable {
         }
         return out + "\""
     }
-}
-
-/// Writes every byte, retrying short writes and EINTR; returns an error text or nil.
-private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
-    var done = 0
-    while done < bytes.count {
-        guard let base = bytes.baseAddress else { return nil }
-        let written = write(fd, base + done, bytes.count - done)
-        if written < 0 {
-            if errno == EINTR { continue }
-            return "write: \(SafeTensorsWriter.errnoText())"
-        }
-        done += written
-    }
-    return nil
 }
