@@ -25,7 +25,9 @@ struct WorkerState {
     /// Queries whose features this worker has been sent.
     var sentFeatures = Set<QueryRef>()
     /// The block it is computing, with the step it belongs to.
-    var assignment: (step: Int, block: Block)?
+    var assignment: (step: Int, block: Block)? { didSet { gradient = nil } }
+    /// The GRAD pieces of that block received so far.
+    var gradient: PieceAssembler?
     var joinedStep: Int
 }
 

@@ -22,7 +22,7 @@ final class TrainingCoordinator {
     private var optimizer: AdamW
     private let sampler: EpisodeSampler
     private var current: StepState?
-    private var encodedParams: (header: MessageHeader, payload: [UInt8])?
+    private var encodedParams: (version: UInt64, pieces: [(header: MessageHeader, payload: [UInt8])]) = (.max, [])
     private var rejected: [String: Int] = [:]
     private var lateResults = 0
     private var progress: Progress
@@ -164,20 +164,28 @@ final class TrainingCoordinator {
     }
 
     private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
-        guard var s = current, let w = members[id], let a = w.assignment,
+        guard var s = current, let a = members[id]?.assignment,
               a.step == s.step, Int(h.step) == s.step, a.block.start == Int(h.blockStart),
               a.block.count == Int(h.blockCount), g.parameterVersion == UInt64(s.step) else {
             lateResults += 1
             return
         }
-        members[id]?.assignment = nil
-        // Blocks of padding only are never assigned, so every GRAD carries a whole gradient;
-        // one that does not is rejected and its block computed again.
-        guard let sum = g.gradient, sum.count == parameters.layout.totalCount else {
+        // Taken out of the member while it grows, so its buffer is never shared (copied).
+        var gradient = members[id]?.gradient ?? PieceAssembler(total: parameters.layout.totalCount)
+        members[id]?.gradient = nil
+        do {
+            try gradient.append(g.gradient, offset: g.offset, total: g.total, what: "GRAD for block \(a.block)")
+        } catch {
+            members[id]?.assignment = nil   // a block answered with a malformed piece is computed again
             current?.requeue(a.block)
-            throw WireError.malformed("GRAD for block \(a.block) with \(g.gradient.map { "\($0.count) values" } ?? "no gradient"), expected \(parameters.layout.totalCount) values")
+            throw error
         }
-        s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
+        guard gradient.isComplete else {
+            members[id]?.gradient = gradient
+            return
+        }
+        members[id]?.assignment = nil
+        s.tree.insert(start: a.block.start, count: a.block.count, sum: gradient.values)
         s.queries += Int(g.queries)
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds
@@ -195,8 +203,13 @@ final class TrainingCoordinator {
 
     private func assignBlocks() throws {
         guard var s = current, !s.pending.isEmpty else { return }
-        for id in members.sortedIdentities {
-            guard let w = members[id], w.ready, w.assignment == nil, !s.pending.isEmpty else { continue }
+        let version = UInt64(s.step)
+        let receivers = members.sortedIdentities.filter { members[$0]?.ready == true && members[$0]?.assignment == nil }
+            .prefix(s.pending.count)
+        let stale = receivers.filter { members[$0]?.parameterVersion != version }
+        for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
+        for id in receivers {
+            guard let w = members[id], w.parameterVersion == version, !s.pending.isEmpty else { continue }
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
             var newFeatures = [(QueryRef, ChunkInput.Query)]()
@@ -207,35 +220,37 @@ final class TrainingCoordinator {
                                                           label: image.label, source: image.id)))
                 sent.insert(ref)
             }
-            let version = UInt64(s.step)
-            if w.parameterVersion != version {
-                let params = paramsMessage(version: version)
-                guard deliver(params.header, payload: params.payload, to: id) else {
-                    s.requeue(block)
-                    continue
-                }
-            }
             let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures)
             guard deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
                 s.requeue(block)
                 continue
             }
             members[id]?.assignment = (s.step, block)
-            members[id]?.parameterVersion = version
             members[id]?.sentFeatures = sent
             members[id]?.lastSent = Date()
         }
         current = s
     }
 
-    /// PARAMS with the current parameters, encoded and checksummed once per version and
-    /// handed to every worker that needs it (the socket sends large frames without copying).
-    private func paramsMessage(version: UInt64) -> (header: MessageHeader, payload: [UInt8]) {
-        if let cached = encodedParams, cached.header.step == version { return cached }
-        let payload = ParamsPayload(version: version, values: parameters.values).encoded()
-        let message = (MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload)
-        encodedParams = message
-        return message
+    /// Sends the parameters at `version` to `ids` as PARAMS pieces, piece by piece to all
+    /// of them, so the first piece is on the wire while the next is encoded. Each piece is
+    /// encoded and checksummed once per version; the socket sends it without copying.
+    /// Returns the workers that were sent every piece.
+    private func sendParams(version: UInt64, to ids: [[UInt8]]) -> [[UInt8]] {
+        guard !ids.isEmpty else { return [] }
+        if encodedParams.version != version { encodedParams = (version, []) }
+        let total = parameters.values.count
+        var reached = ids
+        for (i, piece) in Pieces.ranges(count: total).enumerated() {
+            if i == encodedParams.pieces.count {
+                let payload = ParamsPayload(version: version, offset: UInt64(piece.lowerBound), total: UInt64(total),
+                                            values: .floats(parameters.values[piece])).encoded()
+                encodedParams.pieces.append((MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload))
+            }
+            let message = encodedParams.pieces[i]
+            reached = reached.filter { deliver(message.header, payload: message.payload, to: $0) }
+        }
+        return reached
     }
 
     private func finishStep(_ s: StepState) throws {

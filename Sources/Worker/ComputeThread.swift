@@ -16,9 +16,9 @@ struct BlockJob: Sendable {
 }
 
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
-/// it works. A finished GRAD (encoded and checksummed here) waits in `finished`; an empty
-/// frame on an inproc PAIR socket wakes the socket thread to send it. The 10 MB message
-/// itself never crosses a socket twice (ZeroMQ sockets belong to one thread each: the
+/// it works. Each GRAD piece (encoded and checksummed here) waits in `finished`; an empty
+/// frame on an inproc PAIR socket wakes the socket thread to send it. The gradient itself
+/// never crosses a socket twice (ZeroMQ sockets belong to one thread each: the
 /// compute thread owns its end of the PAIR).
 final class ComputeThread: @unchecked Sendable {
     private let jobs = JobQueue<BlockJob>()
@@ -58,14 +58,19 @@ final class ComputeThread: @unchecked Sendable {
             let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
             let (grad, queries, parts, seconds) = Self.compute(job)
-            let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries),
-                                      loss: parts, computeSeconds: seconds, gradient: grad).encoded()
-            let header = MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
-                                       blockCount: UInt32(job.chunks.count), payload: payload)
-            finishedLock.lock()
-            finished.append((header, payload))
-            finishedLock.unlock()
-            try? socket.send([[]])
+            // A block of padding only is never assigned; should one come, its sum is zeros.
+            let sum = grad ?? [Float](repeating: 0, count: job.parameters.values.count)
+            for piece in Pieces.ranges(count: sum.count) {
+                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
+                                          computeSeconds: seconds, offset: UInt64(piece.lowerBound),
+                                          total: UInt64(sum.count), gradient: .floats(sum[piece])).encoded()
+                let header = MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                                           blockCount: UInt32(job.chunks.count), payload: payload)
+                finishedLock.lock()
+                finished.append((header, payload))
+                finishedLock.unlock()
+                try? socket.send([[]])   // the socket thread sends this piece while the next is encoded
+            }
         }
     }
 

@@ -38,6 +38,8 @@ final class WorkerSession {
     private var bank: MemoryBank?
     private var parameters: ParameterSet?
     private var parameterVersion: UInt64 = .max
+    /// PARAMS pieces of the version being received.
+    private var arrivingParams: (version: UInt64, assembler: PieceAssembler)?
     private var features: [QueryRef: ChunkInput.Query] = [:]
 
     private var heartbeat: Double
@@ -138,7 +140,7 @@ final class WorkerSession {
             let w = try Welcome(decoding: env.payload)
             // A new run: parameters and features are sent again; the bank only if it changed.
             if h.runID != runID {
-                parameters = nil; parameterVersion = .max; features = [:]
+                parameters = nil; parameterVersion = .max; features = [:]; arrivingParams = nil
             }
             if welcome?.bankDigest != w.bankDigest { bank = nil }
             runID = h.runID
@@ -167,13 +169,24 @@ final class WorkerSession {
         case .params:
             guard let w = welcome else { return nil }
             let p = try ParamsPayload(decoding: env.payload)
-            let layout = ParameterLayout(head: w.head)
-            guard p.values.count == layout.totalCount else {
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("PARAMS: \(p.values.count) values, expected \(layout.totalCount)"))
-                return nil
+            let total = ParameterLayout(head: w.head).totalCount
+            if p.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: total)) }
+            do {
+                guard var (version, assembler) = arrivingParams, version == p.version else {
+                    throw WireError.malformed("PARAMS piece of version \(p.version) at \(p.offset) before its first piece")
+                }
+                arrivingParams = nil   // (so the assembler's buffer is not shared while it grows)
+                try assembler.append(p.values, offset: p.offset, total: p.total, what: "PARAMS")
+                if assembler.isComplete {
+                    parameters = ParameterSet(layout: ParameterLayout(head: w.head), values: assembler.values)
+                    parameterVersion = version
+                } else {
+                    arrivingParams = (version, assembler)
+                }
+            } catch {
+                arrivingParams = nil
+                try socket.send(.error, runID: runID, payload: TextPayload.encode("\(error)"))
             }
-            parameters = ParameterSet(layout: layout, values: p.values)
-            parameterVersion = p.version
         case .task:
             try startTask(env)
         case .extract:

@@ -19,13 +19,13 @@ class ProcessTestCase: XCTestCase {
 
     var ultraad: URL { productsDirectory!.appendingPathComponent("ultraad") }
 
-    func train(_ name: String, workers: Int, extra: [String] = []) throws -> (URL, String) {
+    func train(_ name: String, workers: Int, extra: [String] = [], environment: [String: String]? = nil) throws -> (URL, String) {
         let run = dir.appendingPathComponent(name)
         let (status, output) = try runProcess(ultraad, ["train", "--pool", poolFile.path, "--run", run.path,
                                                         "--steps", "\(steps)", "--seed", "7", "--adapter-rank", "4",
                                                         "--chunk-size", "2", "--learning-rate", "0.005",
                                                         "--checkpoint-every", "5", "--local-workers", "\(workers)",
-                                                        "--min-workers", "\(workers)"] + extra)
+                                                        "--min-workers", "\(workers)"] + extra, environment: environment)
         XCTAssertEqual(status, 0, output)
         return (run, output)
     }
@@ -167,6 +167,17 @@ final class DistributedTests: ProcessTestCase {
         }
     }
 
+    /// PARAMS and GRAD cut into many pieces (37 floats each instead of 2 MiB, so this
+    /// small head takes ~29, the last one shorter): the same bits.
+    func testParametersAndGradientsInManyPiecesGiveTheSameBits() throws {
+        let reference = try inProcessReference()
+        XCTAssertGreaterThan(ParameterLayout(head: PlantedFeatures.config).totalCount, 20 * 37)
+        var environment = ProcessInfo.processInfo.environment
+        environment["ULTRAAD_PIECE_FLOATS"] = "37"
+        let (run, _) = try train("pieces", workers: 2, environment: environment)
+        XCTAssertEqual(try finalParameters(run), reference)
+    }
+
     func testAKilledWorkerAndALateWorkerLeaveTheResultUnchanged() throws {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
@@ -238,7 +249,7 @@ final class DistributedTests: ProcessTestCase {
         var rng = SplitMix64(seed: 99)
         func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let goodPayload = GradPayload(parameterVersion: 1, queries: 2, loss: LossParts(), computeSeconds: 0,
-                                      gradient: [1, 2, 3]).encoded()
+                                      offset: 0, total: 3, gradient: .floats([1, 2, 3])).encoded()
         var sent = 0
         for i in 0..<3000 where i % 50 != 0 || lineCount(run) < steps {
             var frames: [[UInt8]]

@@ -65,17 +65,54 @@ final class WireTests: XCTestCase {
             XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)")
         }
         XCTAssertThrowsError(try TaskPayload(decoding: bytes + [0]))   // trailing bytes
-        let params = ParamsPayload(version: 7, values: [1, -2, 3.5])
+        let params = ParamsPayload(version: 7, offset: 4, total: 9, values: .floats([1, -2, 3.5]))
         let paramBytes = params.encoded()
-        XCTAssertEqual(try ParamsPayload(decoding: paramBytes).values, [1, -2, 3.5])
-        XCTAssertEqual(try ParamsPayload(decoding: paramBytes).version, 7)
-        for cut in [0, 7, 8, 12, paramBytes.count - 1] {
+        let paramsBack = try ParamsPayload(decoding: paramBytes)
+        XCTAssertEqual(paramsBack.values.values, [1, -2, 3.5])
+        XCTAssertEqual([paramsBack.version, paramsBack.offset, paramsBack.total], [7, 4, 9])
+        for cut in [0, 7, 8, 24, 32, paramBytes.count - 1] {
             XCTAssertThrowsError(try ParamsPayload(decoding: Array(paramBytes.prefix(cut))), "PARAMS cut at \(cut)")
         }
         XCTAssertThrowsError(try ParamsPayload(decoding: paramBytes + [0]))
-        let grad = GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5, gradient: [0.25])
-        XCTAssertEqual(try GradPayload(decoding: grad.encoded()).gradient, [0.25])
+        let grad = GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5, offset: 1, total: 2, gradient: .floats([0.25]))
+        let gradBack = try GradPayload(decoding: grad.encoded())
+        XCTAssertEqual(gradBack.gradient.values, [0.25])
+        XCTAssertEqual([gradBack.offset, gradBack.total], [1, 2])
         let hello = Hello(workerID: "w", host: "h", pid: 1, threads: 2, blasCore: "Zen", bankDigest: "")
         XCTAssertEqual(try Hello(decoding: hello.encoded()), hello)
+    }
+
+    /// Vectors split by `Pieces` come back whole, and every out-of-order, overlapping,
+    /// overrunning or wrong-length piece is a malformed message.
+    func testPiecesReassembleAndBadPiecesAreMalformed() throws {
+        let n = 2 * Pieces.floatsPerPiece + 3
+        let values = (0..<n).map { Float($0) * 0.5 }
+        let ranges = Pieces.ranges(count: n)
+        XCTAssertEqual(ranges.count, 3)
+        XCTAssertEqual(ranges.map(\.count).reduce(0, +), n)
+        XCTAssertEqual(Pieces.ranges(count: 0), [0..<0])
+        var a = PieceAssembler(total: n)
+        for r in ranges {
+            XCTAssertFalse(a.isComplete)
+            // Sent as floats, received as bytes: both forms append the same values.
+            let piece: FloatPiece = r.lowerBound == 0 ? .floats(values[r])
+                : .bytes(ArraySlice(values[r].withUnsafeBytes { Array($0) }))
+            try a.append(piece, offset: UInt64(r.lowerBound), total: UInt64(n), what: "test")
+        }
+        XCTAssertTrue(a.isComplete)
+        XCTAssertEqual(a.values, values)
+
+        func malformed(_ body: (inout PieceAssembler) throws -> Void, _ message: String) {
+            var b = PieceAssembler(total: 10)
+            do { try body(&b); XCTFail("accepted: \(message)") } catch {
+                guard case .malformed? = error as? WireError else { return XCTFail("\(message): \(error)") }
+            }
+        }
+        let four = FloatPiece.floats([Float](repeating: 1, count: 4)[...])
+        malformed({ try $0.append(four, offset: 4, total: 10, what: "t") }, "a piece after a gap")
+        malformed({ try $0.append(four, offset: 0, total: 11, what: "t") }, "another total")
+        malformed({ try $0.append(four, offset: 0, total: 10, what: "t"); try $0.append(four, offset: 2, total: 10, what: "t") }, "an overlap")
+        malformed({ try $0.append(four, offset: 0, total: 10, what: "t"); try $0.append(four, offset: 4, total: 10, what: "t")
+                    try $0.append(four, offset: 8, total: 10, what: "t") }, "an overrun")
     }
 }

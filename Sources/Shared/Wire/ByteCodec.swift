@@ -29,7 +29,16 @@ public struct ByteWriter: Sendable {
     }
 
     /// Float32 values: count, then the little-endian bytes.
-    public mutating func floats(_ v: [Float]) {
+    public mutating func floats(_ v: [Float]) { floats(v[...]) }
+
+    public mutating func floats(_ v: FloatPiece) {
+        switch v {
+        case .floats(let f): floats(f)
+        case .bytes(let b): u64(UInt64(b.count / 4)); bytes.append(contentsOf: b)
+        }
+    }
+
+    public mutating func floats(_ v: ArraySlice<Float>) {
         u64(UInt64(v.count))
         v.withUnsafeBytes { bytes.append(contentsOf: $0) }   // x86-64 and arm64 are little-endian
     }
@@ -98,6 +107,11 @@ public struct ByteReader: Sendable {
 
     public mutating func raw(_ what: String) throws(WireError) -> [UInt8] {
         Array(try take(try count(what, elementSize: 1), what))
+    }
+
+    /// `floats` left as the payload's bytes (no copy), for `PieceAssembler`.
+    public mutating func floatBytes(_ what: String) throws(WireError) -> ArraySlice<UInt8> {
+        try take(try count(what, elementSize: 4) * 4, what)
     }
 
     public mutating func floats(_ what: String) throws(WireError) -> [Float] {

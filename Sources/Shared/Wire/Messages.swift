@@ -136,48 +136,59 @@ public struct TaskPayload: Sendable {
     }
 }
 
-/// PARAMS (coordinator -> worker): the parameters at one version. The same bytes go to
-/// every worker that needs that version, so the coordinator encodes them once a step.
+/// PARAMS (coordinator -> worker): one piece (`Pieces`) of the parameters at one version.
+/// The same bytes go to every worker that needs that version, so the coordinator encodes
+/// them once a step.
 public struct ParamsPayload: Sendable {
     public var version: UInt64
-    public var values: [Float]
+    /// Where the piece starts in the flat parameter vector, and that vector's length.
+    public var offset: UInt64
+    public var total: UInt64
+    public var values: FloatPiece
 
-    public init(version: UInt64, values: [Float]) { self.version = version; self.values = values }
+    public init(version: UInt64, offset: UInt64, total: UInt64, values: FloatPiece) {
+        self.version = version; self.offset = offset; self.total = total; self.values = values
+    }
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 16 + values.count * 4)
-        w.u64(version); w.floats(values)
+        var w = ByteWriter(capacity: 40 + values.count * 4)
+        w.u64(version); w.u64(offset); w.u64(total); w.floats(values)
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        version = try r.u64("PARAMS version"); values = try r.floats("PARAMS values")
+        version = try r.u64("PARAMS version"); offset = try r.u64("PARAMS offset"); total = try r.u64("PARAMS total")
+        values = .bytes(try r.floatBytes("PARAMS values"))
         try r.finish("PARAMS")
     }
 }
 
-/// GRAD (worker -> coordinator): one block's gradient sum and loss parts.
+/// GRAD (worker -> coordinator): one piece (`Pieces`) of a block's gradient sum, with the
+/// block's loss parts (repeated in every piece).
 public struct GradPayload: Sendable {
     public var parameterVersion: UInt64
     public var queries: UInt32
     public var loss: LossParts
     /// Seconds the worker spent computing (for the coordinator's share figure).
     public var computeSeconds: Double
-    /// The block's tree-order sum; nil when every chunk of the block was padding.
-    public var gradient: [Float]?
+    /// Where the piece starts in the block's tree-order sum, and that sum's length.
+    public var offset: UInt64
+    public var total: UInt64
+    public var gradient: FloatPiece
 
-    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double, gradient: [Float]?) {
+    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double,
+                offset: UInt64, total: UInt64, gradient: FloatPiece) {
         self.parameterVersion = parameterVersion; self.queries = queries; self.loss = loss
-        self.computeSeconds = computeSeconds; self.gradient = gradient
+        self.computeSeconds = computeSeconds; self.offset = offset; self.total = total; self.gradient = gradient
     }
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + (gradient?.count ?? 0) * 4)
+        var w = ByteWriter(capacity: 80 + gradient.count * 4)
         w.u64(parameterVersion); w.u32(queries)
         w.f64(loss.focal); w.f64(loss.dice); w.f64(loss.bce); w.f64(loss.ce)
         w.f64(computeSeconds)
-        if let g = gradient { w.u8(1); w.floats(g) } else { w.u8(0) }
+        w.u64(offset); w.u64(total); w.floats(gradient)
         return w.bytes
     }
 
@@ -188,7 +199,8 @@ public struct GradPayload: Sendable {
         loss.focal = try r.f64("GRAD focal"); loss.dice = try r.f64("GRAD dice")
         loss.bce = try r.f64("GRAD bce"); loss.ce = try r.f64("GRAD ce")
         computeSeconds = try r.f64("GRAD seconds")
-        gradient = try r.u8("GRAD has gradient") == 1 ? try r.floats("GRAD gradient") : nil
+        offset = try r.u64("GRAD offset"); total = try r.u64("GRAD total")
+        gradient = .bytes(try r.floatBytes("GRAD gradient"))
         try r.finish("GRAD")
     }
 }
