@@ -28,6 +28,9 @@ struct WorkerState {
     var assignment: (step: Int, block: Block)? { didSet { gradient = nil } }
     /// The GRAD pieces of that block received so far.
     var gradient: PieceAssembler?
+    /// Whether it gets the parameters through shared memory: it sees the coordinator's
+    /// /dev/shm, and has not reported that reading them there failed.
+    var sharedMemory = false
     var joinedStep: Int
 }
 
@@ -51,6 +54,7 @@ struct Membership {
     mutating func join(_ identity: [UInt8], hello: Hello, step: Int, now: Date) -> (step: Int, block: Block)? {
         let previous = workers[identity]?.assignment
         workers[identity] = WorkerState(identity: identity, hello: hello, lastSeen: now, lastSent: now, joinedStep: step)
+        workers[identity]?.sharedMemory = !hello.sharedMemory.isEmpty && hello.sharedMemory == SharedMemory.namespace
         return previous
     }
 

@@ -23,6 +23,10 @@ final class TrainingCoordinator {
     private let sampler: EpisodeSampler
     private var current: StepState?
     private var encodedParams: (version: UInt64, pieces: [(header: MessageHeader, payload: [UInt8])]) = (.max, [])
+    private var sharedWriter: SharedVectorWriter?
+    private var sharedUnavailable = false
+    /// Workers' shared-memory gradient files, mapped, by path.
+    private var gradientFiles: [String: SharedVectorReader] = [:]
     private var rejected: [String: Int] = [:]
     private var lateResults = 0
     private var progress: Progress
@@ -141,6 +145,7 @@ final class TrainingCoordinator {
                 members[id]?.assignment = nil
                 members[id]?.parameterVersion = nil
                 members[id]?.sentFeatures = []
+                if message.contains(SharedMemory.errorPrefix) { members[id]?.sharedMemory = false }
             case .bye:
                 if let a = members.remove(id)?.assignment, a.step == current?.step { current?.requeue(a.block) }
             default:
@@ -160,7 +165,8 @@ final class TrainingCoordinator {
             guard deliver(.bank, to: id, payload: bankFrame) else { return }
             members.countBankSend(hello.workerID)
         }
-        log.info("worker \(hello.workerID) joined (\(hello.host), pid \(hello.pid), \(hello.threads) threads, BLAS \(hello.blasCore))")
+        let shared = members[id]?.sharedMemory == true ? ", parameters and gradients through shared memory" : ""
+        log.info("worker \(hello.workerID) joined (\(hello.host), pid \(hello.pid), \(hello.threads) threads, BLAS \(hello.blasCore)\(shared))")
     }
 
     private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
@@ -170,27 +176,57 @@ final class TrainingCoordinator {
             lateResults += 1
             return
         }
-        // Taken out of the member while it grows, so its buffer is never shared (copied).
-        var gradient = members[id]?.gradient ?? PieceAssembler(total: parameters.layout.totalCount)
-        members[id]?.gradient = nil
+        let sum: [Float]
         do {
-            try gradient.append(g.gradient, offset: g.offset, total: g.total, what: "GRAD for block \(a.block)")
+            if let shared = g.shared {
+                sum = try sharedGradient(shared, total: g.total, from: id)
+            } else {
+                // Taken out of the member while it grows, so its buffer is never shared (copied).
+                var gradient = members[id]?.gradient ?? PieceAssembler(total: parameters.layout.totalCount)
+                members[id]?.gradient = nil
+                try gradient.append(g.gradient, offset: g.offset, total: g.total, what: "GRAD for block \(a.block)")
+                guard gradient.isComplete else {
+                    members[id]?.gradient = gradient
+                    return
+                }
+                sum = gradient.values
+            }
         } catch {
-            members[id]?.assignment = nil   // a block answered with a malformed piece is computed again
+            members[id]?.assignment = nil   // a block answered with a malformed GRAD is computed again
             current?.requeue(a.block)
             throw error
         }
-        guard gradient.isComplete else {
-            members[id]?.gradient = gradient
-            return
-        }
         members[id]?.assignment = nil
-        s.tree.insert(start: a.block.start, count: a.block.count, sum: gradient.values)
+        s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
         s.queries += Int(g.queries)
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds
         s.criticalComputeSeconds = max(s.criticalComputeSeconds, g.computeSeconds)
         current = s
+    }
+
+    /// A block's gradient from the worker's shared-memory file (mapped once per path). A
+    /// file that cannot be read or does not match the CRC stops shared memory for that
+    /// worker: it gets PARAMS pieces from now on, and answers with GRAD pieces.
+    private func sharedGradient(_ shared: ParamsPayload.SharedLocation, total: UInt64, from id: [UInt8]) throws(WireError) -> [Float] {
+        let count = parameters.layout.totalCount
+        do throws(WireError) {
+            guard total == UInt64(count) else { throw WireError.malformed("GRAD: \(total) values, expected \(count)") }
+            let reader: SharedVectorReader
+            if let known = gradientFiles[shared.path] { reader = known } else {
+                reader = try SharedVectorReader(kind: .grad, path: shared.path, count: count)
+                gradientFiles[shared.path] = reader
+            }
+            guard let values = reader.read(crc: shared.crc) else {
+                throw WireError.malformed("GRAD: \(shared.path) does not match its CRC-32C")
+            }
+            return values
+        } catch {
+            members[id]?.sharedMemory = false
+            members[id]?.parameterVersion = nil
+            gradientFiles[shared.path] = nil
+            throw error
+        }
     }
 
     // MARK: - Steps
@@ -232,25 +268,49 @@ final class TrainingCoordinator {
         current = s
     }
 
-    /// Sends the parameters at `version` to `ids` as PARAMS pieces, piece by piece to all
-    /// of them, so the first piece is on the wire while the next is encoded. Each piece is
-    /// encoded and checksummed once per version; the socket sends it without copying.
-    /// Returns the workers that were sent every piece.
+    /// Sends the parameters at `version` to `ids`: through shared memory to the workers on
+    /// this machine (one write here, one read there), as PARAMS pieces to the others,
+    /// piece by piece to all of them, so the first piece is on the wire while the next is
+    /// encoded. Each piece is encoded and checksummed once per version; the socket sends
+    /// it without copying. Returns the workers that were sent everything.
     private func sendParams(version: UInt64, to ids: [[UInt8]]) -> [[UInt8]] {
         guard !ids.isEmpty else { return [] }
-        if encodedParams.version != version { encodedParams = (version, []) }
         let total = parameters.values.count
-        var reached = ids
-        for (i, piece) in Pieces.ranges(count: total).enumerated() {
+        var local = ids.filter { members[$0]?.sharedMemory == true }
+        if !local.isEmpty, let shared = sharedParameters() {
+            shared.publish(parameters.values, version: version)
+            let payload = ParamsPayload(version: version, total: UInt64(total),
+                                        shared: .init(path: shared.path, crc: shared.crc)).encoded()
+            local = local.filter { deliver(.params, to: $0, step: version, payload: payload) }
+        } else {
+            local = []
+        }
+        if encodedParams.version != version { encodedParams = (version, []) }
+        var remote = ids.filter { members[$0]?.sharedMemory != true }
+        for (i, piece) in Pieces.ranges(count: total).enumerated() where !remote.isEmpty {
             if i == encodedParams.pieces.count {
                 let payload = ParamsPayload(version: version, offset: UInt64(piece.lowerBound), total: UInt64(total),
                                             values: .floats(parameters.values[piece])).encoded()
                 encodedParams.pieces.append((MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload))
             }
             let message = encodedParams.pieces[i]
-            reached = reached.filter { deliver(message.header, payload: message.payload, to: $0) }
+            remote = remote.filter { deliver(message.header, payload: message.payload, to: $0) }
         }
-        return reached
+        return local + remote
+    }
+
+    /// The shared-memory parameter file, made on first use; nil (and a warning, once) when
+    /// it cannot be made: then every worker gets PARAMS pieces.
+    private func sharedParameters() -> SharedVectorWriter? {
+        if let sharedWriter { return sharedWriter }
+        guard !sharedUnavailable else { return nil }
+        do {
+            sharedWriter = try SharedVectorWriter(kind: .params, runID: runID, count: parameters.values.count)
+        } catch {
+            sharedUnavailable = true
+            log.warning("no shared memory for local workers (\(error)); they get the parameters over the socket")
+        }
+        return sharedWriter
     }
 
     private func finishStep(_ s: StepState) throws {

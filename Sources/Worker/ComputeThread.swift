@@ -13,6 +13,9 @@ struct BlockJob: Sendable {
     var bank: MemoryBank
     /// One entry per chunk of the block; empty for padding past the episode's end.
     var chunks: [ChunkInput]
+    /// Where the gradient goes when the coordinator shares this machine's memory (nil:
+    /// GRAD pieces over the socket).
+    var sharedGradient: SharedVectorWriter?
 }
 
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
@@ -24,6 +27,8 @@ final class ComputeThread: @unchecked Sendable {
     private let jobs = JobQueue<BlockJob>()
     private let finishedLock = NSLock()
     private var finished: [(header: MessageHeader, payload: [UInt8])] = []
+    /// Blocks sent through shared memory (each one a new version of the file).
+    private var blocksDone: UInt64 = 0
     private let endpoint: String
     private let context: ZMQContext
     private let delay: Double
@@ -60,18 +65,34 @@ final class ComputeThread: @unchecked Sendable {
             let (grad, queries, parts, seconds) = Self.compute(job)
             // A block of padding only is never assigned; should one come, its sum is zeros.
             let sum = grad ?? [Float](repeating: 0, count: job.parameters.values.count)
+            let header = { (payload: [UInt8]) in
+                MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                              blockCount: UInt32(job.chunks.count), payload: payload)
+            }
+            if let shared = job.sharedGradient {
+                blocksDone += 1
+                shared.publish(sum, version: blocksDone)
+                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
+                                          computeSeconds: seconds, offset: 0, total: UInt64(sum.count), gradient: .floats([]),
+                                          shared: .init(path: shared.path, crc: shared.crc)).encoded()
+                finish(header(payload), payload, socket)
+                continue
+            }
             for piece in Pieces.ranges(count: sum.count) {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
                                           computeSeconds: seconds, offset: UInt64(piece.lowerBound),
                                           total: UInt64(sum.count), gradient: .floats(sum[piece])).encoded()
-                let header = MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
-                                           blockCount: UInt32(job.chunks.count), payload: payload)
-                finishedLock.lock()
-                finished.append((header, payload))
-                finishedLock.unlock()
-                try? socket.send([[]])   // the socket thread sends this piece while the next is encoded
+                finish(header(payload), payload, socket)   // sent while the next piece is encoded
             }
         }
+    }
+
+    /// Queues a GRAD message and wakes the socket thread to send it.
+    private func finish(_ header: MessageHeader, _ payload: [UInt8], _ socket: ZMQSocket) {
+        finishedLock.lock()
+        finished.append((header, payload))
+        finishedLock.unlock()
+        try? socket.send([[]])
     }
 
     /// The block's tree-order sum (METHOD.md, "Episodes") and its loss parts.

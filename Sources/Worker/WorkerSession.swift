@@ -38,6 +38,10 @@ final class WorkerSession {
     private var bank: MemoryBank?
     private var parameters: ParameterSet?
     private var parameterVersion: UInt64 = .max
+    /// The coordinator's shared-memory parameter file, once mapped, and this worker's
+    /// gradient file (made once shared parameters have worked).
+    private var sharedParameters: SharedVectorReader?
+    private var sharedGradient: SharedVectorWriter?
     /// PARAMS pieces of the version being received.
     private var arrivingParams: (version: UInt64, assembler: PieceAssembler)?
     private var features: [QueryRef: ChunkInput.Query] = [:]
@@ -112,7 +116,8 @@ final class WorkerSession {
         try socket.connect(settings.endpoint)
         let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
                           threads: UInt32(settings.threads), blasCore: BLAS.coreName,
-                          bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""))
+                          bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""),
+                          sharedMemory: SharedMemory.namespace)
         try socket.send(.hello, runID: 0, payload: hello.encoded())
         lastHeard = Date()
         lastSent = Date()
@@ -140,7 +145,7 @@ final class WorkerSession {
             let w = try Welcome(decoding: env.payload)
             // A new run: parameters and features are sent again; the bank only if it changed.
             if h.runID != runID {
-                parameters = nil; parameterVersion = .max; features = [:]; arrivingParams = nil
+                parameters = nil; parameterVersion = .max; features = [:]; arrivingParams = nil; sharedParameters = nil; sharedGradient = nil
             }
             if welcome?.bankDigest != w.bankDigest { bank = nil }
             runID = h.runID
@@ -169,22 +174,19 @@ final class WorkerSession {
         case .params:
             guard let w = welcome else { return nil }
             let p = try ParamsPayload(decoding: env.payload)
-            let total = ParameterLayout(head: w.head).totalCount
-            if p.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: total)) }
+            let layout = ParameterLayout(head: w.head)
             do {
-                guard var (version, assembler) = arrivingParams, version == p.version else {
-                    throw WireError.malformed("PARAMS piece of version \(p.version) at \(p.offset) before its first piece")
-                }
-                arrivingParams = nil   // (so the assembler's buffer is not shared while it grows)
-                try assembler.append(p.values, offset: p.offset, total: p.total, what: "PARAMS")
-                if assembler.isComplete {
-                    parameters = ParameterSet(layout: ParameterLayout(head: w.head), values: assembler.values)
-                    parameterVersion = version
+                if let shared = p.shared {
+                    do { try receiveShared(shared, version: p.version, layout: layout) } catch {
+                        sharedParameters = nil
+                        throw WireError.malformed("\(SharedMemory.errorPrefix) \(error)")
+                    }
                 } else {
-                    arrivingParams = (version, assembler)
+                    try receivePiece(p, layout: layout)
                 }
             } catch {
                 arrivingParams = nil
+                log.warning("PARAMS: \(error)")
                 try socket.send(.error, runID: runID, payload: TextPayload.encode("\(error)"))
             }
         case .task:
@@ -208,6 +210,44 @@ final class WorkerSession {
             log.warning("unexpected \(h.type) from the coordinator")
         }
         return nil
+    }
+
+    /// A PARAMS piece: appended to the version being received; complete, it becomes the
+    /// parameters.
+    private func receivePiece(_ p: ParamsPayload, layout: ParameterLayout) throws(WireError) {
+        if p.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: layout.totalCount)) }
+        guard var (version, assembler) = arrivingParams, version == p.version else {
+            throw .malformed("PARAMS piece of version \(p.version) at \(p.offset) before its first piece")
+        }
+        arrivingParams = nil   // (so the assembler's buffer is not shared while it grows)
+        try assembler.append(p.values, offset: p.offset, total: p.total, what: "PARAMS")
+        if assembler.isComplete {
+            parameters = ParameterSet(layout: layout, values: assembler.values)
+            parameterVersion = version
+            sharedGradient = nil   // the coordinator sends pieces: it wants pieces back
+        } else {
+            arrivingParams = (version, assembler)
+        }
+    }
+
+    /// PARAMS naming the coordinator's shared-memory file: the values are copied out and
+    /// checked against the CRC. A failure is answered with an ERROR that contains
+    /// `SharedMemory.errorPrefix`, after which the coordinator sends this worker pieces.
+    private func receiveShared(_ shared: ParamsPayload.SharedLocation, version: UInt64,
+                               layout: ParameterLayout) throws(WireError) {
+        if sharedParameters?.path != shared.path {
+            sharedParameters = nil
+            sharedParameters = try SharedVectorReader(kind: .params, path: shared.path, count: layout.totalCount)
+        }
+        guard let values = sharedParameters?.read(crc: shared.crc) else {
+            throw .malformed("shared memory \(shared.path): the values do not match PARAMS's CRC-32C")
+        }
+        parameters = ParameterSet(layout: layout, values: values)
+        parameterVersion = version
+        // Shared memory works both ways with this coordinator: gradients go back that way too.
+        if sharedGradient == nil {
+            sharedGradient = try? SharedVectorWriter(kind: .grad, runID: runID, count: layout.totalCount)
+        }
     }
 
     private func startTask(_ env: Envelope) throws {
@@ -238,6 +278,6 @@ final class WorkerSession {
         }
         compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
                                 parameterVersion: task.parameterVersion, config: w.head,
-                                parameters: parameters, bank: bank, chunks: chunks))
+                                parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient))
     }
 }

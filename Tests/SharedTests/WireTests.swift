@@ -115,4 +115,31 @@ final class WireTests: XCTestCase {
         malformed({ try $0.append(four, offset: 0, total: 10, what: "t"); try $0.append(four, offset: 4, total: 10, what: "t")
                     try $0.append(four, offset: 8, total: 10, what: "t") }, "an overrun")
     }
+
+    /// The shared-memory files: what one side publishes the other reads back, a wrong CRC
+    /// reads as nothing, only UltraAD's own files in /dev/shm can be opened, a file left by
+    /// a process that is gone is removed, and the writer removes its file when done.
+    func testSharedMemoryFilesRoundTripAndRefuseOtherFiles() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else { throw XCTSkip("no /dev/shm here") }
+        let values = (0..<1000).map { Float($0) * 0.25 - 7 }
+        var writer: SharedVectorWriter? = try SharedVectorWriter(kind: .grad, runID: 42, count: values.count)
+        let path = writer!.path
+        writer!.publish(values, version: 1)
+        let reader = try SharedVectorReader(kind: .grad, path: path, count: values.count)
+        XCTAssertEqual(reader.read(crc: writer!.crc), values)
+        XCTAssertNil(reader.read(crc: writer!.crc ^ 1))
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: path, count: values.count + 1))   // wrong size
+        XCTAssertThrowsError(try SharedVectorReader(kind: .params, path: path, count: values.count))    // wrong kind
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/etc/passwd", count: 1))
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/dev/shm/../etc/ultraad-1-2.grad", count: 1))
+        writer = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "the writer removes its file")
+
+        // A pid that cannot be running (above the kernel's pid_max).
+        let stale = "/dev/shm/ultraad-2147483646-7.params"
+        XCTAssertTrue(FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3, 4])))
+        let fresh = try SharedVectorWriter(kind: .params, runID: 43, count: 4)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead process's file is removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fresh.path))
+    }
 }

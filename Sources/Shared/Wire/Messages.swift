@@ -18,15 +18,20 @@ public struct Hello: Equatable, Sendable {
     /// Digest of the bank the worker already holds ("" for none): a worker that
     /// reconnects with the run's bank is not sent it again.
     public var bankDigest: String
+    /// `SharedMemory.namespace` of the worker ("" for none): a coordinator that sees the
+    /// same /dev/shm hands it the parameters there.
+    public var sharedMemory: String
 
-    public init(workerID: String, host: String, pid: UInt32, threads: UInt32, blasCore: String, bankDigest: String) {
+    public init(workerID: String, host: String, pid: UInt32, threads: UInt32, blasCore: String, bankDigest: String,
+                sharedMemory: String = "") {
         self.workerID = workerID; self.host = host; self.pid = pid; self.threads = threads
-        self.blasCore = blasCore; self.bankDigest = bankDigest
+        self.blasCore = blasCore; self.bankDigest = bankDigest; self.sharedMemory = sharedMemory
     }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.string(workerID); w.string(host); w.u32(pid); w.u32(threads); w.string(blasCore); w.string(bankDigest)
+        w.string(sharedMemory)
         return w.bytes
     }
 
@@ -34,7 +39,7 @@ public struct Hello: Equatable, Sendable {
         var r = ByteReader(bytes)
         workerID = try r.string("HELLO worker id"); host = try r.string("HELLO host")
         pid = try r.u32("HELLO pid"); threads = try r.u32("HELLO threads"); blasCore = try r.string("HELLO BLAS core")
-        bankDigest = try r.string("HELLO bank digest")
+        bankDigest = try r.string("HELLO bank digest"); sharedMemory = try r.string("HELLO shared memory")
         try r.finish("HELLO")
     }
 }
@@ -136,30 +141,56 @@ public struct TaskPayload: Sendable {
     }
 }
 
-/// PARAMS (coordinator -> worker): one piece (`Pieces`) of the parameters at one version.
-/// The same bytes go to every worker that needs that version, so the coordinator encodes
-/// them once a step.
+/// PARAMS (coordinator -> worker): one piece (`Pieces`) of the parameters at one version,
+/// or, for a worker on the coordinator's machine, where the whole vector is in shared
+/// memory (`SharedVectorWriter`). The same bytes go to every worker that needs that
+/// version, so the coordinator encodes them once a step.
 public struct ParamsPayload: Sendable {
     public var version: UInt64
     /// Where the piece starts in the flat parameter vector, and that vector's length.
     public var offset: UInt64
     public var total: UInt64
     public var values: FloatPiece
+    /// Instead of values: the file holding all `total` values, and their CRC-32C.
+    public var shared: SharedLocation?
+
+    public struct SharedLocation: Equatable, Sendable {
+        public var path: String
+        public var crc: UInt32
+        public init(path: String, crc: UInt32) { self.path = path; self.crc = crc }
+    }
 
     public init(version: UInt64, offset: UInt64, total: UInt64, values: FloatPiece) {
         self.version = version; self.offset = offset; self.total = total; self.values = values
     }
 
+    public init(version: UInt64, total: UInt64, shared: SharedLocation) {
+        self.init(version: version, offset: 0, total: total, values: .floats([]))
+        self.shared = shared
+    }
+
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 40 + values.count * 4)
-        w.u64(version); w.u64(offset); w.u64(total); w.floats(values)
+        w.u64(version); w.u64(offset); w.u64(total)
+        if let shared {
+            w.u8(1); w.string(shared.path); w.u32(shared.crc)
+        } else {
+            w.u8(0); w.floats(values)
+        }
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
         version = try r.u64("PARAMS version"); offset = try r.u64("PARAMS offset"); total = try r.u64("PARAMS total")
-        values = .bytes(try r.floatBytes("PARAMS values"))
+        switch try r.u8("PARAMS kind") {
+        case 0: values = .bytes(try r.floatBytes("PARAMS values"))
+        case 1:
+            values = .floats([])
+            shared = SharedLocation(path: try r.string("PARAMS shared path"), crc: try r.u32("PARAMS shared CRC"))
+            guard offset == 0 else { throw .malformed("PARAMS: shared parameters at offset \(offset)") }
+        case let k: throw .malformed("PARAMS: kind \(k)")
+        }
         try r.finish("PARAMS")
     }
 }
@@ -176,11 +207,15 @@ public struct GradPayload: Sendable {
     public var offset: UInt64
     public var total: UInt64
     public var gradient: FloatPiece
+    /// Instead of a piece: the worker's file holding all `total` values, and their CRC-32C
+    /// (workers on the coordinator's machine, once shared PARAMS have worked for them).
+    public var shared: ParamsPayload.SharedLocation?
 
     public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double,
-                offset: UInt64, total: UInt64, gradient: FloatPiece) {
+                offset: UInt64, total: UInt64, gradient: FloatPiece, shared: ParamsPayload.SharedLocation? = nil) {
         self.parameterVersion = parameterVersion; self.queries = queries; self.loss = loss
         self.computeSeconds = computeSeconds; self.offset = offset; self.total = total; self.gradient = gradient
+        self.shared = shared
     }
 
     public func encoded() -> [UInt8] {
@@ -188,7 +223,12 @@ public struct GradPayload: Sendable {
         w.u64(parameterVersion); w.u32(queries)
         w.f64(loss.focal); w.f64(loss.dice); w.f64(loss.bce); w.f64(loss.ce)
         w.f64(computeSeconds)
-        w.u64(offset); w.u64(total); w.floats(gradient)
+        w.u64(offset); w.u64(total)
+        if let shared {
+            w.u8(1); w.string(shared.path); w.u32(shared.crc)
+        } else {
+            w.u8(0); w.floats(gradient)
+        }
         return w.bytes
     }
 
@@ -200,7 +240,14 @@ public struct GradPayload: Sendable {
         loss.bce = try r.f64("GRAD bce"); loss.ce = try r.f64("GRAD ce")
         computeSeconds = try r.f64("GRAD seconds")
         offset = try r.u64("GRAD offset"); total = try r.u64("GRAD total")
-        gradient = .bytes(try r.floatBytes("GRAD gradient"))
+        switch try r.u8("GRAD kind") {
+        case 0: gradient = .bytes(try r.floatBytes("GRAD gradient"))
+        case 1:
+            gradient = .floats([])
+            shared = .init(path: try r.string("GRAD shared path"), crc: try r.u32("GRAD shared CRC"))
+            guard offset == 0 else { throw .malformed("GRAD: shared gradient at offset \(offset)") }
+        case let k: throw .malformed("GRAD: kind \(k)")
+        }
         try r.finish("GRAD")
     }
 }
