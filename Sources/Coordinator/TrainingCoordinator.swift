@@ -178,13 +178,13 @@ final class TrainingCoordinator {
         }
         let sum: [Float]
         do {
-            if let shared = g.shared {
-                sum = try sharedGradient(shared, total: g.total, from: id)
+            if let shared = g.part.shared {
+                sum = try sharedGradient(shared, total: g.part.total, from: id)
             } else {
                 // Taken out of the member while it grows, so its buffer is never shared (copied).
                 var gradient = members[id]?.gradient ?? PieceAssembler(total: parameters.layout.totalCount)
                 members[id]?.gradient = nil
-                try gradient.append(g.gradient, offset: g.offset, total: g.total, what: "GRAD for block \(a.block)")
+                try gradient.append(g.part, what: "GRAD for block \(a.block)")
                 guard gradient.isComplete else {
                     members[id]?.gradient = gradient
                     return
@@ -208,7 +208,7 @@ final class TrainingCoordinator {
     /// A block's gradient from the worker's shared-memory file (mapped once per path). A
     /// file that cannot be read or does not match the CRC stops shared memory for that
     /// worker: it gets PARAMS pieces from now on, and answers with GRAD pieces.
-    private func sharedGradient(_ shared: ParamsPayload.SharedLocation, total: UInt64, from id: [UInt8]) throws(WireError) -> [Float] {
+    private func sharedGradient(_ shared: VectorPart.SharedLocation, total: UInt64, from id: [UInt8]) throws(WireError) -> [Float] {
         let count = parameters.layout.totalCount
         do throws(WireError) {
             guard total == UInt64(count) else { throw WireError.malformed("GRAD: \(total) values, expected \(count)") }
@@ -279,8 +279,8 @@ final class TrainingCoordinator {
         var local = ids.filter { members[$0]?.sharedMemory == true }
         if !local.isEmpty, let shared = sharedParameters() {
             shared.publish(parameters.values, version: version)
-            let payload = ParamsPayload(version: version, total: UInt64(total),
-                                        shared: .init(path: shared.path, crc: shared.crc)).encoded()
+            let payload = ParamsPayload(version: version,
+                                        part: .shared(.init(path: shared.path, crc: shared.crc), total: total)).encoded()
             local = local.filter { deliver(.params, to: $0, step: version, payload: payload) }
         } else {
             local = []
@@ -289,8 +289,8 @@ final class TrainingCoordinator {
         var remote = ids.filter { members[$0]?.sharedMemory != true }
         for (i, piece) in Pieces.ranges(count: total).enumerated() where !remote.isEmpty {
             if i == encodedParams.pieces.count {
-                let payload = ParamsPayload(version: version, offset: UInt64(piece.lowerBound), total: UInt64(total),
-                                            values: .floats(parameters.values[piece])).encoded()
+                let payload = ParamsPayload(version: version,
+                                            part: .piece(.floats(parameters.values[piece]), offset: piece.lowerBound, total: total)).encoded()
                 encodedParams.pieces.append((MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload))
             }
             let message = encodedParams.pieces[i]

@@ -73,15 +73,15 @@ final class ComputeThread: @unchecked Sendable {
                 blocksDone += 1
                 shared.publish(sum, version: blocksDone)
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds, offset: 0, total: UInt64(sum.count), gradient: .floats([]),
-                                          shared: .init(path: shared.path, crc: shared.crc)).encoded()
+                                          computeSeconds: seconds,
+                                          part: .shared(.init(path: shared.path, crc: shared.crc), total: sum.count)).encoded()
                 finish(header(payload), payload, socket)
                 continue
             }
             for piece in Pieces.ranges(count: sum.count) {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds, offset: UInt64(piece.lowerBound),
-                                          total: UInt64(sum.count), gradient: .floats(sum[piece])).encoded()
+                                          computeSeconds: seconds,
+                                          part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()
                 finish(header(payload), payload, socket)   // sent while the next piece is encoded
             }
         }

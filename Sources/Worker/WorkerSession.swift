@@ -176,7 +176,7 @@ final class WorkerSession {
             let p = try ParamsPayload(decoding: env.payload)
             let layout = ParameterLayout(head: w.head)
             do {
-                if let shared = p.shared {
+                if let shared = p.part.shared {
                     do { try receiveShared(shared, version: p.version, layout: layout) } catch {
                         sharedParameters = nil
                         throw WireError.malformed("\(SharedMemory.errorPrefix) \(error)")
@@ -215,12 +215,12 @@ final class WorkerSession {
     /// A PARAMS piece: appended to the version being received; complete, it becomes the
     /// parameters.
     private func receivePiece(_ p: ParamsPayload, layout: ParameterLayout) throws(WireError) {
-        if p.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: layout.totalCount)) }
+        if p.part.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: layout.totalCount)) }
         guard var (version, assembler) = arrivingParams, version == p.version else {
-            throw .malformed("PARAMS piece of version \(p.version) at \(p.offset) before its first piece")
+            throw .malformed("PARAMS piece of version \(p.version) at \(p.part.offset) before its first piece")
         }
         arrivingParams = nil   // (so the assembler's buffer is not shared while it grows)
-        try assembler.append(p.values, offset: p.offset, total: p.total, what: "PARAMS")
+        try assembler.append(p.part, what: "PARAMS")
         if assembler.isComplete {
             parameters = ParameterSet(layout: layout, values: assembler.values)
             parameterVersion = version
@@ -233,7 +233,7 @@ final class WorkerSession {
     /// PARAMS naming the coordinator's shared-memory file: the values are copied out and
     /// checked against the CRC. A failure is answered with an ERROR that contains
     /// `SharedMemory.errorPrefix`, after which the coordinator sends this worker pieces.
-    private func receiveShared(_ shared: ParamsPayload.SharedLocation, version: UInt64,
+    private func receiveShared(_ shared: VectorPart.SharedLocation, version: UInt64,
                                layout: ParameterLayout) throws(WireError) {
         if sharedParameters?.path != shared.path {
             sharedParameters = nil

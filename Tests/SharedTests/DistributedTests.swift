@@ -252,7 +252,7 @@ final class DistributedTests: ProcessTestCase {
         var rng = SplitMix64(seed: 99)
         func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let goodPayload = GradPayload(parameterVersion: 1, queries: 2, loss: LossParts(), computeSeconds: 0,
-                                      offset: 0, total: 3, gradient: .floats([1, 2, 3])).encoded()
+                                      part: .piece(.floats([1, 2, 3]), offset: 0, total: 3)).encoded()
         var sent = 0
         for i in 0..<3000 where i % 50 != 0 || lineCount(run) < steps {
             var frames: [[UInt8]]

@@ -65,19 +65,30 @@ final class WireTests: XCTestCase {
             XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)")
         }
         XCTAssertThrowsError(try TaskPayload(decoding: bytes + [0]))   // trailing bytes
-        let params = ParamsPayload(version: 7, offset: 4, total: 9, values: .floats([1, -2, 3.5]))
+        let params = ParamsPayload(version: 7, part: .piece(.floats([1, -2, 3.5]), offset: 4, total: 9))
         let paramBytes = params.encoded()
         let paramsBack = try ParamsPayload(decoding: paramBytes)
-        XCTAssertEqual(paramsBack.values.values, [1, -2, 3.5])
-        XCTAssertEqual([paramsBack.version, paramsBack.offset, paramsBack.total], [7, 4, 9])
-        for cut in [0, 7, 8, 24, 32, paramBytes.count - 1] {
+        XCTAssertEqual(paramsBack.part.values.values, [1, -2, 3.5])
+        XCTAssertEqual([paramsBack.version, paramsBack.part.offset, paramsBack.part.total], [7, 4, 9])
+        XCTAssertNil(paramsBack.part.shared)
+        for cut in [0, 7, 8, 24, 25, 33, paramBytes.count - 1] {
             XCTAssertThrowsError(try ParamsPayload(decoding: Array(paramBytes.prefix(cut))), "PARAMS cut at \(cut)")
         }
         XCTAssertThrowsError(try ParamsPayload(decoding: paramBytes + [0]))
-        let grad = GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5, offset: 1, total: 2, gradient: .floats([0.25]))
+        var badKind = paramBytes; badKind[24] = 2
+        XCTAssertThrowsError(try ParamsPayload(decoding: badKind))
+        let location = VectorPart.SharedLocation(path: "/dev/shm/ultraad-1-2.params", crc: 0xDEAD_BEEF)
+        let sharedBack = try ParamsPayload(decoding: ParamsPayload(version: 3, part: .shared(location, total: 9)).encoded())
+        XCTAssertEqual(sharedBack.part.shared, location)
+        XCTAssertEqual(sharedBack.part.total, 9)
+        var sharedAtOffset = ParamsPayload(version: 3, part: .shared(location, total: 9))
+        sharedAtOffset.part.offset = 2
+        XCTAssertThrowsError(try ParamsPayload(decoding: sharedAtOffset.encoded()))   // a shared vector is whole
+        let grad = GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5,
+                               part: .piece(.floats([0.25]), offset: 1, total: 2))
         let gradBack = try GradPayload(decoding: grad.encoded())
-        XCTAssertEqual(gradBack.gradient.values, [0.25])
-        XCTAssertEqual([gradBack.offset, gradBack.total], [1, 2])
+        XCTAssertEqual(gradBack.part.values.values, [0.25])
+        XCTAssertEqual([gradBack.part.offset, gradBack.part.total], [1, 2])
         let hello = Hello(workerID: "w", host: "h", pid: 1, threads: 2, blasCore: "Zen", bankDigest: "")
         XCTAssertEqual(try Hello(decoding: hello.encoded()), hello)
     }

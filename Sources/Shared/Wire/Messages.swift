@@ -141,17 +141,15 @@ public struct TaskPayload: Sendable {
     }
 }
 
-/// PARAMS (coordinator -> worker): one piece (`Pieces`) of the parameters at one version,
-/// or, for a worker on the coordinator's machine, where the whole vector is in shared
-/// memory (`SharedVectorWriter`). The same bytes go to every worker that needs that
-/// version, so the coordinator encodes them once a step.
-public struct ParamsPayload: Sendable {
-    public var version: UInt64
-    /// Where the piece starts in the flat parameter vector, and that vector's length.
+/// The vector in PARAMS and GRAD: one piece (`Pieces`) of it, or, between processes on
+/// one machine, where the whole of it is in shared memory (`SharedVectorWriter`).
+/// Encoded as `u64 offset`, `u64 total`, `u8 kind`, then kind 0: `floats` (the piece),
+/// kind 1: `string path`, `u32 CRC-32C` of the whole vector (offset 0).
+public struct VectorPart: Sendable {
+    /// Where the piece starts in the vector, and the vector's length.
     public var offset: UInt64
     public var total: UInt64
     public var values: FloatPiece
-    /// Instead of values: the file holding all `total` values, and their CRC-32C.
     public var shared: SharedLocation?
 
     public struct SharedLocation: Equatable, Sendable {
@@ -160,75 +158,84 @@ public struct ParamsPayload: Sendable {
         public init(path: String, crc: UInt32) { self.path = path; self.crc = crc }
     }
 
-    public init(version: UInt64, offset: UInt64, total: UInt64, values: FloatPiece) {
-        self.version = version; self.offset = offset; self.total = total; self.values = values
+    public static func piece(_ values: FloatPiece, offset: Int, total: Int) -> VectorPart {
+        VectorPart(offset: UInt64(offset), total: UInt64(total), values: values)
     }
 
-    public init(version: UInt64, total: UInt64, shared: SharedLocation) {
-        self.init(version: version, offset: 0, total: total, values: .floats([]))
-        self.shared = shared
+    public static func shared(_ location: SharedLocation, total: Int) -> VectorPart {
+        VectorPart(offset: 0, total: UInt64(total), values: .floats([]), shared: location)
     }
+}
+
+extension ByteWriter {
+    mutating func vectorPart(_ p: VectorPart) {
+        u64(p.offset); u64(p.total)
+        if let shared = p.shared {
+            u8(1); string(shared.path); u32(shared.crc)
+        } else {
+            u8(0); floats(p.values)
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func vectorPart(_ what: String) throws(WireError) -> VectorPart {
+        let offset = try u64("\(what) offset"), total = try u64("\(what) total")
+        switch try u8("\(what) kind") {
+        case 0: return VectorPart(offset: offset, total: total, values: .bytes(try floatBytes("\(what) values")))
+        case 1:
+            let shared = VectorPart.SharedLocation(path: try string("\(what) shared path"), crc: try u32("\(what) shared CRC"))
+            guard offset == 0 else { throw .malformed("\(what): shared vector at offset \(offset)") }
+            return VectorPart(offset: 0, total: total, values: .floats([]), shared: shared)
+        case let k: throw .malformed("\(what): kind \(k)")
+        }
+    }
+}
+
+/// PARAMS (coordinator -> worker): the parameters at one version (a piece of them, or
+/// their shared-memory file). The same bytes go to every worker that needs that version,
+/// so the coordinator encodes them once a step.
+public struct ParamsPayload: Sendable {
+    public var version: UInt64
+    /// Of the flat layout of `ParameterLayout`.
+    public var part: VectorPart
+
+    public init(version: UInt64, part: VectorPart) { self.version = version; self.part = part }
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 40 + values.count * 4)
-        w.u64(version); w.u64(offset); w.u64(total)
-        if let shared {
-            w.u8(1); w.string(shared.path); w.u32(shared.crc)
-        } else {
-            w.u8(0); w.floats(values)
-        }
+        var w = ByteWriter(capacity: 40 + part.values.count * 4)
+        w.u64(version); w.vectorPart(part)
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        version = try r.u64("PARAMS version"); offset = try r.u64("PARAMS offset"); total = try r.u64("PARAMS total")
-        switch try r.u8("PARAMS kind") {
-        case 0: values = .bytes(try r.floatBytes("PARAMS values"))
-        case 1:
-            values = .floats([])
-            shared = SharedLocation(path: try r.string("PARAMS shared path"), crc: try r.u32("PARAMS shared CRC"))
-            guard offset == 0 else { throw .malformed("PARAMS: shared parameters at offset \(offset)") }
-        case let k: throw .malformed("PARAMS: kind \(k)")
-        }
+        version = try r.u64("PARAMS version"); part = try r.vectorPart("PARAMS")
         try r.finish("PARAMS")
     }
 }
 
-/// GRAD (worker -> coordinator): one piece (`Pieces`) of a block's gradient sum, with the
-/// block's loss parts (repeated in every piece).
+/// GRAD (worker -> coordinator): a block's gradient sum (a piece of it, or its
+/// shared-memory file) with the block's loss parts (repeated in every piece).
 public struct GradPayload: Sendable {
     public var parameterVersion: UInt64
     public var queries: UInt32
     public var loss: LossParts
     /// Seconds the worker spent computing (for the coordinator's share figure).
     public var computeSeconds: Double
-    /// Where the piece starts in the block's tree-order sum, and that sum's length.
-    public var offset: UInt64
-    public var total: UInt64
-    public var gradient: FloatPiece
-    /// Instead of a piece: the worker's file holding all `total` values, and their CRC-32C
-    /// (workers on the coordinator's machine, once shared PARAMS have worked for them).
-    public var shared: ParamsPayload.SharedLocation?
+    public var part: VectorPart
 
-    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double,
-                offset: UInt64, total: UInt64, gradient: FloatPiece, shared: ParamsPayload.SharedLocation? = nil) {
+    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double, part: VectorPart) {
         self.parameterVersion = parameterVersion; self.queries = queries; self.loss = loss
-        self.computeSeconds = computeSeconds; self.offset = offset; self.total = total; self.gradient = gradient
-        self.shared = shared
+        self.computeSeconds = computeSeconds; self.part = part
     }
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 80 + gradient.count * 4)
+        var w = ByteWriter(capacity: 80 + part.values.count * 4)
         w.u64(parameterVersion); w.u32(queries)
         w.f64(loss.focal); w.f64(loss.dice); w.f64(loss.bce); w.f64(loss.ce)
         w.f64(computeSeconds)
-        w.u64(offset); w.u64(total)
-        if let shared {
-            w.u8(1); w.string(shared.path); w.u32(shared.crc)
-        } else {
-            w.u8(0); w.floats(gradient)
-        }
+        w.vectorPart(part)
         return w.bytes
     }
 
@@ -239,15 +246,7 @@ public struct GradPayload: Sendable {
         loss.focal = try r.f64("GRAD focal"); loss.dice = try r.f64("GRAD dice")
         loss.bce = try r.f64("GRAD bce"); loss.ce = try r.f64("GRAD ce")
         computeSeconds = try r.f64("GRAD seconds")
-        offset = try r.u64("GRAD offset"); total = try r.u64("GRAD total")
-        switch try r.u8("GRAD kind") {
-        case 0: gradient = .bytes(try r.floatBytes("GRAD gradient"))
-        case 1:
-            gradient = .floats([])
-            shared = .init(path: try r.string("GRAD shared path"), crc: try r.u32("GRAD shared CRC"))
-            guard offset == 0 else { throw .malformed("GRAD: shared gradient at offset \(offset)") }
-        case let k: throw .malformed("GRAD: kind \(k)")
-        }
+        part = try r.vectorPart("GRAD")
         try r.finish("GRAD")
     }
 }

@@ -66,6 +66,12 @@ public struct PieceAssembler: Sendable {
         values.reserveCapacity(total)
     }
 
+    /// Appends the piece `part` carries (one sent inline, not through shared memory).
+    public mutating func append(_ part: VectorPart, what: String) throws(WireError) {
+        guard part.shared == nil else { throw .malformed("\(what): a shared-memory vector where pieces were expected") }
+        try append(part.values, offset: part.offset, total: part.total, what: what)
+    }
+
     /// Appends the piece that starts at `offset` of a vector of `total` values.
     public mutating func append(_ piece: FloatPiece, offset: UInt64, total: UInt64, what: String) throws(WireError) {
         guard total == UInt64(self.total) else {
