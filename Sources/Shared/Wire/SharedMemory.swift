@@ -86,6 +86,7 @@ public final class SharedVectorWriter: @unchecked Sendable {
     deinit {
         munmap(map, max(1, count * 4))
         unlink(path)
+        SharedMemory.removeStaleFiles()   // e.g. of a worker killed during this run
     }
 
     /// Puts `values` in the file, once per version.
