@@ -101,10 +101,10 @@ final class ComputeThread: @unchecked Sendable {
         var leaves = [[Float]?]()
         var parts = LossParts()
         var queries = 0
+        let head = UltraADHead.Prepared(parameters: job.parameters, config: job.config, bank: job.bank)
         for chunk in job.chunks {
             guard !chunk.queries.isEmpty else { leaves.append(nil); continue }
-            let (lp, g) = UltraADHead.lossAndGradient(parameters: job.parameters, config: job.config,
-                                                      bank: job.bank, chunk: chunk, scale: 1)
+            let (lp, g) = head.lossAndGradient(chunk: chunk, scale: 1)
             leaves.append(g.values)
             parts = parts + lp
             queries += chunk.queries.count

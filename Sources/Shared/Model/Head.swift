@@ -29,9 +29,37 @@ public enum UltraADHead {
         parameters: ParameterSet, config c: HeadConfig, bank: MemoryBank, chunk: ChunkInput,
         scale: Float
     ) -> (LossParts, ParameterSet) {
-        let w = HeadWeights(parameters, c)
-        var grads = ParameterSet(zeros: parameters.layout)
-        let keys = BankKeys(bank: bank, w: w)
+        Prepared(parameters: parameters, config: c, bank: bank).lossAndGradient(chunk: chunk, scale: scale)
+    }
+
+    /// What every chunk of one parameter version shares: the weights read out of the flat
+    /// parameters (10 MB) and the bank keys through the mini-net. A worker prepares them
+    /// once per block, not once per chunk.
+    public struct Prepared: Sendable {
+        let w: HeadWeights
+        let keys: BankKeys
+        let config: HeadConfig
+        let bank: MemoryBank
+        let layout: ParameterLayout
+
+        public init(parameters: ParameterSet, config: HeadConfig, bank: MemoryBank) {
+            w = HeadWeights(parameters, config)
+            keys = BankKeys(bank: bank, w: w)
+            self.config = config
+            self.bank = bank
+            layout = parameters.layout
+        }
+
+        /// See `UltraADHead.lossAndGradient(parameters:config:bank:chunk:scale:)`.
+        public func lossAndGradient(chunk: ChunkInput, scale: Float) -> (LossParts, ParameterSet) {
+            UltraADHead.lossAndGradient(w: w, keys: keys, config: config, bank: bank, layout: layout,
+                                        chunk: chunk, scale: scale)
+        }
+    }
+
+    static func lossAndGradient(w: HeadWeights, keys: BankKeys, config c: HeadConfig, bank: MemoryBank,
+                                layout: ParameterLayout, chunk: ChunkInput, scale: Float) -> (LossParts, ParameterSet) {
+        var grads = ParameterSet(zeros: layout)
         var dKeys = Tensor(zeros: keys.keys.shape)
         var parts = LossParts()
         var resizers = ResizerCache()

@@ -34,10 +34,9 @@ public struct InProcessTrainer: Sendable {
         var tree = ReductionTree(leafCount: chunks.count)
         var parts = LossParts()
         var queries = 0
+        let head = UltraADHead.Prepared(parameters: parameters, config: config, bank: bank)
         for (k, picks) in chunks.enumerated() {
-            let (lp, g) = UltraADHead.lossAndGradient(
-                parameters: parameters, config: config, bank: bank,
-                chunk: EpisodeSampler.input(picks, pool: pool), scale: 1)
+            let (lp, g) = head.lossAndGradient(chunk: EpisodeSampler.input(picks, pool: pool), scale: 1)
             tree.insert(start: k, count: 1, sum: g.values)
             parts = parts + lp
             queries += picks.count
