@@ -181,6 +181,59 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(try finalParameters(run), reference)
     }
 
+    /// A worker that says it shares the coordinator's /dev/shm but cannot read the
+    /// parameters there (ERROR "shared memory unusable: ...") is sent PARAMS pieces from
+    /// then on; it leaves, a real worker finishes, and the bits are the in-process loop's.
+    func testAWorkerThatCannotUseSharedMemoryGetsPiecesAndTheResultIsUnchanged() throws {
+        guard !SharedMemory.namespace.isEmpty else { throw XCTSkip("no /dev/shm here") }
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("shm")
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 1), log: "coordinator.log")
+        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
+        let ep = try XCTUnwrap(endpoint(run))
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.connect(ep)
+        func next() throws -> Envelope {   // the next message other than a heartbeat
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if try ZMQSocket.poll([socket], timeout: 0.1)[0], let m = try socket.receiveEnvelope(routed: false, wait: false),
+                   case .success(let env) = m.message, env.header.type != .heartbeat {
+                    return env
+                }
+            }
+            throw CocoaError(.fileReadUnknown)
+        }
+        let hello = Hello(workerID: "hand", host: "test", pid: 1, threads: 1, blasCore: "", bankDigest: "",
+                          sharedMemory: SharedMemory.namespace)
+        try socket.send(.hello, runID: 0, payload: hello.encoded())
+        let welcome = try next()
+        XCTAssertEqual(welcome.header.type, .welcome)
+        let runID = welcome.header.runID
+        XCTAssertEqual(try next().header.type, .bank)
+        try socket.send(.ready, runID: runID, payload: TextPayload.encode(try Welcome(decoding: welcome.payload).bankDigest))
+        let shared = try ParamsPayload(decoding: try next().payload)
+        let location = try XCTUnwrap(shared.part.shared, "a worker on this machine is sent the shared-memory file")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: location.path))
+        XCTAssertEqual(try next().header.type, .task)
+        try socket.send(.error, runID: runID, payload: TextPayload.encode("\(SharedMemory.errorPrefix) test"))
+        // The block comes back with the parameters in pieces.
+        let piece = try next()
+        XCTAssertEqual(piece.header.type, .params)
+        let inline = try ParamsPayload(decoding: piece.payload)
+        XCTAssertNil(inline.part.shared)
+        XCTAssertEqual(inline.part.offset, 0)
+        XCTAssertEqual(inline.part.total, UInt64(ParameterLayout(head: PlantedFeatures.config).totalCount))
+        try socket.send(.bye, runID: runID, payload: TextPayload.encode("test done"))
+        try procs.start(worker, ["--connect", ep, "--idle-exit", "20"], log: "worker.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: location.path), "the coordinator removes its file")
+    }
+
     func testAKilledWorkerAndALateWorkerLeaveTheResultUnchanged() throws {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
