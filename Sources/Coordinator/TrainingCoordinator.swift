@@ -283,6 +283,7 @@ final class TrainingCoordinator {
                                         part: .shared(.init(path: shared.path, crc: shared.crc), total: total)).encoded()
             local = local.filter { deliver(.params, to: $0, step: version, payload: payload) }
         } else {
+            for id in local { members[id]?.sharedMemory = false }   // no file: they get pieces below
             local = []
         }
         if encodedParams.version != version { encodedParams = (version, []) }

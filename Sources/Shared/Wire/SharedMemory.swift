@@ -74,8 +74,15 @@ public final class SharedVectorWriter: @unchecked Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(0o600))
         guard fd >= 0 else { throw .socket("shared memory \(path): \(SharedMemory.errnoText())") }
         defer { close(fd) }
-        guard ftruncate(fd, off_t(max(1, count * 4))) == 0,
-              let m = mmap(nil, max(1, count * 4), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), m != MAP_FAILED else {
+        // The space is reserved now (a full /dev/shm, e.g. a container's 64 MB default, is
+        // an error here and the caller falls back to the socket), not found missing later
+        // by a write into the mapping, which would be a SIGBUS.
+        let reserved = posix_fallocate(fd, 0, off_t(max(1, count * 4)))
+        guard reserved == 0 else {
+            unlink(path)
+            throw .socket("shared memory \(path): cannot reserve \(count * 4) bytes: \(String(cString: strerror(reserved)))")
+        }
+        guard let m = mmap(nil, max(1, count * 4), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), m != MAP_FAILED else {
             let e = SharedMemory.errnoText()
             unlink(path)
             throw .socket("shared memory \(path): \(e)")
