@@ -22,7 +22,9 @@ final class TrainingCoordinator {
     private var optimizer: AdamW
     private let sampler: EpisodeSampler
     private var current: StepState?
-    private var encodedParams: (version: UInt64, pieces: [(header: MessageHeader, payload: [UInt8])]) = (.max, [])
+    /// The parameters at one version as sent: PARAMS pieces encoded so far, and whether
+    /// the shared-memory file holds them.
+    private var encodedParams: (version: UInt64, pieces: [(header: MessageHeader, payload: [UInt8])], published: Bool) = (.max, [], false)
     private var sharedWriter: SharedVectorWriter?
     private var sharedUnavailable = false
     /// Workers' shared-memory gradient files, mapped, by path.
@@ -271,14 +273,19 @@ final class TrainingCoordinator {
     /// Sends the parameters at `version` to `ids`: through shared memory to the workers on
     /// this machine (one write here, one read there), as PARAMS pieces to the others,
     /// piece by piece to all of them, so the first piece is on the wire while the next is
-    /// encoded. Each piece is encoded and checksummed once per version; the socket sends
-    /// it without copying. Returns the workers that were sent everything.
+    /// encoded. The file is written, and each piece encoded and checksummed, once per
+    /// version; the socket sends pieces without copying. Returns the workers that were
+    /// sent everything.
     private func sendParams(version: UInt64, to ids: [[UInt8]]) -> [[UInt8]] {
         guard !ids.isEmpty else { return [] }
         let total = parameters.values.count
+        if encodedParams.version != version { encodedParams = (version, [], false) }
         var local = ids.filter { members[$0]?.sharedMemory == true }
         if !local.isEmpty, let shared = sharedParameters() {
-            shared.publish(parameters.values, version: version)
+            if !encodedParams.published {
+                shared.publish(parameters.values)
+                encodedParams.published = true
+            }
             let payload = ParamsPayload(version: version,
                                         part: .shared(.init(path: shared.path, crc: shared.crc), total: total)).encoded()
             local = local.filter { deliver(.params, to: $0, step: version, payload: payload) }
@@ -286,7 +293,6 @@ final class TrainingCoordinator {
             for id in local { members[id]?.sharedMemory = false }   // no file: they get pieces below
             local = []
         }
-        if encodedParams.version != version { encodedParams = (version, []) }
         var remote = ids.filter { members[$0]?.sharedMemory != true }
         for (i, piece) in Pieces.ranges(count: total).enumerated() where !remote.isEmpty {
             if i == encodedParams.pieces.count {

@@ -27,8 +27,6 @@ final class ComputeThread: @unchecked Sendable {
     private let jobs = JobQueue<BlockJob>()
     private let finishedLock = NSLock()
     private var finished: [(header: MessageHeader, payload: [UInt8])] = []
-    /// Blocks sent through shared memory (each one a new version of the file).
-    private var blocksDone: UInt64 = 0
     private let endpoint: String
     private let context: ZMQContext
     private let delay: Double
@@ -70,8 +68,7 @@ final class ComputeThread: @unchecked Sendable {
                               blockCount: UInt32(job.chunks.count), payload: payload)
             }
             if let shared = job.sharedGradient {
-                blocksDone += 1
-                shared.publish(sum, version: blocksDone)
+                shared.publish(sum)
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
                                           computeSeconds: seconds,
                                           part: .shared(.init(path: shared.path, crc: shared.crc), total: sum.count)).encoded()

@@ -216,7 +216,7 @@ final class WorkerSession {
     /// parameters.
     private func receivePiece(_ p: ParamsPayload, layout: ParameterLayout) throws(WireError) {
         if p.part.offset == 0 { arrivingParams = (p.version, PieceAssembler(total: layout.totalCount)) }
-        guard var (version, assembler) = arrivingParams, version == p.version else {
+        guard case (let version, var assembler)? = arrivingParams, version == p.version else {
             throw .malformed("PARAMS piece of version \(p.version) at \(p.part.offset) before its first piece")
         }
         arrivingParams = nil   // (so the assembler's buffer is not shared while it grows)

@@ -135,7 +135,7 @@ final class WireTests: XCTestCase {
         let values = (0..<1000).map { Float($0) * 0.25 - 7 }
         var writer: SharedVectorWriter? = try SharedVectorWriter(kind: .grad, runID: 42, count: values.count)
         let path = writer!.path
-        writer!.publish(values, version: 1)
+        writer!.publish(values)
         let reader = try SharedVectorReader(kind: .grad, path: path, count: values.count)
         XCTAssertEqual(reader.read(crc: writer!.crc), values)
         XCTAssertNil(reader.read(crc: writer!.crc ^ 1))

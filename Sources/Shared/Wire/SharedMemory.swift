@@ -56,14 +56,13 @@ public enum SharedMemory {
     }
 }
 
-/// The writing side: /dev/shm/ultraad-PID-RUN.KIND, holding one version of a vector
+/// The writing side: /dev/shm/ultraad-PID-RUN.KIND, holding the last vector published
 /// (mode 0600: only this user's processes can read it). Removed on deinit. One thread
 /// writes it at a time (the coordinator's loop, or a worker's compute thread).
 public final class SharedVectorWriter: @unchecked Sendable {
     public let path: String
     public let count: Int
-    public private(set) var version: UInt64 = .max
-    /// CRC-32C of the values' bytes at `version`.
+    /// CRC-32C of the last published values' bytes.
     public private(set) var crc: UInt32 = 0
     private let map: UnsafeMutableRawPointer
 
@@ -96,13 +95,11 @@ public final class SharedVectorWriter: @unchecked Sendable {
         SharedMemory.removeStaleFiles()   // e.g. of a worker killed during this run
     }
 
-    /// Puts `values` in the file, once per version.
-    public func publish(_ values: [Float], version: UInt64) {
+    /// Puts `values` in the file.
+    public func publish(_ values: [Float]) {
         precondition(values.count == count, "shared memory: \(values.count) values for \(count)")
-        guard version != self.version else { return }
         values.withUnsafeBytes { map.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         crc = values.withUnsafeBytes { CRC32C.checksum($0) }
-        self.version = version
     }
 }
 
