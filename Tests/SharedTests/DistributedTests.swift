@@ -72,6 +72,30 @@ func writeTestPool(in dir: URL) throws -> URL {
     return url
 }
 
+/// A worker played by a test on a real socket: the test sends what it likes and reads
+/// what the coordinator answers.
+final class HandWorker {
+    let context = ZMQContext()
+    let socket: ZMQSocket
+
+    init(endpoint: String) throws {
+        socket = try ZMQSocket(context, .dealer)
+        try socket.connect(endpoint)
+    }
+
+    /// The next message from the coordinator other than a heartbeat (waits up to 20 s).
+    func next() throws -> Envelope {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if try ZMQSocket.poll([socket], timeout: 0.1)[0], let m = try socket.receiveEnvelope(routed: false, wait: false),
+               case .success(let env) = m.message, env.header.type != .heartbeat {
+                return env
+            }
+        }
+        throw CocoaError(.fileReadUnknown)
+    }
+}
+
 /// Processes started in the background, their output in files, stopped at the end.
 final class Processes {
     var all: [Process] = []
@@ -193,19 +217,9 @@ final class DistributedTests: ProcessTestCase {
         let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 1), log: "coordinator.log")
         XCTAssertTrue(eventually(20) { endpoint(run) != nil })
         let ep = try XCTUnwrap(endpoint(run))
-        let context = ZMQContext()
-        let socket = try ZMQSocket(context, .dealer)
-        try socket.connect(ep)
-        func next() throws -> Envelope {   // the next message other than a heartbeat
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                if try ZMQSocket.poll([socket], timeout: 0.1)[0], let m = try socket.receiveEnvelope(routed: false, wait: false),
-                   case .success(let env) = m.message, env.header.type != .heartbeat {
-                    return env
-                }
-            }
-            throw CocoaError(.fileReadUnknown)
-        }
+        let hand = try HandWorker(endpoint: ep)
+        let socket = hand.socket
+        func next() throws -> Envelope { try hand.next() }
         let hello = Hello(workerID: "hand", host: "test", pid: 1, threads: 1, blasCore: "", bankDigest: "",
                           sharedMemory: SharedMemory.namespace)
         try socket.send(.hello, runID: 0, payload: hello.encoded())

@@ -142,20 +142,10 @@ extension ExtractionTests {
                                           log: "coordinator.log")
         let endpointFile = dir.appendingPathComponent("workers-run/coordinator.endpoint")
         XCTAssertTrue(eventually(30) { FileManager.default.fileExists(atPath: endpointFile.path) }, procs.log("coordinator.log"))
-        let context = ZMQContext()
-        let socket = try ZMQSocket(context, .dealer)
-        try socket.connect(try String(contentsOf: endpointFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-        /// The next message from the coordinator other than a heartbeat.
-        func next() throws -> Envelope {
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                if try ZMQSocket.poll([socket], timeout: 0.1)[0], let m = try socket.receiveEnvelope(routed: false, wait: false),
-                   case .success(let env) = m.message, env.header.type != .heartbeat {
-                    return env
-                }
-            }
-            throw CocoaError(.fileReadUnknown)
-        }
+        let hand = try HandWorker(endpoint: try String(contentsOf: endpointFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let socket = hand.socket
+        func next() throws -> Envelope { try hand.next() }
         let hello = Hello(workerID: "hand", host: "test", pid: 1, threads: 1, blasCore: "", bankDigest: "")
         try socket.send(.hello, runID: 0, payload: hello.encoded())
         let welcome = try next()
