@@ -30,7 +30,7 @@ final class ExtractionCoordinator {
     private var finished: [Bool]
     private var badAnswers: [Int: Int] = [:]
     private var workersUsed = Set<String>()
-    private var rejected: [String: Int] = [:]
+    private var rejected = Rejections()
     private var lateResults = 0
 
     /// A batch answered with bad features this many times fails the command (the same
@@ -89,7 +89,7 @@ final class ExtractionCoordinator {
         }
         sayBye("feature extraction finished")
         let items = batches.map(\.count).reduce(0, +)
-        log.info("extracted \(items) image views in \(batches.count) batches on \(workersUsed.count) workers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (rejected \(rejected), late \(lateResults))")
+        log.info("extracted \(items) image views in \(batches.count) batches on \(workersUsed.count) workers in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (rejected \(rejected.byKind), late \(lateResults))")
     }
 
     // MARK: - Messages
@@ -113,10 +113,7 @@ final class ExtractionCoordinator {
     }
 
     private func reject(_ error: WireError) {
-        rejected[error.kind, default: 0] += 1
-        if rejected[error.kind] == 1 {
-            log.warning("rejected a message (\(error.kind)): \(error); further \(error.kind) rejections are only counted")
-        }
+        rejected.record(error, log: log)
     }
 
     /// Puts the batch a worker held back at the front of the queue.
@@ -196,7 +193,7 @@ final class ExtractionCoordinator {
             answer = try FeaturesPayload(decoding: payload)
             try expected.check(answer, items: batches[b].map { UInt32($0.index) })
         } catch {
-            rejected[error.kind, default: 0] += 1
+            rejected.count(error)   // logged below, every time: it names the worker and batch
             badAnswers[b, default: 0] += 1
             let name = members[id]?.hello.workerID ?? "?"
             log.warning("worker \(name): FEATURES for batch \(b) rejected: \(error)")
@@ -238,9 +235,8 @@ final class ExtractionCoordinator {
     }
 
     private func sendHeartbeats(now: Date) {
-        for id in members.sortedIdentities {
-            guard let w = members[id], now.timeIntervalSince(w.lastSent) >= heartbeat else { continue }
-            if deliver(.heartbeat, to: id) { members[id]?.lastSent = now }
+        for id in members.dueForHeartbeat(now: now, every: heartbeat) where deliver(.heartbeat, to: id) {
+            members[id]?.lastSent = now
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Shared
 
 /// An aligned block of chunks: 2^j consecutive chunks starting at a multiple of 2^j.
@@ -69,5 +70,30 @@ struct Membership {
 
     mutating func remove(_ identity: [UInt8]) -> WorkerState? {
         workers.removeValue(forKey: identity)
+    }
+
+    /// Workers sent nothing for `every` seconds: they are due a HEARTBEAT.
+    func dueForHeartbeat(now: Date, every: Double) -> [[UInt8]] {
+        sortedIdentities.filter { workers[$0].map { now.timeIntervalSince($0.lastSent) >= every } ?? false }
+    }
+}
+
+/// Refused messages counted by kind (docs/PROTOCOL.md): the first of each kind is
+/// logged, the rest only counted, so hostile traffic cannot flood the log.
+struct Rejections {
+    private(set) var byKind: [String: Int] = [:]
+
+    /// Counts a refused message; true when it is the first of its kind.
+    @discardableResult
+    mutating func count(_ error: WireError) -> Bool {
+        byKind[error.kind, default: 0] += 1
+        return byKind[error.kind] == 1
+    }
+
+    /// Counts it, and logs it when it is the first of its kind.
+    mutating func record(_ error: WireError, log: Logger) {
+        if count(error) {
+            log.warning("rejected a message (\(error.kind)): \(error); further \(error.kind) rejections are only counted")
+        }
     }
 }

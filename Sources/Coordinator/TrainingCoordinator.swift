@@ -29,7 +29,7 @@ final class TrainingCoordinator {
     private var sharedUnavailable = false
     /// Workers' shared-memory gradient files, mapped, by path.
     private var gradientFiles: [String: SharedVectorReader] = [:]
-    private var rejected: [String: Int] = [:]
+    private var rejected = Rejections()
     private var lateResults = 0
     private var progress: Progress
 
@@ -103,11 +103,7 @@ final class TrainingCoordinator {
     }
 
     private func reject(_ error: WireError, from sender: [UInt8]) {
-        let kind = error.kind
-        rejected[kind, default: 0] += 1
-        if rejected[kind] == 1 {
-            log.warning("rejected a message (\(kind)): \(error); further \(kind) rejections are only counted")
-        }
+        rejected.record(error, log: log)
     }
 
     private func handle(_ incoming: Incoming) throws {
@@ -334,7 +330,7 @@ final class TrainingCoordinator {
             "workers": members.readyCount, "seconds": seconds, "compute_seconds": s.computeSeconds,
             "critical_compute_seconds": s.criticalComputeSeconds,
             "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
-            "bank_sends_per_worker": members.bankSends, "rejected": rejected, "late_results": lateResults,
+            "bank_sends_per_worker": members.bankSends, "rejected": rejected.byKind, "late_results": lateResults,
         ]
         try folder.appendMetrics(line)
         if step == settings.steps || (settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0) {
@@ -345,9 +341,8 @@ final class TrainingCoordinator {
     }
 
     private func sendHeartbeats(now: Date) throws {
-        for id in members.sortedIdentities {
-            guard let w = members[id], now.timeIntervalSince(w.lastSent) >= settings.heartbeat else { continue }
-            if deliver(.heartbeat, to: id) { members[id]?.lastSent = now }
+        for id in members.dueForHeartbeat(now: now, every: settings.heartbeat) where deliver(.heartbeat, to: id) {
+            members[id]?.lastSent = now
         }
     }
 }
