@@ -19,22 +19,15 @@ struct BlockJob: Sendable {
 }
 
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
-/// it works. Each GRAD piece (encoded and checksummed here) waits in `finished`; an empty
-/// frame on an inproc PAIR socket wakes the socket thread to send it. The gradient itself
-/// never crosses a socket twice (ZeroMQ sockets belong to one thread each: the
-/// compute thread owns its end of the PAIR).
+/// it works. Each GRAD (or GRAD piece) is encoded and checksummed here and handed to the
+/// socket thread through `outbox`.
 final class ComputeThread: @unchecked Sendable {
+    let outbox: Outbox
     private let jobs = JobQueue<BlockJob>()
-    private let finishedLock = NSLock()
-    private var finished: [(header: MessageHeader, payload: [UInt8])] = []
-    private let endpoint: String
-    private let context: ZMQContext
     private let delay: Double
 
-    /// `endpoint`: the inproc address the socket thread has bound a PAIR socket to.
-    init(context: ZMQContext, endpoint: String, delay: Double = 0) {
-        self.context = context
-        self.endpoint = endpoint
+    init(outbox: Outbox, delay: Double = 0) {
+        self.outbox = outbox
         self.delay = delay
         let thread = Thread { [self] in self.run() }
         thread.name = "ultraad-compute"
@@ -43,20 +36,8 @@ final class ComputeThread: @unchecked Sendable {
 
     func submit(_ job: BlockJob) { jobs.append(job) }
 
-    /// The GRAD messages finished since the last call, oldest first.
-    func takeFinished() -> [(header: MessageHeader, payload: [UInt8])] {
-        finishedLock.lock()
-        defer { finishedLock.unlock() }
-        let out = finished
-        finished = []
-        return out
-    }
-
     private func run() {
-        guard let socket = try? ZMQSocket(context, .pair), (try? socket.connect(endpoint)) != nil else {
-            FileHandle.standardError.write(Data("ultraad-worker: cannot open the compute thread's socket\n".utf8))
-            exit(70)
-        }
+        let socket = outbox.connectSender("compute")
         while true {
             let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
@@ -72,24 +53,16 @@ final class ComputeThread: @unchecked Sendable {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
                                           computeSeconds: seconds,
                                           part: .shared(.init(path: shared.path, crc: shared.crc), total: sum.count)).encoded()
-                finish(header(payload), payload, socket)
+                outbox.post(header(payload), payload, via: socket)
                 continue
             }
             for piece in Pieces.ranges(count: sum.count) {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
                                           computeSeconds: seconds,
                                           part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()
-                finish(header(payload), payload, socket)   // sent while the next piece is encoded
+                outbox.post(header(payload), payload, via: socket)   // sent while the next piece is encoded
             }
         }
-    }
-
-    /// Queues a GRAD message and wakes the socket thread to send it.
-    private func finish(_ header: MessageHeader, _ payload: [UInt8], _ socket: ZMQSocket) {
-        finishedLock.lock()
-        finished.append((header, payload))
-        finishedLock.unlock()
-        try? socket.send([[]])
     }
 
     /// The block's tree-order sum (METHOD.md, "Episodes") and its loss parts.

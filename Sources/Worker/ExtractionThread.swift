@@ -29,22 +29,19 @@ enum ExtractionError: Error, CustomStringConvertible {
 
 /// Encodes EXTRACT batches with the frozen CLIP off the socket thread, so the worker keeps
 /// heartbeating through long batches. The CLIP (image tower) is loaded once per backbone
-/// and kept. Answers (FEATURES, or ERROR) go back over an inproc PAIR socket, as the
+/// and kept. Answers (FEATURES, or ERROR) go to the socket thread through `outbox`, as the
 /// compute thread's do.
 final class ExtractionThread: @unchecked Sendable {
+    let outbox: Outbox
     private let jobs = JobQueue<ExtractionJob>()
-    private let context: ZMQContext
-    private let endpoint: String
     private let threads: Int
     private let delay: Double
     private let log = Logger(label: "ultraad.worker")
     /// The loaded backbone: only the thread touches it.
     private var loaded: (weights: String, model: CLIPModel)?
 
-    /// `endpoint`: the inproc address the socket thread has bound a PAIR socket to.
-    init(context: ZMQContext, endpoint: String, threads: Int, delay: Double = 0) {
-        self.context = context
-        self.endpoint = endpoint
+    init(outbox: Outbox, threads: Int, delay: Double = 0) {
+        self.outbox = outbox
         self.threads = threads
         self.delay = delay
         let thread = Thread { [self] in self.run() }
@@ -55,10 +52,7 @@ final class ExtractionThread: @unchecked Sendable {
     func submit(_ job: ExtractionJob) { jobs.append(job) }
 
     private func run() {
-        guard let socket = try? ZMQSocket(context, .pair), (try? socket.connect(endpoint)) != nil else {
-            FileHandle.standardError.write(Data("ultraad-worker: cannot open the extraction thread's socket\n".utf8))
-            exit(70)
-        }
+        let socket = outbox.connectSender("extraction")
         while true {
             let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
@@ -67,7 +61,7 @@ final class ExtractionThread: @unchecked Sendable {
                 log.error("batch \(job.batch): \(error)")
                 answer = (.error, TextPayload.encode(error.description))
             }
-            try? socket.send(answer.0, runID: job.runID, step: job.batch, payload: answer.1)
+            outbox.post(MessageHeader(type: answer.0, runID: job.runID, step: job.batch, payload: answer.1), answer.1, via: socket)
         }
     }
 

@@ -27,9 +27,7 @@ final class WorkerSession {
     let log = Logger(label: "ultraad.worker")
     let workerID: String
     private var socket: ZMQSocket!
-    private let results: ZMQSocket
     private let compute: ComputeThread
-    private let extractionResults: ZMQSocket
     private let extraction: ExtractionThread
 
     // Run state, reset on WELCOME of a new run.
@@ -59,13 +57,9 @@ final class WorkerSession {
         timeout = settings.timeout
         let host = ProcessInfo.processInfo.hostName
         workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        results = try ZMQSocket(context, .pair)
-        let inproc = "inproc://compute-\(workerID)"
-        try results.bind(inproc)
-        compute = ComputeThread(context: context, endpoint: inproc, delay: settings.debugDelay)
-        extractionResults = try ZMQSocket(context, .pair)
-        try extractionResults.bind("inproc://extract-\(workerID)")
-        extraction = ExtractionThread(context: context, endpoint: "inproc://extract-\(workerID)",
+        compute = ComputeThread(outbox: try Outbox(context: context, name: "compute-\(workerID)"),
+                                delay: settings.debugDelay)
+        extraction = ExtractionThread(outbox: try Outbox(context: context, name: "extract-\(workerID)"),
                                       threads: settings.threads, delay: settings.debugDelay)
     }
 
@@ -73,17 +67,13 @@ final class WorkerSession {
     func run() throws -> Int32 {
         try openSocket()
         while true {
-            let ready = try ZMQSocket.poll([socket, results, extractionResults], timeout: min(heartbeat, 0.25))
-            if ready[1] {
-                while try results.receive(wait: false) != nil {}   // wake-ups
-                for grad in compute.takeFinished() {
-                    try socket.send(grad.header, payload: grad.payload)
+            let outboxes = [compute.outbox, extraction.outbox]
+            let ready = try ZMQSocket.poll([socket] + outboxes.map(\.wakeups), timeout: min(heartbeat, 0.25))
+            for (i, outbox) in outboxes.enumerated() where ready[i + 1] {
+                for message in try outbox.take() {   // GRAD, FEATURES or ERROR from a compute thread
+                    try socket.send(message.header, payload: message.payload)
                     lastSent = Date()
                 }
-            }
-            if ready[2], let frames = try extractionResults.receive(wait: false) {
-                try socket.send(frames)   // FEATURES or ERROR from the extraction thread
-                lastSent = Date()
             }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
