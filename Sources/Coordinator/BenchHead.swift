@@ -17,10 +17,16 @@ extension Bench {
         @Option(help: "BLAS threads.") var threads: Int = 1
         @Option(help: "Queries per chunk.") var queries: Int = 2
         @Option(help: "Timed runs (after one warm-up); the best counts.") var repeats: Int = 5
+        @Option(help: ArgumentHelp("Time a worker's whole block of this many chunks instead of one chunk.",
+                                   discussion: "Preparing the head and the tree-order sum included, as a worker computes a block; a power of two."))
+        var block: Int?
 
         func validate() throws {
             guard threads >= 1, queries >= 1, repeats >= 1 else {
                 throw ValidationError("--threads, --queries and --repeats must be at least 1")
+            }
+            if let block, block < 1 || block & (block - 1) != 0 {
+                throw ValidationError("--block must be a power of two (a worker's aligned block), not \(block)")
             }
         }
 
@@ -30,17 +36,30 @@ extension Bench {
             let c = HeadConfig.vitL14
             let (params, bank, chunk) = HeadBenchmark.problem(config: c, patches: 576, maskSide: 336,
                                                               queries: queries, bankSize: 240, seed: 1)
-            _ = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1)
+            let chunks = block ?? 1
+            // One chunk, or a worker's block: the head prepared once, every chunk, the tree sum.
+            func work() {
+                if let block {
+                    let head = UltraADHead.Prepared(parameters: params, config: c, bank: bank)
+                    _ = head.blockGradient(chunks: Array(repeating: chunk, count: block))
+                } else {
+                    _ = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1)
+                }
+            }
+            work()
             var best = Double.infinity, bestCPU = Double.infinity
             for _ in 0..<repeats {
                 let t0 = DispatchTime.now().uptimeNanoseconds, c0 = threadCPUSeconds()
-                _ = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1)
+                work()
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                 bestCPU = min(bestCPU, threadCPUSeconds() - c0)
             }
+            let queries = self.queries * chunks
             let flops = HeadBenchmark.gemmFLOPs(config: c, patches: 576, bankSize: 240) * Double(queries)
-            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), chunk of \(queries) queries, best of \(repeats)")
-            print(String(format: "forward+backward: %.1f ms per chunk, %.1f ms per query", best * 1e3, best * 1e3 / Double(queries)))
+            let unit = block.map { "block of \($0) chunks of \(self.queries) queries" } ?? "chunk of \(queries) queries"
+            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(unit), best of \(repeats)")
+            print(String(format: "forward+backward: %.1f ms per %@, %.1f ms per query", best * 1e3,
+                         block == nil ? "chunk" : "block", best * 1e3 / Double(queries)))
             if threads == 1 {
                 print(String(format: "CPU time of the computing thread: %.1f ms per query (less sensitive to other load)", bestCPU * 1e3 / Double(queries)))
             }

@@ -65,21 +65,12 @@ final class ComputeThread: @unchecked Sendable {
         }
     }
 
-    /// The block's tree-order sum (METHOD.md, "Episodes") and its loss parts.
+    /// The block's tree-order sum (METHOD.md, "Episodes"), its loss parts and the seconds
+    /// it took, preparation of the head included.
     static func compute(_ job: BlockJob) -> ([Float]?, Int, LossParts, Double) {
         let start = DispatchTime.now().uptimeNanoseconds
-        var leaves = [[Float]?]()
-        var parts = LossParts()
-        var queries = 0
         let head = UltraADHead.Prepared(parameters: job.parameters, config: job.config, bank: job.bank)
-        for chunk in job.chunks {
-            guard !chunk.queries.isEmpty else { leaves.append(nil); continue }
-            let (lp, g) = head.lossAndGradient(chunk: chunk, scale: 1)
-            leaves.append(g.values)
-            parts = parts + lp
-            queries += chunk.queries.count
-        }
-        let sum = ReductionTree.blockSum(leaves)
+        let (sum, queries, parts) = head.blockGradient(chunks: job.chunks)
         return (sum, queries, parts, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 }

@@ -122,6 +122,9 @@ final class TrainingTests: XCTestCase {
             XCTAssertTrue(tree.isComplete)
             XCTAssertEqual(tree.root()!, reference, "blocks \(blocks)")  // bitwise
         }
+        // BlockSum adds in place into nodes it owns, never into a caller's leaves.
+        var again = SplitMix64(seed: 9)
+        XCTAssertEqual(chunks, (0..<7).map { _ in (0..<33).map { _ in again.nextNormal() * 1e3 } })
         XCTAssertFalse(single.isAlignedBlock(start: 2, count: 4))
         XCTAssertTrue(single.isAlignedBlock(start: 4, count: 4))
         // A sequential sum generally differs in the last bits: the tree order matters.

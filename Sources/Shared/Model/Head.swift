@@ -50,6 +50,23 @@ public enum UltraADHead {
             layout = parameters.layout
         }
 
+        /// The tree-order sum of one aligned block's chunk gradients (METHOD.md, "Episodes";
+        /// empty chunks are padding past the episode's end), with the block's loss parts
+        /// and query count. nil when every chunk is padding.
+        public func blockGradient(chunks: [ChunkInput]) -> (sum: [Float]?, queries: Int, parts: LossParts) {
+            var sum = BlockSum()
+            var parts = LossParts()
+            var queries = 0
+            for chunk in chunks {
+                guard !chunk.queries.isEmpty else { sum.append(nil); continue }
+                let (lp, g) = lossAndGradient(chunk: chunk, scale: 1)
+                sum.append(g.values)
+                parts = parts + lp
+                queries += chunk.queries.count
+            }
+            return (sum.total, queries, parts)
+        }
+
         /// See `UltraADHead.lossAndGradient(parameters:config:bank:chunk:scale:)`.
         public func lossAndGradient(chunk: ChunkInput, scale: Float) -> (LossParts, ParameterSet) {
             UltraADHead.lossAndGradient(w: w, keys: keys, config: config, bank: bank, layout: layout,

@@ -46,7 +46,7 @@ struct PatchBranch {
         var z = z0.centredOverRows()
         BLAS.sgemm(m: z.shape[0], n: z.shape[1], k: a1.shape[1], a: a1.data, b: w2.data,
                    beta: 1, c: &z.data)
-        fused = TwoVectorAttention.forward(z: z, b: ctx.bt, w: ctx.pw, p: ctx.p,
+        fused = TwoVectorAttention.forward(z: consume z, b: ctx.bt, w: ctx.pw, p: ctx.p,
                                            attentionScale: ctx.attentionScale, invTau: ctx.invTau)
     }
 

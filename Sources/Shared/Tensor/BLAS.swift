@@ -30,29 +30,45 @@ public enum BLAS {
         beta: Float = 0,
         c: inout [Float], cOffset: Int = 0, ldc: Int? = nil
     ) {
+        c.withUnsafeMutableBufferPointer { pc in
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                  a: a, aOffset: aOffset, lda: lda, b: b, bOffset: bOffset, ldb: ldb,
+                  beta: beta, c: pc, cOffset: cOffset, ldc: ldc)
+        }
+    }
+
+    /// The same into a buffer (for outputs made without a zeroing pass; with beta = 0
+    /// every value of C is written, whatever the buffer held).
+    public static func sgemm(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: [Float], aOffset: Int = 0, lda: Int? = nil,
+        b: [Float], bOffset: Int = 0, ldb: Int? = nil,
+        beta: Float = 0,
+        c: UnsafeMutableBufferPointer<Float>, cOffset: Int = 0, ldc: Int? = nil
+    ) {
         let lda = lda ?? max(1, transA ? m : k)
         let ldb = ldb ?? max(1, transB ? k : n)
         let ldc = ldc ?? max(1, n)
         if m == 0 || n == 0 { return }
         checkMatrix("C", c.count, cOffset, rows: m, cols: n, ld: ldc)
         if k == 0 {
-            // BLAS leaves C untouched for k = 0 only when beta = 1; make the math hold.
-            for i in 0..<m { for j in 0..<n { c[cOffset + i * ldc + j] *= beta } }
+            // BLAS leaves C untouched for k = 0 only when beta = 1; make the math hold
+            // (and beta = 0 clear whatever was there, NaN included).
+            for i in 0..<m { for j in 0..<n { c[cOffset + i * ldc + j] = beta == 0 ? 0 : c[cOffset + i * ldc + j] * beta } }
             return
         }
         checkMatrix("A", a.count, aOffset, rows: transA ? k : m, cols: transA ? m : k, ld: lda)
         checkMatrix("B", b.count, bOffset, rows: transB ? n : k, cols: transB ? k : n, ld: ldb)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor,
-                                transA ? CblasTrans : CblasNoTrans,
-                                transB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress! + aOffset, Int32(lda),
-                                pb.baseAddress! + bOffset, Int32(ldb), beta,
-                                pc.baseAddress! + cOffset, Int32(ldc))
-                }
+                cblas_sgemm(CblasRowMajor,
+                            transA ? CblasTrans : CblasNoTrans,
+                            transB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(n), Int32(k), alpha,
+                            pa.baseAddress! + aOffset, Int32(lda),
+                            pb.baseAddress! + bOffset, Int32(ldb), beta,
+                            c.baseAddress! + cOffset, Int32(ldc))
             }
         }
     }
@@ -90,10 +106,11 @@ extension Tensor {
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])
         let (k2, n) = transposeOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
         precondition(k == k2, "matmul: inner dimensions \(k) and \(k2) differ (\(shape) x \(other.shape))")
-        var out = Tensor(zeros: [m, n])
-        BLAS.sgemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
-                   a: data, lda: shape[1], b: other.data, ldb: other.shape[1], c: &out.data)
-        return out
+        // beta = 0: the product overwrites every value, so no zeroing pass first.
+        return Tensor(shape: [m, n]) { out in
+            BLAS.sgemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                       a: data, lda: shape[1], b: other.data, ldb: other.shape[1], c: out)
+        }
     }
 
     /// Batched product: [B, m, k] x [B, k, n] -> [B, m, n] (or `other` shared, [k, n]).

@@ -187,24 +187,29 @@ extension Tensor {
         return dx
     }
 
-    /// Each column minus its mean over the rows (the mean accumulated in Double).
+    /// Each column minus its mean over the rows (the mean accumulated in Double). Written
+    /// in one pass from `self` (no copy of the input first).
     public func centredOverRows() -> Tensor {
         let n = rowLength, rows = rowCount
-        var out = self
-        out.data.withUnsafeMutableBufferPointer { o in
-            var mean = [Double](repeating: 0, count: n)
-            mean.withUnsafeMutableBufferPointer { m in
+        var sums = [Double](repeating: 0, count: n)
+        data.withUnsafeBufferPointer { x in
+            sums.withUnsafeMutableBufferPointer { m in
                 for i in 0..<rows {
-                    let row = o.baseAddress! + i * n
+                    let row = x.baseAddress! + i * n
                     for j in 0..<n { m[j] += Double(row[j]) }
-                }
-                let mf = m.map { Float($0 / Double(rows)) }
-                for i in 0..<rows {
-                    let row = o.baseAddress! + i * n
-                    for j in 0..<n { row[j] -= mf[j] }
                 }
             }
         }
-        return out
+        let mean = sums.map { Float($0 / Double(rows)) }
+        return Tensor(shape: shape) { out in
+            data.withUnsafeBufferPointer { x in
+                mean.withUnsafeBufferPointer { m in
+                    for i in 0..<rows {
+                        let src = x.baseAddress! + i * n, dst = out.baseAddress! + i * n
+                        for j in 0..<n { dst[j] = src[j] - m[j] }
+                    }
+                }
+            }
+        }
     }
 }

@@ -14,6 +14,18 @@ public struct Tensor: Equatable, Sendable {
         self.data = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
+    /// A tensor whose every value `fill` writes (no zeroing pass first: for outputs a
+    /// kernel overwrites whole, where a memset of megabytes would be wasted traffic).
+    public init(shape: [Int], overwrittenBy fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        let n = shape.reduce(1, *)
+        self.data = [Float](unsafeUninitializedCapacity: n) { buffer, count in
+            fill(buffer)
+            count = n
+        }
+    }
+
     /// A tensor filled with one value.
     public init(repeating value: Float, shape: [Int]) {
         self.shape = shape

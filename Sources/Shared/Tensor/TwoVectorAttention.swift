@@ -19,11 +19,14 @@ public enum TwoVectorAttention {
         public var map: [Float]      // [n]
     }
 
-    public static func forward(z: Tensor, b: Tensor, w: Tensor, p: Tensor, attentionScale: Float, invTau: Float) -> Forward {
+    /// `z` is consumed: zh is normalized in its storage (pass it with `consume` so that
+    /// no copy of [n, d] is made).
+    public static func forward(z: consuming Tensor, b: Tensor, w: Tensor, p: Tensor, attentionScale: Float, invTau: Float) -> Forward {
         let n = z.shape[0], d = z.shape[1]
         precondition(b.shape == [2, d] && w.shape == [2, d] && p.shape == [2, d], "two-vector attention: shapes")
-        var out = Forward(zh: z, zNorms: [Float](repeating: 0, count: n), att: Tensor(zeros: [n, 2]),
-                          zt: Tensor(zeros: [n, d]), rNorms: [Float](repeating: 0, count: n),
+        // zt is written whole below, row by row: no zeroing pass.
+        var out = Forward(zh: consume z, zNorms: [Float](repeating: 0, count: n), att: Tensor(zeros: [n, 2]),
+                          zt: Tensor(shape: [n, d]) { _ in }, rNorms: [Float](repeating: 0, count: n),
                           map: [Float](repeating: 0, count: n))
         b.data.withUnsafeBufferPointer { bb in w.data.withUnsafeBufferPointer { wb in p.data.withUnsafeBufferPointer { pb in
         out.zh.data.withUnsafeMutableBufferPointer { zhb in out.zt.data.withUnsafeMutableBufferPointer { ztb in
@@ -56,7 +59,7 @@ public enum TwoVectorAttention {
                                 db: inout Tensor, dw: inout Tensor, dp: inout Tensor) -> Tensor {
         let n = f.zh.shape[0], d = f.zh.shape[1]
         precondition(dm.count == n && db.shape == [2, d] && dw.shape == [2, d] && dp.shape == [2, d], "two-vector attention backward: shapes")
-        var dz = Tensor(zeros: [n, d])
+        var dz = Tensor(shape: [n, d]) { _ in }   // every row written below
         var dr = [Float](repeating: 0, count: d)
         b.data.withUnsafeBufferPointer { bb in w.data.withUnsafeBufferPointer { wb in p.data.withUnsafeBufferPointer { pb in
         f.zh.data.withUnsafeBufferPointer { zhb in f.zt.data.withUnsafeBufferPointer { ztb in

@@ -61,13 +61,9 @@ public struct ReductionTree: Sendable {
     /// Sum of the chunks of one block in tree order; `chunks.count` must be a power of two
     /// (nil entries are zeros, for chunks past the episode's end).
     public static func blockSum(_ chunks: [[Float]?]) -> [Float]? {
-        precondition(!chunks.isEmpty && chunks.count & (chunks.count - 1) == 0,
-                     "block of \(chunks.count) chunks is not a power of two")
-        var level = chunks
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map { add(level[$0], level[$0 + 1]) }
-        }
-        return level[0]
+        var sum = BlockSum()
+        for c in chunks { sum.append(c) }
+        return sum.total
     }
 
     static func add(_ a: [Float]?, _ b: [Float]?) -> [Float]? {
@@ -82,6 +78,49 @@ public struct ReductionTree: Sendable {
                 }
             }
             n = a.count
+        }
+    }
+}
+
+/// The tree-order sum of one aligned block, built as its chunk gradients arrive: a stack
+/// keeps at most one node per level, and two nodes of a level merge as soon as both
+/// exist (into the left one's storage). A block of n chunks so holds log2(n) + 1
+/// gradients at a time instead of all n leaves and their n - 1 sums, with the same bits
+/// as `ReductionTree`.
+public struct BlockSum {
+    private var stack: [(level: Int, sum: [Float]?)] = []
+    public private(set) var leafCount = 0
+
+    public init() {}
+
+    /// Adds the next leaf (nil: a zero leaf, for a chunk past the episode's end).
+    public mutating func append(_ leaf: [Float]?) {
+        var node = (level: 0, sum: leaf)
+        while stack.last?.level == node.level {
+            var left = stack.removeLast().sum   // the only reference: added to in place
+            Self.add(&left, node.sum)
+            node = (level: node.level + 1, sum: left)
+        }
+        stack.append(node)
+        leafCount += 1
+    }
+
+    /// The block's node; the leaves appended must number a power of two.
+    public var total: [Float]? {
+        precondition(leafCount > 0 && leafCount & (leafCount - 1) == 0 && stack.count == 1,
+                     "block of \(leafCount) chunks is not a power of two")
+        return stack[0].sum
+    }
+
+    /// left = left + right, the same expression as `ReductionTree.add`, in left's storage.
+    private static func add(_ left: inout [Float]?, _ right: [Float]?) {
+        guard let right else { return }
+        guard left != nil else { left = right; return }
+        precondition(left!.count == right.count, "reduction: \(left!.count) vs \(right.count) values")
+        right.withUnsafeBufferPointer { pb in
+            left!.withUnsafeMutableBufferPointer { pa in
+                for i in 0..<pa.count { pa[i] += pb[i] }
+            }
         }
     }
 }
