@@ -18,16 +18,27 @@ extension Bench {
             --rounds N repeats the whole comparison N times, alternating the worker counts, and
             ends with the medians (the ratio of median steps is the figure to quote on a
             machine whose speed drifts).
-            Example: ultraad bench comm --steps 6 --rounds 5
+            --interleaved instead runs one training with 2 workers whose steps alternate
+            between 1 and 2 workers, and reports the median over neighbouring pairs of steps:
+            each pair sees the same machine load, so on a VM whose speed drifts from minute to
+            minute the ratio is far steadier than between separate runs (pairs in which query
+            features were still being shipped to a worker are left out).
+            Examples: ultraad bench comm --steps 6 --rounds 5
+                      ultraad bench comm --interleaved --steps 20
             """)
         @Option(help: "Timed steps per worker count.") var steps: Int = 4
         @Option(help: "Worker counts to time.") var workers: [Int] = [1, 2]
         @Option(help: "Rounds: each times every worker count once, in turn; a summary of the medians follows.")
         var rounds: Int = 1
+        @Flag(help: "Alternate 1- and 2-worker steps within one run; --steps counts the pairs.")
+        var interleaved = false
 
         func validate() throws {
             guard steps >= 1, rounds >= 1, workers.allSatisfy({ $0 >= 1 }) else {
                 throw ValidationError("--steps, --rounds and --workers must be at least 1")
+            }
+            if interleaved && (rounds != 1 || workers != [1, 2]) {
+                throw ValidationError("--interleaved compares 1 and 2 workers in one run: leave out --rounds and --workers")
             }
         }
 
@@ -48,6 +59,7 @@ extension Bench {
             let poolFile = dir.appendingPathComponent("pool.safetensors")
             try pool.write(to: poolFile)
             print("16 queries per step in 8 chunks; parameters \(ParameterLayout(head: c).totalCount * 4 / 1_000_000) MB")
+            if interleaved { return try timeInterleaved(poolFile: poolFile, folder: dir.appendingPathComponent("interleaved")) }
             print("round  workers  step s   slowest block s   mean block s   coordinator share")
             var results = [Int: [(step: Double, critical: Double, mean: Double)]]()
             for round in 1...rounds {
@@ -64,7 +76,6 @@ extension Bench {
             guard rounds > 1 else { return }
             // Medians over the rounds: the machine's speed drifts, and alternating the
             // worker counts spreads the drift over both.
-            func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
             print("median over \(rounds) rounds:")
             let one = results[1].map { median($0.map(\.step)) }
             for w in workers {
@@ -76,22 +87,61 @@ extension Bench {
             }
         }
 
+        /// Trains `steps` steps on `workers` local workers (at most `limits` per step, see
+        /// `TrainSettings.stepWorkerLimits`) and returns each step's metrics line.
+        private func train(steps: Int, workers w: Int, limits: [Int] = [], poolFile: URL, folder: URL) throws -> [[String: Any]] {
+            var s = TrainSettings(runFolder: folder, poolFile: poolFile)
+            s.steps = steps; s.queriesPerClass = 8; s.chunkSize = 2; s.checkpointEvery = 0
+            s.listen.ipc = "ipc://\(folder.deletingLastPathComponent().path)/\(folder.lastPathComponent).sock"
+            s.minWorkers = w; s.workerTimeout = 60; s.stepWorkerLimits = limits
+            try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true).execute()
+            let text = try String(contentsOf: s.runFolder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            return try text.split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            }
+        }
+
         /// Trains `steps` + 1 steps on `workers` local workers and averages the timed steps
         /// (all but the first, which ships each worker the query features).
         private func time(workers w: Int, poolFile: URL, folder: URL) throws -> (step: Double, critical: Double, mean: Double) {
-            var s = TrainSettings(runFolder: folder, poolFile: poolFile)
-            s.steps = steps + 1; s.queriesPerClass = 8; s.chunkSize = 2; s.checkpointEvery = 0
-            s.listen.ipc = "ipc://\(folder.deletingLastPathComponent().path)/\(folder.lastPathComponent).sock"
-            s.minWorkers = w; s.workerTimeout = 60
-            try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true).execute()
-            let text = try String(contentsOf: s.runFolder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-            let lines = try text.split(separator: "\n").dropFirst().map {
-                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
-            }
+            let lines = try train(steps: steps + 1, workers: w, poolFile: poolFile, folder: folder).dropFirst()
             func average(_ key: String) -> Double { lines.map { $0[key] as! Double }.reduce(0, +) / Double(lines.count) }
             // The mean block shows how much of the slowest one is imbalance or cores
             // slowing each other down, rather than the coordinator.
             return (average("seconds"), average("critical_compute_seconds"), average("compute_seconds") / Double(w))
         }
+
+        /// One run on 2 workers whose steps alternate 1 worker, 2 workers; each pair of
+        /// neighbouring steps (1 then 2) gives a ratio. Warm-up steps are added because the
+        /// second worker receives query features during its first 2-worker steps, and pairs
+        /// that shipped any are left out.
+        private func timeInterleaved(poolFile: URL, folder: URL) throws {
+            let lines = try train(steps: 2 * (steps + 3), workers: 2, limits: [1, 2], poolFile: poolFile, folder: folder)
+            print("pair  1-worker step s  2-worker step s  ratio   outside the workers (1, 2)")
+            var pairs = [(one: Double, two: Double, shares: (Double, Double))]()
+            for k in stride(from: 0, to: lines.count - 1, by: 2) {
+                let one = lines[k], two = lines[k + 1]
+                guard one["blocks"] as? Int == 1, two["blocks"] as? Int == 2,
+                      one["features_sent"] as? Int == 0, two["features_sent"] as? Int == 0 else { continue }
+                func share(_ l: [String: Any]) -> Double {
+                    let s = l["seconds"] as! Double
+                    return (s - (l["critical_compute_seconds"] as! Double)) / s
+                }
+                pairs.append((one["seconds"] as! Double, two["seconds"] as! Double, (share(one), share(two))))
+                let p = pairs[pairs.count - 1]
+                print(String(format: "%-5d %-16.3f %-16.3f %-7.3f %.1f%%, %.1f%%", pairs.count, p.one, p.two, p.two / p.one,
+                             100 * p.shares.0, 100 * p.shares.1))
+            }
+            guard !pairs.isEmpty else { throw CoordinatorError.run("no pair of steps without feature transfers; use more --steps") }
+            print(String(format: "median over %d pairs: 1 worker %.3f s (%.1f%% outside), 2 workers %.3f s (%.1f%% outside), ratio %.3f",
+                         pairs.count, median(pairs.map(\.one)), 100 * median(pairs.map(\.shares.0)), median(pairs.map(\.two)),
+                         100 * median(pairs.map(\.shares.1)), median(pairs.map { $0.two / $0.one })))
+        }
     }
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+private func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }

@@ -8,6 +8,10 @@ struct StepState {
     let chunks: [[QueryRef]]
     var tree: ReductionTree
     var pending: [Block]
+    /// Blocks the step was split into (requeued halves not counted).
+    let blocks: Int
+    /// Query features shipped with this step's tasks (workers keep them for later steps).
+    var featuresSent = 0
     var queries = 0
     var loss = LossParts()
     var computeSeconds = 0.0
@@ -27,6 +31,7 @@ struct StepState {
         pending = stride(from: 0, to: tree.width, by: size)
             .filter { $0 < chunks.count }
             .map { Block(start: $0, count: size) }
+        blocks = pending.count
         started = now
     }
 

@@ -36,6 +36,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seconds between heartbeats (default 1).") var heartbeat: Double?
     @Flag(help: "Continue from the run folder's latest checkpoint.") var resume = false
     @Flag(help: "Allow binding a non-loopback address without CURVE encryption.") var allowInsecure = false
+    /// For tests and `bench comm --interleaved`: the most workers each step may use, in turn.
+    @Option(parsing: .upToNextOption, help: .hidden) var stepWorkerLimits: [Int] = []
 
     func validate() throws {
         guard config != nil || (pool != nil && runFolder != nil) else {
@@ -46,6 +48,7 @@ struct Train: ParsableCommand {
             if let v = value, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be at least 0") }
+        guard stepWorkerLimits.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--step-worker-limits must be at least 1 each") }
         if let h = heartbeat, h <= 0 { throw ValidationError("--heartbeat must be positive") }
         if let p = pool, !FileManager.default.fileExists(atPath: p) {
             throw ValidationError("--pool \(p) does not exist; make one with `ultraad prepare`")
@@ -77,6 +80,7 @@ struct Train: ParsableCommand {
         if let workerTimeout { s.workerTimeout = workerTimeout }
         if let heartbeat { s.heartbeat = heartbeat }
         if allowInsecure { s.listen.allowInsecure = true }
+        s.stepWorkerLimits = stepWorkerLimits
         guard s.workerTimeout > 2 * s.heartbeat else {
             throw ValidationError("the worker timeout (\(s.workerTimeout) s) must exceed twice the heartbeat (\(s.heartbeat) s)")
         }

@@ -18,6 +18,10 @@ struct TrainSettings: Sendable {
     var minWorkers = 1
     var workerTimeout = 10.0
     var heartbeat = 1.0
+    /// The most workers step k may use is `stepWorkerLimits[k % count]` (empty: all of
+    /// them). Not in cluster.yaml: `bench comm --interleaved` alternates 1- and 2-worker
+    /// steps in one run, so each pair of steps sees the same machine load.
+    var stepWorkerLimits: [Int] = []
     /// Digest of the configuration text the run was started with.
     var configDigest = ""
 

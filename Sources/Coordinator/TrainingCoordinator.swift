@@ -232,7 +232,9 @@ final class TrainingCoordinator {
     private func startStep(now: Date) {
         let picks = sampler.chunks(step: optimizer.step, pool: prepared.pool, classes: head.classes)
         let chunks = picks.map { $0.map { QueryRef(image: UInt32($0.image), view: UInt32($0.view)) } }
-        current = StepState(step: optimizer.step, chunks: chunks, workers: members.readyCount, now: now)
+        let limits = settings.stepWorkerLimits
+        let workers = limits.isEmpty ? members.readyCount : min(members.readyCount, limits[optimizer.step % limits.count])
+        current = StepState(step: optimizer.step, chunks: chunks, workers: workers, now: now)
     }
 
     private func assignBlocks() throws {
@@ -261,6 +263,7 @@ final class TrainingCoordinator {
             }
             members[id]?.assignment = (s.step, block)
             members[id]?.sentFeatures = sent
+            s.featuresSent += newFeatures.count
             members[id]?.lastSent = Date()
         }
         current = s
@@ -327,7 +330,7 @@ final class TrainingCoordinator {
         let line: [String: Any] = [
             "step": step, "loss": s.loss.total / q, "focal": s.loss.focal / q, "dice": s.loss.dice / q,
             "bce": s.loss.bce / q, "ce": s.loss.ce / q, "queries": s.queries, "chunks": s.chunks.count,
-            "workers": members.readyCount, "seconds": seconds, "compute_seconds": s.computeSeconds,
+            "workers": members.readyCount, "blocks": s.blocks, "features_sent": s.featuresSent, "seconds": seconds, "compute_seconds": s.computeSeconds,
             "critical_compute_seconds": s.criticalComputeSeconds,
             "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
             "bank_sends_per_worker": members.bankSends, "rejected": rejected.byKind, "late_results": lateResults,

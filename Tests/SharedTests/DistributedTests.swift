@@ -191,6 +191,19 @@ final class DistributedTests: ProcessTestCase {
         }
     }
 
+    /// `bench comm --interleaved` alternates how many workers a step may use: blocks of
+    /// other sizes, the same bits.
+    func testStepsThatAlternateTheirWorkerCountGiveTheSameBits() throws {
+        let reference = try inProcessReference()
+        let (run, _) = try train("alternating", workers: 2, extra: ["--step-worker-limits", "1", "2"])
+        XCTAssertEqual(try finalParameters(run), reference)
+        let lines = try metrics(run)
+        XCTAssertEqual(lines.map { $0["blocks"] as? Int }, (0..<steps).map { $0 % 2 == 0 ? 1 : 2 })
+        // The first step ships every query's features to the one worker it uses.
+        XCTAssertEqual(lines.first?["features_sent"] as? Int, 6)   // 3 classes x 2 queries
+        XCTAssertEqual(lines.first?["queries"] as? Int, 6)
+    }
+
     /// Local workers exchange parameters and gradients through /dev/shm (the other tests
     /// here); with shared memory off, PARAMS and GRAD travel over the socket, here cut into
     /// many pieces (37 floats each instead of 2 MiB, so this small head takes ~29, the last
