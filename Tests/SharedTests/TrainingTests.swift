@@ -111,8 +111,11 @@ final class TrainingTests: XCTestCase {
         var single = ReductionTree(leafCount: 7)
         for (k, c) in chunks.enumerated() { single.insert(start: k, count: 1, sum: c) }
         let reference = single.root()!
+        XCTAssertEqual(reference, ((chunks[0] .+ chunks[1]) .+ (chunks[2] .+ chunks[3])) .+ ((chunks[4] .+ chunks[5]) .+ chunks[6]))
         // Blocks of 4 + 2 + 1, and blocks of 2 + 2 + 2 + 1, computed as workers would.
-        for blocks in [[(0, 4), (4, 2), (6, 1)], [(0, 2), (2, 2), (4, 2), (6, 1)], [(0, 8)], [(4, 4), (0, 4)]] {
+        // Any order: a node is summed when its second child arrives.
+        for blocks in [[(0, 4), (4, 2), (6, 1)], [(0, 2), (2, 2), (4, 2), (6, 1)], [(0, 8)], [(4, 4), (0, 4)],
+                       [(6, 1), (2, 2), (5, 1), (0, 2), (4, 1)]] {
             var tree = ReductionTree(leafCount: 7)
             XCTAssertFalse(tree.isComplete)
             for (start, count) in blocks {
@@ -200,3 +203,7 @@ final class CheckpointTests: XCTestCase {
         }
     }
 }
+
+infix operator .+: AdditionPrecedence
+/// Element-wise Float32 sum, written out for the tests' expected trees.
+private func .+ (a: [Float], b: [Float]) -> [Float] { zip(a, b).map { $0 + $1 } }

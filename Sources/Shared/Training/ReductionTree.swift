@@ -9,11 +9,17 @@
 ///
 /// A zero subtree is represented by nil and "x + zero" returns x unchanged, everywhere,
 /// which keeps the rule identical for workers and coordinator.
+///
+/// Nodes are summed as soon as both children are known, while other blocks are still
+/// being computed: the last block to arrive pays for the log2(blocks) sums on its way to
+/// the root, not for all blocks - 1 of them, and the tree holds one node per finished
+/// subtree.
 public struct ReductionTree: Sendable {
     public let leafCount: Int
     /// Leaves of the full tree: leafCount rounded up to a power of two.
     public let width: Int
-    /// Known nodes, by (level, index): level 0 are leaves, level log2(width) the root.
+    /// Finished subtrees whose sibling is still missing, by (level, index): level 0 are
+    /// leaves, level log2(width) the root.
     private var nodes: [Key: [Float]] = [:]
 
     struct Key: Hashable { let level: Int; let index: Int }
@@ -26,36 +32,46 @@ public struct ReductionTree: Sendable {
         width = w
     }
 
+    private var rootLevel: Int { width.trailingZeroBitCount }
+
     /// Is (start, count) an aligned block of this tree: count a power of two, start a
     /// multiple of count, inside the tree?
     public func isAlignedBlock(start: Int, count: Int) -> Bool {
         count >= 1 && count & (count - 1) == 0 && start >= 0 && start % count == 0 && start + count <= width
     }
 
-    /// Records the node for the block (start, count): the tree-order sum of its chunks.
-    public mutating func insert(start: Int, count: Int, sum: [Float]) {
+    /// Records the node for the block (start, count), the tree-order sum of its chunks,
+    /// and sums it with its sibling, and so on up, while the sibling is known. The block
+    /// must not overlap one recorded before.
+    public mutating func insert(start: Int, count: Int, sum: consuming [Float]) {
         precondition(isAlignedBlock(start: start, count: count), "block (\(start), \(count)) is not aligned")
-        nodes[Key(level: count.trailingZeroBitCount, index: start / count)] = sum
+        var level = count.trailingZeroBitCount, index = start / count
+        precondition(!(level...rootLevel).contains { nodes[Key(level: $0, index: index >> ($0 - level))] != nil },
+                     "block (\(start), \(count)) is already in the tree")
+        var value: [Float]? = consume sum
+        while level < rootLevel {
+            var sibling: [Float]?
+            if (index ^ 1) << level >= leafCount {
+                sibling = nil                                   // all padding: a zero
+            } else if let known = nodes.removeValue(forKey: Key(level: level, index: index ^ 1)) {
+                sibling = known
+            } else {
+                break
+            }
+            if index & 1 == 0 { Self.add(&value, sibling) } else { Self.add(&sibling, value); value = sibling }
+            level += 1
+            index /= 2
+        }
+        nodes[Key(level: level, index: index)] = value
     }
 
     /// True when every leaf below the root is covered by inserted blocks.
-    public var isComplete: Bool { covered(level: width.trailingZeroBitCount, index: 0) }
-
-    private func covered(level: Int, index: Int) -> Bool {
-        if index << level >= leafCount { return true }        // all-padding subtree
-        if nodes[Key(level: level, index: index)] != nil { return true }
-        if level == 0 { return false }
-        return covered(level: level - 1, index: 2 * index) && covered(level: level - 1, index: 2 * index + 1)
-    }
+    public var isComplete: Bool { nodes[Key(level: rootLevel, index: 0)] != nil }
 
     /// The root: the sum of all chunks in tree order. Requires `isComplete`.
-    public func root() -> [Float]? { node(level: width.trailingZeroBitCount, index: 0) }
-
-    private func node(level: Int, index: Int) -> [Float]? {
-        if index << level >= leafCount { return nil }
-        if let v = nodes[Key(level: level, index: index)] { return v }
-        precondition(level > 0, "reduction tree: leaf \(index) is missing")
-        return Self.add(node(level: level - 1, index: 2 * index), node(level: level - 1, index: 2 * index + 1))
+    public func root() -> [Float]? {
+        precondition(isComplete, "reduction tree: the root is asked for before every block is in")
+        return nodes[Key(level: rootLevel, index: 0)]
     }
 
     /// Sum of the chunks of one block in tree order; `chunks.count` must be a power of two
@@ -66,18 +82,16 @@ public struct ReductionTree: Sendable {
         return sum.total
     }
 
-    static func add(_ a: [Float]?, _ b: [Float]?) -> [Float]? {
-        guard let a else { return b }
-        guard let b else { return a }
-        precondition(a.count == b.count, "reduction: \(a.count) vs \(b.count) values")
-        // Written into a new array in one pass (the inputs are still held by the tree).
-        return [Float](unsafeUninitializedCapacity: a.count) { out, n in
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    for i in 0..<pa.count { out[i] = pa[i] + pb[i] }
-                }
+    /// left = left + right (nil is zero, and x + zero is x itself), in left's storage when
+    /// left is the only reference to it.
+    static func add(_ left: inout [Float]?, _ right: [Float]?) {
+        guard let right else { return }
+        guard left != nil else { left = right; return }
+        precondition(left!.count == right.count, "reduction: \(left!.count) vs \(right.count) values")
+        right.withUnsafeBufferPointer { pb in
+            left!.withUnsafeMutableBufferPointer { pa in
+                for i in 0..<pa.count { pa[i] += pb[i] }
             }
-            n = a.count
         }
     }
 }
@@ -98,7 +112,7 @@ public struct BlockSum {
         var node = (level: 0, sum: leaf)
         while stack.last?.level == node.level {
             var left = stack.removeLast().sum   // the only reference: added to in place
-            Self.add(&left, node.sum)
+            ReductionTree.add(&left, node.sum)
             node = (level: node.level + 1, sum: left)
         }
         stack.append(node)
@@ -110,17 +124,5 @@ public struct BlockSum {
         precondition(leafCount > 0 && leafCount & (leafCount - 1) == 0 && stack.count == 1,
                      "block of \(leafCount) chunks is not a power of two")
         return stack[0].sum
-    }
-
-    /// left = left + right, the same expression as `ReductionTree.add`, in left's storage.
-    private static func add(_ left: inout [Float]?, _ right: [Float]?) {
-        guard let right else { return }
-        guard left != nil else { left = right; return }
-        precondition(left!.count == right.count, "reduction: \(left!.count) vs \(right.count) values")
-        right.withUnsafeBufferPointer { pb in
-            left!.withUnsafeMutableBufferPointer { pa in
-                for i in 0..<pa.count { pa[i] += pb[i] }
-            }
-        }
     }
 }
