@@ -22,6 +22,12 @@ final class WireTests: XCTestCase {
             let part = Array(bytes[0..<n])
             let want = part.withUnsafeBytes { ~CRC32C.software(0xFFFF_FFFF, $0) }
             XCTAssertEqual(CRC32C.checksum(part), want, "length \(n)")
+            // Copy and checksum in one pass: the same CRC, the same bytes.
+            var copied = [UInt8](repeating: 0xA5, count: n + 1)
+            let crc = part.withUnsafeBytes { src in copied.withUnsafeMutableBytes { CRC32C.copy(src, to: $0.baseAddress!) } }
+            XCTAssertEqual(crc, want, "copy, length \(n)")
+            XCTAssertEqual(Array(copied[0..<n]), part, "copy, length \(n)")
+            XCTAssertEqual(copied[n], 0xA5, "copy past the end, length \(n)")
         }
         let a = Array(bytes[0..<1000]), b = Array(bytes[1000..<5000])
         XCTAssertEqual(CRC32C.combine(CRC32C.checksum(a), CRC32C.checksum(b), length: b.count), CRC32C.checksum(a + b))

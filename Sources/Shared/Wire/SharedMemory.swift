@@ -98,8 +98,7 @@ public final class SharedVectorWriter: @unchecked Sendable {
     /// Puts `values` in the file.
     public func publish(_ values: [Float]) {
         precondition(values.count == count, "shared memory: \(values.count) values for \(count)")
-        values.withUnsafeBytes { map.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        crc = values.withUnsafeBytes { CRC32C.checksum($0) }
+        crc = values.withUnsafeBytes { CRC32C.copy($0, to: map) }
     }
 }
 
@@ -135,10 +134,12 @@ public final class SharedVectorReader {
     /// A copy of the values, if their CRC-32C is `crc` (else the file was being rewritten
     /// or is not what the coordinator published: nil).
     public func read(crc: UInt32) -> [Float]? {
+        var actual: UInt32 = 0
         let values = [Float](unsafeUninitializedCapacity: count) { out, n in
-            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(start: map, count: count * 4))
+            let bytes = UnsafeRawBufferPointer(start: map, count: count * 4)
+            actual = out.baseAddress.map { CRC32C.copy(bytes, to: $0) } ?? CRC32C.checksum(bytes)
             n = count
         }
-        return values.withUnsafeBytes { CRC32C.checksum($0) } == crc ? values : nil
+        return actual == crc ? values : nil
     }
 }
