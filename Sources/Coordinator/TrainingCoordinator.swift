@@ -174,6 +174,10 @@ final class TrainingCoordinator {
             lateResults += 1
             return
         }
+        // While the tree grows, `s` is its only holder, so its nodes are summed in place
+        // rather than copied first.
+        current = nil
+        defer { current = s }
         let sum: [Float]
         do {
             if let shared = g.part.shared {
@@ -191,7 +195,7 @@ final class TrainingCoordinator {
             }
         } catch {
             members[id]?.assignment = nil   // a block answered with a malformed GRAD is computed again
-            current?.requeue(a.block)
+            s.requeue(a.block)
             throw error
         }
         members[id]?.assignment = nil
@@ -200,7 +204,6 @@ final class TrainingCoordinator {
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds
         s.criticalComputeSeconds = max(s.criticalComputeSeconds, g.computeSeconds)
-        current = s
     }
 
     /// A block's gradient from the worker's shared-memory file (mapped once per path). A
