@@ -1,30 +1,54 @@
 import Foundation
+import Logging
+import Shared
 
-/// The live progress line (step, loss, episodes/s, ETA, workers), drawn only on a
-/// terminal; logs and metrics.jsonl carry the same facts everywhere else.
+/// Training progress: step, loss and its parts (means over the step's queries),
+/// episodes/s, ETA and live workers.
+///
+/// On a terminal it is one line redrawn in place. Anywhere else (a SLURM job's output
+/// file, a pipe) it is a log line every `logEvery` seconds and at the last step, so a job
+/// log shows how far a run got without one line per step; metrics.jsonl has every step.
 struct Progress {
+    enum Output { case terminal, log(every: Double), off }
+
     let total: Int
-    let isTerminal = isatty(STDERR_FILENO) == 1
+    let output: Output
+    private let log: Logger
     private var started = Date()
-    private var lastDraw = Date.distantPast
+    private var lastShown = Date.distantPast
     private var stepsSeen = 0
 
-    init(total: Int) { self.total = total }
+    /// `quiet`: nothing at all (the benchmarks and the demo print their own summaries).
+    init(total: Int, quiet: Bool, log: Logger, logEvery: Double = 30) {
+        self.total = total
+        self.log = log
+        output = quiet ? .off : isatty(STDERR_FILENO) == 1 ? .terminal : .log(every: logEvery)
+    }
 
-    mutating func update(step: Int, loss: Double, seconds: Double, workers: Int) {
+    mutating func update(step: Int, loss: LossParts, seconds: Double, workers: Int) {
         stepsSeen += 1
         let now = Date()
-        guard isTerminal, now.timeIntervalSince(lastDraw) > 0.2 || step == total else { return }
-        lastDraw = now
+        let every: Double
+        switch output {
+        case .off: return
+        case .terminal: every = 0.2
+        case .log(let e): every = e
+        }
+        guard now.timeIntervalSince(lastShown) >= every || step == total else { return }
+        lastShown = now
         let rate = Double(stepsSeen) / max(now.timeIntervalSince(started), 1e-9)
         let eta = Double(total - step) / max(rate, 1e-9)
-        let line = String(format: "\rstep %d/%d  loss %.4f  %.2f episodes/s  ETA %@  workers %d   ",
-                          step, total, loss, rate, Self.clock(eta), workers)
-        FileHandle.standardError.write(Data(line.utf8))
+        let text = String(format: "step %d/%d  loss %.4f (focal %.4f, dice %.4f, bce %.4f, ce %.4f)  %.2f episodes/s  ETA %@  workers %d",
+                          step, total, loss.total, loss.focal, loss.dice, loss.bce, loss.ce, rate, Self.clock(eta), workers)
+        if case .terminal = output {
+            FileHandle.standardError.write(Data("\r\(text)   ".utf8))
+        } else {
+            log.info("\(text)")
+        }
     }
 
     func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if case .terminal = output { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -137,7 +137,7 @@ struct TrainRun {
         }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
-                                                  localWorkers: localWorkers)
+                                                  localWorkers: localWorkers, quiet: quiet)
         let workers = LocalWorkers()
         try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
                           keys: coordinator.listener.localWorkerKeys)

@@ -34,7 +34,7 @@ final class TrainingCoordinator {
     private var progress: Progress
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0) throws {
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false) throws {
         self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
@@ -45,7 +45,7 @@ final class TrainingCoordinator {
         welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
         listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
-        progress = Progress(total: settings.steps)
+        progress = Progress(total: settings.steps, quiet: quiet, log: log)
         log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
@@ -329,10 +329,10 @@ final class TrainingCoordinator {
         current = nil
         let step = optimizer.step
         let seconds = Date().timeIntervalSince(s.started)
-        let q = Double(max(s.queries, 1))
+        let loss = s.loss.mean(over: s.queries)
         let line: [String: Any] = [
-            "step": step, "loss": s.loss.total / q, "focal": s.loss.focal / q, "dice": s.loss.dice / q,
-            "bce": s.loss.bce / q, "ce": s.loss.ce / q, "queries": s.queries, "chunks": s.chunks.count,
+            "step": step, "loss": loss.total, "focal": loss.focal, "dice": loss.dice,
+            "bce": loss.bce, "ce": loss.ce, "queries": s.queries, "chunks": s.chunks.count,
             "workers": members.readyCount, "blocks": s.blocks, "features_sent": s.featuresSent, "seconds": seconds, "compute_seconds": s.computeSeconds,
             "critical_compute_seconds": s.criticalComputeSeconds,
             "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
@@ -343,7 +343,7 @@ final class TrainingCoordinator {
             try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
                            configDigest: settings.configDigest).write(to: folder.checkpointURL(step: step))
         }
-        progress.update(step: step, loss: s.loss.total / q, seconds: seconds, workers: members.readyCount)
+        progress.update(step: step, loss: loss, seconds: seconds, workers: members.readyCount)
     }
 
     private func sendHeartbeats(now: Date) throws {

@@ -121,10 +121,8 @@ struct Replay: ParsableCommand {
             let ms = { (a: Date, b: Date) in String(format: "%.1f", b.timeIntervalSince(a) * 1000) }
             FileHandle.standardError.write(Data("read \(ms(t0, t1)) ms, compute \(ms(t1, t2)) ms, write \(ms(t2, Date())) ms\n".utf8))
         }
+        let mean = result.parts.mean(over: replay.chunk.queries.count)
         print(String(format: "loss %.6f (focal %.4f, dice %.4f, bce %.4f, ce %.4f per query) -> %@",
-                     result.loss, result.parts.focal / Double(replay.chunk.queries.count),
-                     result.parts.dice / Double(replay.chunk.queries.count),
-                     result.parts.bce / Double(replay.chunk.queries.count),
-                     result.parts.ce / Double(replay.chunk.queries.count), out))
+                     result.loss, mean.focal, mean.dice, mean.bce, mean.ce, out))
     }
 }

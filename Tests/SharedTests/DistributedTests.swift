@@ -195,9 +195,15 @@ final class DistributedTests: ProcessTestCase {
     /// other sizes, the same bits.
     func testStepsThatAlternateTheirWorkerCountGiveTheSameBits() throws {
         let reference = try inProcessReference()
-        let (run, _) = try train("alternating", workers: 2, extra: ["--step-worker-limits", "1", "2"])
+        let (run, output) = try train("alternating", workers: 2, extra: ["--step-worker-limits", "1", "2"])
         XCTAssertEqual(try finalParameters(run), reference)
         let lines = try metrics(run)
+        // Not a terminal: the progress line is logged (here at the last step), loss parts included.
+        let last = try XCTUnwrap(lines.last)
+        let progress = String(format: "step %d/%d  loss %.4f (focal %.4f, dice %.4f, bce %.4f, ce %.4f)", steps, steps,
+                              last["loss"] as! Double, last["focal"] as! Double, last["dice"] as! Double,
+                              last["bce"] as! Double, last["ce"] as! Double)
+        XCTAssertTrue(output.contains(progress), "no \"\(progress)\" in:\n\(output)")
         XCTAssertEqual(lines.map { $0["blocks"] as? Int }, (0..<steps).map { $0 % 2 == 0 ? 1 : 2 })
         // The first step ships every query's features to the one worker it uses.
         XCTAssertEqual(lines.first?["features_sent"] as? Int, 6)   // 3 classes x 2 queries

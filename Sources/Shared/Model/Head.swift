@@ -7,6 +7,14 @@ public struct LossParts: Equatable, Sendable, Codable {
     public init() {}
     public var total: Double { focal + dice + bce + ce }
 
+    /// Each part divided by the number of queries it was summed over (at least 1).
+    public func mean(over queries: Int) -> LossParts {
+        let q = Double(max(queries, 1))
+        var m = self
+        m.focal /= q; m.dice /= q; m.bce /= q; m.ce /= q
+        return m
+    }
+
     public static func + (a: LossParts, b: LossParts) -> LossParts {
         var s = a
         s.focal += b.focal; s.dice += b.dice; s.bce += b.bce; s.ce += b.ce

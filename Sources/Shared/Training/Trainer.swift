@@ -42,11 +42,7 @@ public struct InProcessTrainer: Sendable {
             queries += picks.count
         }
         optimizer.update(&parameters, gradientSum: tree.root(), divisor: Float(queries))
-        let mean = 1 / Double(queries)
-        var report = LossParts()
-        report.focal = parts.focal * mean; report.dice = parts.dice * mean
-        report.bce = parts.bce * mean; report.ce = parts.ce * mean
-        return StepReport(step: step + 1, queries: queries, chunks: chunks.count, loss: report)
+        return StepReport(step: step + 1, queries: queries, chunks: chunks.count, loss: parts.mean(over: queries))
     }
 }
 
