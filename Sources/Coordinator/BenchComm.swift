@@ -117,8 +117,8 @@ extension Bench {
         /// that shipped any are left out.
         private func timeInterleaved(poolFile: URL, folder: URL) throws {
             let lines = try train(steps: 2 * (steps + 3), workers: 2, limits: [1, 2], poolFile: poolFile, folder: folder)
-            print("pair  1-worker step s  2-worker step s  ratio   outside the workers (1, 2)")
-            var pairs = [(one: Double, two: Double, shares: (Double, Double))]()
+            print("pair  1-worker step s  2-worker step s  ratio   mean block ratio  outside the workers (1, 2)")
+            var pairs = [(one: Double, two: Double, blocks: Double, shares: (Double, Double))]()
             for k in stride(from: 0, to: lines.count - 1, by: 2) {
                 let one = lines[k], two = lines[k + 1]
                 guard one["blocks"] as? Int == 1, two["blocks"] as? Int == 2,
@@ -127,15 +127,18 @@ extension Bench {
                     let s = l["seconds"] as! Double
                     return (s - (l["critical_compute_seconds"] as! Double)) / s
                 }
-                pairs.append((one["seconds"] as! Double, two["seconds"] as! Double, (share(one), share(two))))
+                // The 2-worker step's mean block against the 1-worker block: how much the
+                // two workers slow each other down, before imbalance and the coordinator.
+                let blocks = (two["compute_seconds"] as! Double) / 2 / (one["compute_seconds"] as! Double)
+                pairs.append((one["seconds"] as! Double, two["seconds"] as! Double, blocks, (share(one), share(two))))
                 let p = pairs[pairs.count - 1]
-                print(String(format: "%-5d %-16.3f %-16.3f %-7.3f %.1f%%, %.1f%%", pairs.count, p.one, p.two, p.two / p.one,
-                             100 * p.shares.0, 100 * p.shares.1))
+                print(String(format: "%-5d %-16.3f %-16.3f %-7.3f %-17.3f %.1f%%, %.1f%%", pairs.count, p.one, p.two, p.two / p.one,
+                             p.blocks, 100 * p.shares.0, 100 * p.shares.1))
             }
             guard !pairs.isEmpty else { throw CoordinatorError.run("no pair of steps without feature transfers; use more --steps") }
-            print(String(format: "median over %d pairs: 1 worker %.3f s (%.1f%% outside), 2 workers %.3f s (%.1f%% outside), ratio %.3f",
+            print(String(format: "median over %d pairs: 1 worker %.3f s (%.1f%% outside), 2 workers %.3f s (%.1f%% outside), ratio %.3f, mean block ratio %.3f",
                          pairs.count, median(pairs.map(\.one)), 100 * median(pairs.map(\.shares.0)), median(pairs.map(\.two)),
-                         100 * median(pairs.map(\.shares.1)), median(pairs.map { $0.two / $0.one })))
+                         100 * median(pairs.map(\.shares.1)), median(pairs.map { $0.two / $0.one }), median(pairs.map(\.blocks))))
         }
     }
 }
