@@ -67,6 +67,9 @@ final class CoordinatorSocket {
     private(set) var localWorkerKeys: (server: URL, secret: URL)?
     /// "on ENDPOINT [and IPC]", with the CURVE state, for the session's first log line.
     let listeningOn: String
+    /// Files this session wrote for its own lifetime (the endpoint, the local workers'
+    /// one-run keys): removed when it ends, so no later worker finds a dead endpoint.
+    private var sessionFiles: [URL] = []
 
     init(_ settings: ListenSettings, localWorkers: Int, folder: RunFolder, log: Logger) throws {
         self.log = log
@@ -77,6 +80,7 @@ final class CoordinatorSocket {
             if localWorkers > 0 {   // workers started here get a key pair for this run only
                 let local = try CurveKeyPair.generate()
                 try local.write(to: folder.url, name: ".local-worker")
+                sessionFiles += [".local-worker.key", ".local-worker.key_secret"].map { folder.url.appendingPathComponent($0) }
                 allowed.append(local.publicKey)
                 localWorkerKeys = (curve.publicKey, folder.url.appendingPathComponent(".local-worker.key_secret"))
             }
@@ -90,7 +94,18 @@ final class CoordinatorSocket {
         if let ipc = settings.ipc { try router.bind(ipc) }
         localEndpoint = settings.ipc ?? endpoint
         try folder.writeEndpoint(localEndpoint)
+        sessionFiles.append(folder.endpointFile)
         listeningOn = "\(zap == nil ? "" : "(CURVE, \(settings.curve?.authorizedWorkers.count ?? 0) authorized workers) ")on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "")"
+    }
+
+    deinit {
+        for file in sessionFiles {
+            // The endpoint file only while it still names this session (a newer coordinator
+            // in the same folder may have written its own).
+            if file.lastPathComponent == "coordinator.endpoint",
+               (try? String(contentsOf: file, encoding: .utf8)) != localEndpoint + "\n" { continue }
+            try? FileManager.default.removeItem(at: file)
+        }
     }
 
     /// Waits up to `timeout` seconds for a message, answering CURVE authentication

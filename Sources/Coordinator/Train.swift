@@ -90,7 +90,12 @@ struct Train: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let (s, threads) = try settings()
-        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).execute()
+        do {
+            try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).execute()
+        } catch let stopped as TrainingStopped {
+            FileHandle.standardError.write(Data("\(stopped)\n".utf8))
+            throw ExitCode(128 + stopped.signal)   // what the shell reports for a process the signal ended
+        }
     }
 }
 

@@ -51,7 +51,10 @@ final class TrainingCoordinator {
 
     /// Trains until `settings.steps`; returns the final parameters.
     func run() throws -> ParameterSet {
+        StopRequest.install()
+        defer { StopRequest.uninstall() }
         while optimizer.step < settings.steps || current != nil {
+            if let sig = StopRequest.received { throw try stop(signal: sig) }
             // Right after a step the next one can start at once: do not wait on the socket.
             let wait = current == nil && optimizer.step < settings.steps && members.readyCount > 0 ? 0 : min(settings.heartbeat / 2, 0.05)
             if try listener.wait(timeout: wait) {
@@ -75,6 +78,28 @@ final class TrainingCoordinator {
         }
         progress.finish()
         return parameters
+    }
+
+    /// Stops on SIGINT or SIGTERM: the step in progress is dropped (its blocks would need
+    /// the workers for seconds more), the last finished step is checkpointed unless it
+    /// already is, and the workers are told to leave.
+    private func stop(signal sig: Int32) throws -> TrainingStopped {
+        current = nil
+        let step = optimizer.step
+        var checkpoint: URL?
+        if step > 0 {
+            let url = folder.checkpointURL(step: step)
+            if !FileManager.default.fileExists(atPath: url.path) {
+                try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
+                               configDigest: settings.configDigest).write(to: url)
+            }
+            checkpoint = url
+        }
+        for id in members.sortedIdentities {
+            deliver(.bye, to: id, payload: TextPayload.encode("training stopped by \(StopRequest.name(sig))"))
+        }
+        progress.finish()
+        return TrainingStopped(signal: sig, step: step, checkpoint: checkpoint)
     }
 
     // MARK: - Messages

@@ -188,6 +188,7 @@ final class DistributedTests: ProcessTestCase {
             XCTAssertEqual(lines.last?["bank_sends"] as? Int, workers, "the bank goes once to each worker")
             let perWorker = try XCTUnwrap(lines.last?["bank_sends_per_worker"] as? [String: Int])
             XCTAssertTrue(perWorker.values.allSatisfy { $0 == 1 })
+            XCTAssertNil(endpoint(run), "the endpoint file outlived the run")
         }
     }
 
@@ -311,6 +312,40 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(second.terminationStatus, 0, procs.log("second.log"))
         XCTAssertTrue(procs.log("second.log").contains("resuming from step-000000"), procs.log("second.log"))
         XCTAssertEqual(try finalParameters(run), reference)
+    }
+
+    /// SIGTERM (scancel, a SLURM time limit) stops the coordinator at a safe point: the
+    /// last finished step is checkpointed, the workers are sent away, the exit status is
+    /// 143, and --resume continues to the same bits as an uninterrupted run.
+    func testSIGTERMCheckpointsTheLastStepAndResumeFinishesTheSame() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("sigterm")
+        let ipc = "ipc://\(dir.path)/coordinator.sock"
+        let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
+        let first = try procs.start(ultraad, args, log: "first.log")
+        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
+        let workers = [try procs.start(worker, workerArgs, log: "a.log"), try procs.start(worker, workerArgs, log: "b.log")]
+        XCTAssertTrue(eventually(40) { lineCount(run) >= 7 }, procs.log("first.log"))
+        kill(first.processIdentifier, SIGTERM)
+        XCTAssertTrue(waitForExit(first, timeout: 20), procs.log("first.log"))
+        XCTAssertEqual(first.terminationStatus, 143, procs.log("first.log"))
+        let done = lineCount(run)
+        XCTAssertLessThan(done, steps)
+        let checkpoint = run.appendingPathComponent(String(format: "checkpoints/step-%08d.safetensors", done))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.path), "no checkpoint of step \(done)")
+        XCTAssertTrue(procs.log("first.log").contains("stopped by SIGTERM after step \(done); checkpoint \(checkpoint.path)"),
+                      procs.log("first.log"))
+        for w in workers { XCTAssertTrue(waitForExit(w, timeout: 10), "a worker stayed after BYE") }
+        let second = try procs.start(ultraad, args + ["--resume"], log: "second.log")
+        try procs.start(worker, workerArgs, log: "c.log")
+        try procs.start(worker, workerArgs, log: "d.log")
+        XCTAssertTrue(waitForExit(second, timeout: 60), procs.log("second.log"))
+        XCTAssertEqual(second.terminationStatus, 0, procs.log("second.log"))
+        XCTAssertTrue(procs.log("second.log").contains(String(format: "resuming from step-%08d", done)), procs.log("second.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+        XCTAssertEqual(lineCount(run), steps, "one metrics line per step, none for the step that was dropped")
     }
 
     /// Thousands of random and mutated frames at the coordinator's socket during a run:

@@ -131,9 +131,16 @@ final class SlurmTests: XCTestCase {
         var output: String
     }
 
-    /// Submits train.sbatch (2 worker tasks on the one node) and polls `scontrol` until the
-    /// job has ended. `settings` become the job's environment (sbatch exports it).
-    func submit(_ name: String, settings: [String: String], timeout: Double = 60) throws -> JobResult {
+    /// A submitted job: its id, the environment SLURM commands need, and its output so far.
+    struct Submitted {
+        var id: String
+        var environment: [String: String]
+        var output: () -> String
+    }
+
+    /// Submits train.sbatch (2 worker tasks on the one node); `settings` become the job's
+    /// environment (sbatch exports it), `extra` goes to `ultraad train` after the script.
+    func start(_ name: String, settings: [String: String], extra: [String] = []) throws -> Submitted {
         // `--min-workers 2` after the script goes to `ultraad train`: both tasks take part.
         let (config, pool) = try inputs()
         var settings = settings
@@ -147,25 +154,37 @@ final class SlurmTests: XCTestCase {
             "sbatch", "--parsable", "--job-name=\(name)", "--nodes=1", "--ntasks=2", "--ntasks-per-node=2",
             "--cpus-per-task=1", "--time=5", "--chdir=\(dir.path)", "--output=\(outFile.path)",
             Self.sbatchScript.path, "--min-workers", "2",
-        ], environment: environment)
+        ] + extra, environment: environment)
         let id = submitted.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
         guard status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             throw SlurmTestError("sbatch failed (status \(status)): \(submitted)")
         }
-        let output = { (try? String(contentsOf: self.dir.appendingPathComponent("\(name)-\(id).out"), encoding: .utf8)) ?? "" }
+        let folder: URL = dir
+        return Submitted(id: id, environment: environment, output: {
+            (try? String(contentsOf: folder.appendingPathComponent("\(name)-\(id).out"), encoding: .utf8)) ?? ""
+        })
+    }
+
+    /// Polls `scontrol` until the job has ended (cancels it after `timeout` seconds).
+    func waitForEnd(_ job: Submitted, timeout: Double = 60) -> JobResult {
         var state = "", exitCode = ""
         let ended = eventually(timeout) {
-            guard let (s, line) = try? runProcess(Self.env, ["scontrol", "--oneliner", "show", "job", id],
-                                                  environment: environment), s == 0 else { return false }
+            guard let (s, line) = try? runProcess(Self.env, ["scontrol", "--oneliner", "show", "job", job.id],
+                                                  environment: job.environment), s == 0 else { return false }
             state = Self.field("JobState", in: line) ?? ""
             exitCode = Self.field("ExitCode", in: line) ?? ""
             return !["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", ""].contains(state)
         }
         if !ended {
-            _ = try? runProcess(Self.env, ["scancel", id], environment: environment)
-            XCTFail("job \(id) did not end within \(timeout) s (state \(state)):\n\(output())")
+            _ = try? runProcess(Self.env, ["scancel", job.id], environment: job.environment)
+            XCTFail("job \(job.id) did not end within \(timeout) s (state \(state)):\n\(job.output())")
         }
-        return JobResult(id: id, state: state, exitCode: exitCode, output: output())
+        return JobResult(id: job.id, state: state, exitCode: exitCode, output: job.output())
+    }
+
+    /// Submits train.sbatch and waits for the job to end.
+    func submit(_ name: String, settings: [String: String], extra: [String] = [], timeout: Double = 60) throws -> JobResult {
+        waitForEnd(try start(name, settings: settings, extra: extra), timeout: timeout)
     }
 
     /// The value of `KEY=value` in scontrol's one-line output.
@@ -215,6 +234,33 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(job.output.contains("workers connect to tcp://\(host):"), job.output)
         XCTAssertEqual(try Data(contentsOf: finalCheckpoint(dir.appendingPathComponent("network"))), reference,
                        "the SLURM run's final checkpoint differs:\n\(job.output)")
+    }
+}
+
+extension SlurmTests {
+    /// scancel (SIGTERM to the job, as at its time limit): the coordinator checkpoints the
+    /// last finished step before it exits, and a job with --resume ends with the final
+    /// checkpoint of an uninterrupted run, byte for byte.
+    func testScancelCheckpointsTheLastStepAndAResumedJobFinishesTheSame() throws {
+        let reference = try referenceCheckpoint()
+        let slowed = ["ULTRAAD_WORKER_ARGS": "--debug-delay-ms 150"]
+        let job = try start("cancelled", settings: slowed)
+        let run = dir.appendingPathComponent("cancelled")
+        let lines = { (try? self.metricsLines(run).count) ?? 0 }
+        XCTAssertTrue(eventually(60) { lines() >= 3 }, job.output())
+        _ = try runProcess(Self.env, ["scancel", job.id], environment: job.environment)
+        let cancelled = waitForEnd(job)
+        XCTAssertEqual(cancelled.state, "CANCELLED", cancelled.output)
+        let done = lines()
+        XCTAssertLessThan(done, Self.steps, cancelled.output)
+        let checkpoint = run.appendingPathComponent(String(format: "checkpoints/step-%08d.safetensors", done))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.path), "no checkpoint of step \(done):\n\(cancelled.output)")
+        XCTAssertTrue(cancelled.output.contains("stopped by SIGTERM after step \(done)"), cancelled.output)
+
+        let resumed = try submit("cancelled", settings: [:], extra: ["--resume"])
+        XCTAssertEqual(resumed.state, "COMPLETED", resumed.output)
+        XCTAssertTrue(resumed.output.contains(String(format: "resuming from step-%08d", done)), resumed.output)
+        XCTAssertEqual(try Data(contentsOf: finalCheckpoint(run)), reference, "the resumed job's final checkpoint differs:\n\(resumed.output)")
     }
 }
 
