@@ -43,6 +43,8 @@ struct Run: ParsableCommand {
     @Option(help: "Start this many workers on this host for feature extraction and training (stopped after each).")
     var localWorkers: Int = 0
     @Option(help: "Threads for CLIP in this process (default: all cores).") var threads: Int?
+    @Flag(help: "Continue a run stopped during training (Ctrl-C, SIGTERM, a crash) from its latest checkpoint; preparation is skipped when RUN/pool.safetensors exists.")
+    var resume = false
 
     func validate() throws {
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be at least 0") }
@@ -56,9 +58,12 @@ struct Run: ParsableCommand {
         let extraction: FeatureExtraction = localWorkers > 0
             ? .workers(ExtractionWorkers(local: localWorkers, required: localWorkers, localThreads: c.worker.threads))
             : .inProcess(threads: t)
-        _ = try PrepareRun.execute(c, threads: t, extraction: extraction)
-        try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: localWorkers,
-                     workerThreads: c.worker.threads, resume: false).execute()
+        let settings = TrainSettings(cluster: c, poolFile: nil)
+        if !resume || !FileManager.default.fileExists(atPath: settings.poolFile.path) {
+            _ = try PrepareRun.execute(c, threads: t, extraction: extraction)
+        }
+        try TrainRun(settings: settings, localWorkers: localWorkers, workerThreads: c.worker.threads, resume: resume)
+            .executeAsCommand()
         let metrics = try EvaluateRun.execute(c, checkpoint: nil, extraction: extraction)
         print(EvaluateRun.table(metrics, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.md").path)")

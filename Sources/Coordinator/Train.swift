@@ -90,12 +90,7 @@ struct Train: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let (s, threads) = try settings()
-        do {
-            try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).execute()
-        } catch let stopped as TrainingStopped {
-            FileHandle.standardError.write(Data("\(stopped)\n".utf8))
-            throw ExitCode(128 + stopped.signal)   // what the shell reports for a process the signal ended
-        }
+        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).executeAsCommand()
     }
 }
 
@@ -106,6 +101,20 @@ struct TrainRun {
     var workerThreads: Int
     var resume: Bool
     var quiet = false
+    /// Whether SIGINT and SIGTERM checkpoint and stop (`train`, `run`: both can --resume)
+    /// rather than end the process at once (the demo, crosssite, benchmarks).
+    var stopsOnSignal = true
+
+    /// `execute` for a command: a stop by SIGINT or SIGTERM prints what was saved and ends
+    /// with status 128 + signal, as the shell reports a process a signal ended.
+    func executeAsCommand() throws {
+        do {
+            try execute()
+        } catch let stopped as TrainingStopped {
+            FileHandle.standardError.write(Data("\(stopped)\n".utf8))
+            throw ExitCode(128 + stopped.signal)
+        }
+    }
 
     func execute() throws {
         Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
@@ -142,7 +151,7 @@ struct TrainRun {
         }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
-                                                  localWorkers: localWorkers, quiet: quiet)
+                                                  localWorkers: localWorkers, quiet: quiet, stopsOnSignal: stopsOnSignal)
         let workers = LocalWorkers()
         try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
                           keys: coordinator.listener.localWorkerKeys)

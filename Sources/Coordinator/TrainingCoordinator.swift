@@ -32,9 +32,10 @@ final class TrainingCoordinator {
     private var rejected = Rejections()
     private var lateResults = 0
     private var progress: Progress
+    private let stopsOnSignal: Bool
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false) throws {
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false, stopsOnSignal: Bool = true) throws {
         self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
@@ -46,15 +47,16 @@ final class TrainingCoordinator {
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
         listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: settings.steps, quiet: quiet, log: log)
+        self.stopsOnSignal = stopsOnSignal
         log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
     /// Trains until `settings.steps`; returns the final parameters.
     func run() throws -> ParameterSet {
-        StopRequest.install()
-        defer { StopRequest.uninstall() }
+        if stopsOnSignal { StopRequest.install() }
+        defer { if stopsOnSignal { StopRequest.uninstall() } }
         while optimizer.step < settings.steps || current != nil {
-            if let sig = StopRequest.received { throw try stop(signal: sig) }
+            if stopsOnSignal, let sig = StopRequest.received { throw try stop(signal: sig) }
             // Right after a step the next one can start at once: do not wait on the socket.
             let wait = current == nil && optimizer.step < settings.steps && members.readyCount > 0 ? 0 : min(settings.heartbeat / 2, 0.05)
             if try listener.wait(timeout: wait) {

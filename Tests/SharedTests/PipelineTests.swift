@@ -70,5 +70,16 @@ extension PipelineTests {
         }
         let md = try String(contentsOf: dir.appendingPathComponent("run/crosssite.md"), encoding: .utf8)
         XCTAssertTrue(md.contains("Pixel AUROC") || md.contains("pixel AUROC"), md)
+
+        // `run`, then `run --resume`: the pool is there, so no preparation; training
+        // continues from the last checkpoint (here the final one: nothing left to do).
+        (status, output) = try runProcess(ultraad, ["run", "--config", config.path, "--local-workers", "1"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output.components(separatedBy: "features: ").count - 1, 2, "prepare and evaluate:\n\(output)")
+        (status, output) = try runProcess(ultraad, ["run", "--config", config.path, "--local-workers", "1", "--resume"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("resuming from step-00000006"), output)
+        XCTAssertEqual(output.components(separatedBy: "features: ").count - 1, 1, "evaluate only:\n\(output)")
+        XCTAssertTrue(output.contains("report: "), output)
     }
 }
