@@ -34,7 +34,7 @@ struct PatchBranch {
     /// M = softmax(zt p^T / tau)[abnormal], with the norms the backward needs.
     let fused: TwoVectorAttention.Forward
     var zh: Tensor { fused.zh }     // [P, d]
-    var zt: Tensor { fused.zt }     // [P, d]
+    var zt: Tensor { fused.zt }     // [P, d], rebuilt on each use (inference's patch memory)
     var map: [Float] { fused.map }  // [P]
 
     /// u: [P, D], z0: [P, d] as the encoder gives them (not centred).
