@@ -292,17 +292,24 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertTrue(log.contains(": dead") || log.contains("unreachable"), "the killed worker was noticed: \(log)")
     }
 
+    /// A coordinator on ipc (log first.log) with two workers slowed to 60 ms a block, for
+    /// the tests that stop it and continue with --resume (same arguments plus --resume).
+    private func startStoppableRun(_ name: String, procs: Processes) throws
+        -> (run: URL, args: [String], workerArgs: [String], coordinator: Process, workers: [Process]) {
+        let run = dir.appendingPathComponent(name)
+        let ipc = "ipc://\(dir.path)/coordinator.sock"
+        let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
+        let coordinator = try procs.start(ultraad, args, log: "first.log")
+        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
+        let workers = [try procs.start(worker, workerArgs, log: "a.log"), try procs.start(worker, workerArgs, log: "b.log")]
+        return (run, args, workerArgs, coordinator, workers)
+    }
+
     func testACoordinatorKilledAfterACheckpointResumesToTheSameResult() throws {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("resume")
-        let ipc = "ipc://\(dir.path)/coordinator.sock"
-        let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
-        let first = try procs.start(ultraad, args, log: "first.log")
-        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
-        try procs.start(worker, workerArgs, log: "a.log")
-        try procs.start(worker, workerArgs, log: "b.log")
+        let (run, args, _, first, _) = try startStoppableRun("resume", procs: procs)
         let tenth = run.appendingPathComponent("checkpoints/step-00000010.safetensors")
         XCTAssertTrue(eventually(40) { FileManager.default.fileExists(atPath: tenth.path) }, procs.log("first.log"))
         kill(first.processIdentifier, SIGKILL)
@@ -321,12 +328,7 @@ final class DistributedTests: ProcessTestCase {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("sigterm")
-        let ipc = "ipc://\(dir.path)/coordinator.sock"
-        let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
-        let first = try procs.start(ultraad, args, log: "first.log")
-        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
-        let workers = [try procs.start(worker, workerArgs, log: "a.log"), try procs.start(worker, workerArgs, log: "b.log")]
+        let (run, args, workerArgs, first, workers) = try startStoppableRun("sigterm", procs: procs)
         XCTAssertTrue(eventually(40) { lineCount(run) >= 7 }, procs.log("first.log"))
         kill(first.processIdentifier, SIGTERM)
         XCTAssertTrue(waitForExit(first, timeout: 20), procs.log("first.log"))
