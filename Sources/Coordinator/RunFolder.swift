@@ -25,6 +25,34 @@ struct RunFolder {
             .map { checkpoints.appendingPathComponent($0) }
     }
 
+    /// Makes metrics.jsonl hold exactly the steps before the first one this run will take.
+    /// A run resumed from step N keeps lines 1...N and drops later ones (written by a run
+    /// that died after its last checkpoint: they are computed again, and would otherwise
+    /// appear twice); a fresh run moves an earlier run's file to metrics.jsonl.previous.
+    /// Returns what it did, if anything.
+    func startMetrics(afterStep step: Int) throws -> String? {
+        guard let data = FileManager.default.contents(atPath: metrics.path), !data.isEmpty else { return nil }
+        if step == 0 {
+            let previous = url.appendingPathComponent("metrics.jsonl.previous")
+            try? FileManager.default.removeItem(at: previous)
+            try FileManager.default.moveItem(at: metrics, to: previous)
+            return "an earlier run's metrics.jsonl is now \(previous.path)"
+        }
+        let lines = data.split(separator: 0x0A)
+        let kept = lines.prefix { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                  let s = object["step"] as? Int else { return false }
+            return s <= step
+        }
+        guard kept.count < lines.count else { return nil }
+        var bytes = [UInt8]()
+        for line in kept { bytes += line; bytes.append(0x0A) }
+        if let failure = AtomicFile.write(bytes, to: metrics, durable: true) {
+            throw CoordinatorError.run("cannot rewrite \(metrics.path): \(failure)")
+        }
+        return "metrics.jsonl: kept steps up to \(step), dropped \(lines.count - kept.count) line(s) after it (they are computed again)"
+    }
+
     /// Appends one line to metrics.jsonl (created on first use).
     func appendMetrics(_ object: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

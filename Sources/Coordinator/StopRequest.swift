@@ -25,6 +25,7 @@ enum StopRequest {
                 }
             }
             sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART   // file I/O carries on; zmq_poll's EINTR is retried by Wire
             sigaction(sig, &action, nil)
         }
     }

@@ -149,6 +149,9 @@ struct TrainRun {
             optimizer = c.optimizer
             FileHandle.standardError.write(Data("resuming from \(latest.lastPathComponent) (step \(optimizer.step))\n".utf8))
         }
+        if let note = try folder.startMetrics(afterStep: optimizer.step) {
+            FileHandle.standardError.write(Data("\(note)\n".utf8))
+        }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
                                                   localWorkers: localWorkers, quiet: quiet, stopsOnSignal: stopsOnSignal)

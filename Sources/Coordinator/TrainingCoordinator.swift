@@ -33,6 +33,8 @@ final class TrainingCoordinator {
     private var lateResults = 0
     private var progress: Progress
     private let stopsOnSignal: Bool
+    /// The step of the last checkpoint this run wrote.
+    private var checkpointedStep: Int?
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
          parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false, stopsOnSignal: Bool = true) throws {
@@ -90,12 +92,8 @@ final class TrainingCoordinator {
         let step = optimizer.step
         var checkpoint: URL?
         if step > 0 {
-            let url = folder.checkpointURL(step: step)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
-                               configDigest: settings.configDigest).write(to: url)
-            }
-            checkpoint = url
+            if checkpointedStep != step { try writeCheckpoint() }
+            checkpoint = folder.checkpointURL(step: step)
         }
         for id in members.sortedIdentities {
             deliver(.bye, to: id, payload: TextPayload.encode("training stopped by \(StopRequest.name(sig))"))
@@ -367,10 +365,16 @@ final class TrainingCoordinator {
         ]
         try folder.appendMetrics(line)
         if step == settings.steps || (settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0) {
-            try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
-                           configDigest: settings.configDigest).write(to: folder.checkpointURL(step: step))
+            try writeCheckpoint()
         }
         progress.update(step: step, loss: loss, seconds: seconds, workers: members.readyCount)
+    }
+
+    /// The parameters and optimizer state after `optimizer.step` steps.
+    private func writeCheckpoint() throws {
+        try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
+                       configDigest: settings.configDigest).write(to: folder.checkpointURL(step: optimizer.step))
+        checkpointedStep = optimizer.step
     }
 
     private func sendHeartbeats(now: Date) throws {

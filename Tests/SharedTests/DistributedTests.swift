@@ -311,7 +311,9 @@ final class DistributedTests: ProcessTestCase {
         defer { procs.stopAll() }
         let (run, args, _, first, _) = try startStoppableRun("resume", procs: procs)
         let tenth = run.appendingPathComponent("checkpoints/step-00000010.safetensors")
-        XCTAssertTrue(eventually(40) { FileManager.default.fileExists(atPath: tenth.path) }, procs.log("first.log"))
+        // Past the checkpoint of step 10 by a step or two, so those steps are computed twice.
+        XCTAssertTrue(eventually(40) { FileManager.default.fileExists(atPath: tenth.path) && lineCount(run) >= 12 },
+                      procs.log("first.log"))
         kill(first.processIdentifier, SIGKILL)
         XCTAssertTrue(waitForExit(first, timeout: 10))
         let second = try procs.start(ultraad, args + ["--resume"], log: "second.log")
@@ -319,6 +321,9 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(second.terminationStatus, 0, procs.log("second.log"))
         XCTAssertTrue(procs.log("second.log").contains("resuming from step-000000"), procs.log("second.log"))
         XCTAssertEqual(try finalParameters(run), reference)
+        // Steps the first coordinator finished after its last checkpoint were computed
+        // again: metrics.jsonl has each step once, in order.
+        XCTAssertEqual(try metrics(run).map { $0["step"] as? Int }, (1...steps).map { $0 }, procs.log("second.log"))
     }
 
     /// SIGTERM (scancel, a SLURM time limit) stops the coordinator at a safe point: the
