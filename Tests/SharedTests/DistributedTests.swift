@@ -233,10 +233,7 @@ final class DistributedTests: ProcessTestCase {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("shm")
-        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 1), log: "coordinator.log")
-        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
-        let ep = try XCTUnwrap(endpoint(run))
+        let (run, coordinator, ep) = try startCoordinator("shm", minWorkers: 1, procs: procs)
         let hand = try HandWorker(endpoint: ep)
         let socket = hand.socket
         func next() throws -> Envelope { try hand.next() }
@@ -272,10 +269,7 @@ final class DistributedTests: ProcessTestCase {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("kill")
-        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 2), log: "coordinator.log")
-        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
-        let ep = try XCTUnwrap(endpoint(run))
+        let (run, coordinator, ep) = try startCoordinator("kill", minWorkers: 2, procs: procs)
         let workerArgs = ["--connect", ep, "--debug-delay-ms", "60", "--idle-exit", "20"]
         let victim = try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
@@ -290,6 +284,15 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(last["bank_sends"] as? Int, 3, "a bank for each of the three workers")
         let log = procs.log("coordinator.log")
         XCTAssertTrue(log.contains(": dead") || log.contains("unreachable"), "the killed worker was noticed: \(log)")
+    }
+
+    /// A coordinator on tcp (log coordinator.log), once it has written its endpoint.
+    private func startCoordinator(_ name: String, minWorkers: Int, procs: Processes) throws
+        -> (run: URL, coordinator: Process, endpoint: String) {
+        let run = dir.appendingPathComponent(name)
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: minWorkers), log: "coordinator.log")
+        XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
+        return (run, coordinator, try XCTUnwrap(endpoint(run)))
     }
 
     /// A coordinator on ipc (log first.log) with two workers slowed to 60 ms a block, for
@@ -361,10 +364,7 @@ final class DistributedTests: ProcessTestCase {
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("hostile")
-        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: 2), log: "coordinator.log")
-        XCTAssertTrue(eventually(20) { endpoint(run) != nil })
-        let ep = try XCTUnwrap(endpoint(run))
+        let (run, coordinator, ep) = try startCoordinator("hostile", minWorkers: 2, procs: procs)
         let workerArgs = ["--connect", ep, "--debug-delay-ms", "40", "--idle-exit", "20"]
         try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
