@@ -94,11 +94,11 @@ final class TrainingTests: XCTestCase {
         var s = AdamW.Settings()
         s.learningRate = 0.1; s.weightDecay = 0.1
         var opt = AdamW(layout: layout, settings: s)
-        opt.update(&p, with: ParameterSet(layout: layout, values: [0.5]))
+        opt.update(&p, gradientSum: [0.5], divisor: 1)
         XCTAssertEqual(p.values[0], 0.89, accuracy: 1e-6)
         // step 2: theta = 0.89 * 0.99 = 0.8811; m = 0.125 - 0.5 = -0.375;
         // v = 0.00024975 + 0.001 = 0.00124975; bc1 = 0.75, bc2 = 1 - 0.999^2 = 0.001999
-        opt.update(&p, with: ParameterSet(layout: layout, values: [-1]))
+        opt.update(&p, gradientSum: [-1], divisor: 1)
         let denom = (0.00124975).squareRoot() / (0.001999).squareRoot() + 1e-8
         XCTAssertEqual(Double(p.values[0]), 0.8811 - (0.1 / 0.75) * (-0.375) / denom, accuracy: 1e-6)
         XCTAssertEqual(opt.step, 2)

@@ -29,12 +29,6 @@ public struct AdamW: Equatable, Sendable {
         step = 0
     }
 
-    /// One update of `params` with gradient `grads` (same layout).
-    public mutating func update(_ params: inout ParameterSet, with grads: ParameterSet) {
-        precondition(params.layout == grads.layout, "AdamW: layouts differ")
-        update(&params, gradientSum: grads.values, divisor: 1)
-    }
-
     /// One update with the gradient `gradientSum / divisor` (nil: a zero gradient): the
     /// coordinator and the in-process trainer pass the reduction tree's root and the
     /// episode's query count, so the mean is a division (not a multiplication by a
