@@ -254,6 +254,11 @@ final class WorkerSession {
             try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)"))
             return
         }
+        // Padding (empty chunks past the episode's end) only ever follows the real chunks.
+        if let firstEmpty = task.chunks.firstIndex(where: \.isEmpty), task.chunks[firstEmpty...].contains(where: { !$0.isEmpty }) {
+            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK: chunk \(firstEmpty) is empty but a later chunk is not"))
+            return
+        }
         var chunks = [ChunkInput]()
         for refs in task.chunks {
             var queries = [ChunkInput.Query]()

@@ -119,13 +119,15 @@ final class TrainingTests: XCTestCase {
             var tree = ReductionTree(leafCount: 7)
             XCTAssertFalse(tree.isComplete)
             for (start, count) in blocks {
-                let leaves = (start..<(start + count)).map { $0 < 7 ? chunks[$0] : nil }
-                tree.insert(start: start, count: count, sum: ReductionTree.blockSum(leaves)!)
+                // As a worker sums its block: its real chunks (padding past 7 adds nothing).
+                var block = ReductionTree(leafCount: min(count, 7 - start))
+                for k in start..<min(start + count, 7) { block.insert(start: k - start, count: 1, sum: chunks[k]) }
+                tree.insert(start: start, count: count, sum: block.root()!)
             }
             XCTAssertTrue(tree.isComplete)
             XCTAssertEqual(tree.root()!, reference, "blocks \(blocks)")  // bitwise
         }
-        // BlockSum adds in place into nodes it owns, never into a caller's leaves.
+        // The tree adds in place into nodes it owns, never into a caller's leaves.
         var again = SplitMix64(seed: 9)
         XCTAssertEqual(chunks, (0..<7).map { _ in (0..<33).map { _ in again.nextNormal() * 1e3 } })
         XCTAssertFalse(single.isAlignedBlock(start: 2, count: 4))

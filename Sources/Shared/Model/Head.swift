@@ -58,21 +58,26 @@ public enum UltraADHead {
             layout = parameters.layout
         }
 
-        /// The tree-order sum of one aligned block's chunk gradients (METHOD.md, "Episodes";
-        /// empty chunks are padding past the episode's end), with the block's loss parts
-        /// and query count. nil when every chunk is padding.
+        /// The tree-order sum (METHOD.md, "Episodes") of the chunks' gradients, with their
+        /// loss parts and query count: one aligned block on a worker, or a whole episode in
+        /// process. Padding (empty chunks past the episode's end) can only follow the real
+        /// chunks and adds nothing; the sum is nil when every chunk is padding.
         public func blockGradient(chunks: [ChunkInput]) -> (sum: [Float]?, queries: Int, parts: LossParts) {
-            var sum = BlockSum()
+            let real = chunks.prefix { !$0.queries.isEmpty }
+            precondition(chunks[real.count...].allSatisfy { $0.queries.isEmpty }, "an empty chunk before a real one")
+            guard !real.isEmpty else { return (nil, 0, LossParts()) }
+            // The same tree the coordinator completes: nodes are summed as they form, so
+            // only one gradient per level is held.
+            var tree = ReductionTree(leafCount: real.count)
             var parts = LossParts()
             var queries = 0
-            for chunk in chunks {
-                guard !chunk.queries.isEmpty else { sum.append(nil); continue }
+            for (k, chunk) in real.enumerated() {
                 let (lp, g) = lossAndGradient(chunk: chunk, scale: 1)
-                sum.append(g.values)
+                tree.insert(start: k, count: 1, sum: g.values)
                 parts = parts + lp
                 queries += chunk.queries.count
             }
-            return (sum.total, queries, parts)
+            return (tree.root(), queries, parts)
         }
 
         /// See `UltraADHead.lossAndGradient(parameters:config:bank:chunk:scale:)`.

@@ -4,7 +4,9 @@
 /// missing leaves are zeros, and every inner node is left + right in Float32. A worker
 /// handed an aligned block (2^j consecutive chunks starting at a multiple of 2^j: one
 /// subtree) returns that subtree's node; the coordinator places block nodes in the tree
-/// and completes it. Because every node is the same expression whoever computes it, any
+/// and completes it; the worker builds that node with a tree of its own over the block's
+/// real chunks (the padding past the episode's end is zero, so the narrower tree gives the
+/// same node). Because every node is the same expression whoever computes it, any
 /// assignment of blocks to workers gives the same bits.
 ///
 /// A zero subtree is represented by nil and "x + zero" returns x unchanged, everywhere,
@@ -74,14 +76,6 @@ public struct ReductionTree: Sendable {
         return nodes[Key(level: rootLevel, index: 0)]
     }
 
-    /// Sum of the chunks of one block in tree order; `chunks.count` must be a power of two
-    /// (nil entries are zeros, for chunks past the episode's end).
-    public static func blockSum(_ chunks: [[Float]?]) -> [Float]? {
-        var sum = BlockSum()
-        for c in chunks { sum.append(c) }
-        return sum.total
-    }
-
     /// left = left + right (nil is zero, and x + zero is x itself), in left's storage when
     /// left is the only reference to it.
     static func add(_ left: inout [Float]?, _ right: [Float]?) {
@@ -93,36 +87,5 @@ public struct ReductionTree: Sendable {
                 for i in 0..<pa.count { pa[i] += pb[i] }
             }
         }
-    }
-}
-
-/// The tree-order sum of one aligned block, built as its chunk gradients arrive: a stack
-/// keeps at most one node per level, and two nodes of a level merge as soon as both
-/// exist (into the left one's storage). A block of n chunks so holds log2(n) + 1
-/// gradients at a time instead of all n leaves and their n - 1 sums, with the same bits
-/// as `ReductionTree`.
-public struct BlockSum {
-    private var stack: [(level: Int, sum: [Float]?)] = []
-    public private(set) var leafCount = 0
-
-    public init() {}
-
-    /// Adds the next leaf (nil: a zero leaf, for a chunk past the episode's end).
-    public mutating func append(_ leaf: [Float]?) {
-        var node = (level: 0, sum: leaf)
-        while stack.last?.level == node.level {
-            var left = stack.removeLast().sum   // the only reference: added to in place
-            ReductionTree.add(&left, node.sum)
-            node = (level: node.level + 1, sum: left)
-        }
-        stack.append(node)
-        leafCount += 1
-    }
-
-    /// The block's node; the leaves appended must number a power of two.
-    public var total: [Float]? {
-        precondition(leafCount > 0 && leafCount & (leafCount - 1) == 0 && stack.count == 1,
-                     "block of \(leafCount) chunks is not a power of two")
-        return stack[0].sum
     }
 }

@@ -31,17 +31,9 @@ public struct InProcessTrainer: Sendable {
     public mutating func trainStep() -> StepReport {
         let step = optimizer.step
         let chunks = sampler.chunks(step: step, pool: pool, classes: config.classes)
-        var tree = ReductionTree(leafCount: chunks.count)
-        var parts = LossParts()
-        var queries = 0
         let head = UltraADHead.Prepared(parameters: parameters, config: config, bank: bank)
-        for (k, picks) in chunks.enumerated() {
-            let (lp, g) = head.lossAndGradient(chunk: EpisodeSampler.input(picks, pool: pool), scale: 1)
-            tree.insert(start: k, count: 1, sum: g.values)
-            parts = parts + lp
-            queries += picks.count
-        }
-        optimizer.update(&parameters, gradientSum: tree.root(), divisor: Float(queries))
+        let (sum, queries, parts) = head.blockGradient(chunks: chunks.map { EpisodeSampler.input($0, pool: pool) })
+        optimizer.update(&parameters, gradientSum: sum, divisor: Float(queries))
         return StepReport(step: step + 1, queries: queries, chunks: chunks.count, loss: parts.mean(over: queries))
     }
 }
