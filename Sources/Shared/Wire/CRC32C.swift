@@ -18,62 +18,56 @@ public enum CRC32C {
     }
 
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        #if arch(x86_64)
-        // Below ~64 KiB one stream is as fast as the joining costs.
-        let third = (bytes.count / 3) & ~7
-        guard third >= 1 << 14 else { return ~hardware(0xFFFF_FFFF, bytes) }
-        let base = bytes.baseAddress!
-        var a: UInt64 = 0xFFFF_FFFF, b: UInt64 = 0xFFFF_FFFF, c: UInt64 = 0xFFFF_FFFF
-        var i = 0
-        while i < third {
-            a = _mm_crc32_u64(a, base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            b = _mm_crc32_u64(b, base.loadUnaligned(fromByteOffset: third + i, as: UInt64.self))
-            c = _mm_crc32_u64(c, base.loadUnaligned(fromByteOffset: 2 * third + i, as: UInt64.self))
-            i += 8
-        }
-        let rest = UnsafeRawBufferPointer(rebasing: bytes[(3 * third)...])
-        let crcC = ~hardware(UInt32(truncatingIfNeeded: c), rest)
-        let ab = combine(~UInt32(truncatingIfNeeded: a), ~UInt32(truncatingIfNeeded: b), length: third)
-        return combine(ab, crcC, length: bytes.count - 2 * third)
-        #else
-        return ~software(0xFFFF_FFFF, bytes)
-        #endif
+        checksum(bytes, copyingTo: nil)
     }
 
     /// Copies `bytes` to `destination` and returns their checksum, in one pass: each
     /// word is checksummed on its way through, so a 10 MB vector is read once instead of
     /// twice (the shared-memory files are written and read this way).
     public static func copy(_ bytes: UnsafeRawBufferPointer, to destination: UnsafeMutableRawPointer) -> UInt32 {
+        checksum(bytes, copyingTo: destination)
+    }
+
+    /// The checksum of `bytes`, copied word by word to `destination` on the way when there
+    /// is one. Inlined into both callers, so the copy costs nothing where it is nil.
+    @inline(__always)
+    private static func checksum(_ bytes: UnsafeRawBufferPointer, copyingTo destination: UnsafeMutableRawPointer?) -> UInt32 {
         #if arch(x86_64)
+        // Below ~64 KiB one stream is as fast as the joining costs.
         let third = (bytes.count / 3) & ~7
-        guard third >= 1 << 14 else {
-            if bytes.count > 0 { destination.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-            return checksum(UnsafeRawBufferPointer(start: destination, count: bytes.count))
+        if third >= 1 << 14 {
+            let base = bytes.baseAddress!
+            var a: UInt64 = 0xFFFF_FFFF, b: UInt64 = 0xFFFF_FFFF, c: UInt64 = 0xFFFF_FFFF
+            var i = 0
+            while i < third {
+                let wa = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let wb = base.loadUnaligned(fromByteOffset: third + i, as: UInt64.self)
+                let wc = base.loadUnaligned(fromByteOffset: 2 * third + i, as: UInt64.self)
+                if let destination {
+                    destination.storeBytes(of: wa, toByteOffset: i, as: UInt64.self)
+                    destination.storeBytes(of: wb, toByteOffset: third + i, as: UInt64.self)
+                    destination.storeBytes(of: wc, toByteOffset: 2 * third + i, as: UInt64.self)
+                }
+                a = _mm_crc32_u64(a, wa)
+                b = _mm_crc32_u64(b, wb)
+                c = _mm_crc32_u64(c, wc)
+                i += 8
+            }
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[(3 * third)...])
+            if let destination, let r = rest.baseAddress {
+                destination.advanced(by: 3 * third).copyMemory(from: r, byteCount: rest.count)
+            }
+            let crcC = ~hardware(UInt32(truncatingIfNeeded: c), rest)
+            let ab = combine(~UInt32(truncatingIfNeeded: a), ~UInt32(truncatingIfNeeded: b), length: third)
+            return combine(ab, crcC, length: bytes.count - 2 * third)
         }
-        let base = bytes.baseAddress!
-        var a: UInt64 = 0xFFFF_FFFF, b: UInt64 = 0xFFFF_FFFF, c: UInt64 = 0xFFFF_FFFF
-        var i = 0
-        while i < third {
-            let wa = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let wb = base.loadUnaligned(fromByteOffset: third + i, as: UInt64.self)
-            let wc = base.loadUnaligned(fromByteOffset: 2 * third + i, as: UInt64.self)
-            destination.storeBytes(of: wa, toByteOffset: i, as: UInt64.self)
-            destination.storeBytes(of: wb, toByteOffset: third + i, as: UInt64.self)
-            destination.storeBytes(of: wc, toByteOffset: 2 * third + i, as: UInt64.self)
-            a = _mm_crc32_u64(a, wa)
-            b = _mm_crc32_u64(b, wb)
-            c = _mm_crc32_u64(c, wc)
-            i += 8
-        }
-        let restCount = bytes.count - 3 * third
-        destination.advanced(by: 3 * third).copyMemory(from: base + 3 * third, byteCount: restCount)
-        let rest = UnsafeRawBufferPointer(start: destination.advanced(by: 3 * third), count: restCount)
-        let crcC = ~hardware(UInt32(truncatingIfNeeded: c), rest)
-        let ab = combine(~UInt32(truncatingIfNeeded: a), ~UInt32(truncatingIfNeeded: b), length: third)
-        return combine(ab, crcC, length: bytes.count - 2 * third)
+        #endif
+        // Small buffers (and other architectures): copied whole, then one stream.
+        if let destination, let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
+        #if arch(x86_64)
+        return ~hardware(0xFFFF_FFFF, bytes)
         #else
-        if bytes.count > 0 { destination.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-        return checksum(UnsafeRawBufferPointer(start: destination, count: bytes.count))
+        return ~software(0xFFFF_FFFF, bytes)
         #endif
     }
 
