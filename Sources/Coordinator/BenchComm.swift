@@ -94,7 +94,7 @@ extension Bench {
             s.steps = steps; s.queriesPerClass = 8; s.chunkSize = 2; s.checkpointEvery = 0
             s.listen.ipc = "ipc://\(folder.deletingLastPathComponent().path)/\(folder.lastPathComponent).sock"
             s.minWorkers = w; s.workerTimeout = 60; s.stepWorkerLimits = limits
-            try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true, stopsOnSignal: false).execute()
+            try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true).execute()
             let text = try String(contentsOf: s.runFolder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             return try text.split(separator: "\n").map {
                 try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]

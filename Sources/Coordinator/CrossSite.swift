@@ -37,7 +37,7 @@ struct CrossSite: ParsableCommand {
             FileHandle.standardError.write(Data("crosssite: training on \(site) -> \(c.run.folder.path)\n".utf8))
             _ = try PrepareRun.execute(c, threads: t, extraction: .inProcess(threads: t))
             try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: localWorkers,
-                         workerThreads: c.worker.threads, resume: false, quiet: true, stopsOnSignal: false).execute()
+                         workerThreads: c.worker.threads, resume: false, quiet: true).execute()
             matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: t))
         }
         try EvaluationReport.writeCrossSite(matrix: matrix, order: all, to: base.run.folder)

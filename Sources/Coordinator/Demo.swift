@@ -47,7 +47,7 @@ struct Demo: ParsableCommand {
                                            output: c.run.folder.appendingPathComponent("zero-shot"))
         stage("training \(steps) steps with \(workers) local workers")
         try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: workers,
-                     workerThreads: 1, resume: false, quiet: true, stopsOnSignal: false).execute()
+                     workerThreads: 1, resume: false, quiet: true).execute()
         stage("evaluating the trained head")
         let trained = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads),
                                               notes: ["Zero-shot (step 0) report: zero-shot/report.md."])

@@ -101,22 +101,21 @@ struct TrainRun {
     var workerThreads: Int
     var resume: Bool
     var quiet = false
-    /// Whether SIGINT and SIGTERM checkpoint and stop (`train`, `run`: both can --resume)
-    /// rather than end the process at once (the demo, crosssite, benchmarks).
-    var stopsOnSignal = true
 
-    /// `execute` for a command: a stop by SIGINT or SIGTERM prints what was saved and ends
-    /// with status 128 + signal, as the shell reports a process a signal ended.
+    /// `execute` for a command that can --resume (`train`, `run`): SIGINT and SIGTERM
+    /// checkpoint the last finished step and stop, which prints what was saved and ends with
+    /// status 128 + signal, as the shell reports a process a signal ended. (Inside other
+    /// commands, `execute` leaves the signals their default actions.)
     func executeAsCommand() throws {
         do {
-            try execute()
+            try execute(stopsOnSignal: true)
         } catch let stopped as TrainingStopped {
             FileHandle.standardError.write(Data("\(stopped)\n".utf8))
             throw ExitCode(128 + stopped.signal)
         }
     }
 
-    func execute() throws {
+    func execute(stopsOnSignal: Bool = false) throws {
         Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
         var s = settings
         try s.listen.checkBindIsSafe()
@@ -154,12 +153,12 @@ struct TrainRun {
         }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
-                                                  localWorkers: localWorkers, quiet: quiet, stopsOnSignal: stopsOnSignal)
+                                                  localWorkers: localWorkers, quiet: quiet)
         let workers = LocalWorkers()
         try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
                           keys: coordinator.listener.localWorkerKeys)
         defer { workers.stop() }
-        let final = try coordinator.run()
+        let final = try coordinator.run(stopsOnSignal: stopsOnSignal)
         workers.stop()
         if !quiet { print("trained \(s.steps) steps; final checkpoint \(folder.checkpointURL(step: s.steps).path) (\(final.layout.totalCount) parameters)") }
     }

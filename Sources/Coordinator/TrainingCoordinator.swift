@@ -32,12 +32,11 @@ final class TrainingCoordinator {
     private var rejected = Rejections()
     private var lateResults = 0
     private var progress: Progress
-    private let stopsOnSignal: Bool
     /// The step of the last checkpoint this run wrote.
     private var checkpointedStep: Int?
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false, stopsOnSignal: Bool = true) throws {
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false) throws {
         self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
@@ -49,12 +48,12 @@ final class TrainingCoordinator {
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
         listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: settings.steps, quiet: quiet, log: log)
-        self.stopsOnSignal = stopsOnSignal
         log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
-    /// Trains until `settings.steps`; returns the final parameters.
-    func run() throws -> ParameterSet {
+    /// Trains until `settings.steps`; returns the final parameters. With `stopsOnSignal`,
+    /// SIGINT and SIGTERM end it early with `TrainingStopped` (see `stop(signal:)`).
+    func run(stopsOnSignal: Bool = false) throws -> ParameterSet {
         if stopsOnSignal { StopRequest.install() }
         defer { if stopsOnSignal { StopRequest.uninstall() } }
         while optimizer.step < settings.steps || current != nil {
