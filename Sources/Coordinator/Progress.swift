@@ -25,7 +25,7 @@ struct Progress {
         output = quiet ? .off : isatty(STDERR_FILENO) == 1 ? .terminal : .log(every: logEvery)
     }
 
-    mutating func update(step: Int, loss: LossParts, seconds: Double, workers: Int) {
+    mutating func update(step: Int, loss: LossParts, workers: Int) {
         stepsSeen += 1
         let now = Date()
         let every: Double

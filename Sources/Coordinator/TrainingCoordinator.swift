@@ -366,7 +366,7 @@ final class TrainingCoordinator {
         if step == settings.steps || (settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0) {
             try writeCheckpoint()
         }
-        progress.update(step: step, loss: loss, seconds: seconds, workers: members.readyCount)
+        progress.update(step: step, loss: loss, workers: members.readyCount)
     }
 
     /// The parameters and optimizer state after `optimizer.step` steps.
