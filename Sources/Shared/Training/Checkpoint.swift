@@ -92,15 +92,6 @@ public enum CheckpointError: Error, CustomStringConvertible {
     }
 }
 
-/// FNV-1a 64-bit digest as 16 hex digits: a stable fingerprint of a configuration's
-/// canonical text (not a security measure).
-public func fnv1aDigest(_ bytes: some Sequence<UInt8>) -> String {
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-    let hex = String(h, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
-}
-
 extension HeadConfig {
     /// Digest of the head's sizes and constants (sorted-key JSON).
     public var digest: String {

@@ -2,31 +2,6 @@ import ArgumentParser
 import Foundation
 import Shared
 
-/// Where `prepare` and `evaluate` compute the frozen features the cache does not hold.
-enum FeatureExtraction {
-    /// CLIP in this process, with this many threads (the default).
-    case inProcess(threads: Int)
-    /// On worker processes; this process encodes no image.
-    case workers(ExtractionWorkers)
-}
-
-/// One image view whose frozen features are to be computed: its place in the caller's
-/// list, the dataset image, the image file's digest (the cache key) and the view.
-struct ExtractionItem {
-    let index: Int
-    let entry: DatasetEntry
-    let digest: String
-    let view: ViewKind
-}
-
-/// Feature extraction on worker processes: how many this process starts on its own host,
-/// how many to wait for before the first batch, and the threads of each one it starts.
-struct ExtractionWorkers: Sendable {
-    var local: Int
-    var required: Int
-    var localThreads: Int
-}
-
 /// The options of the commands that extract features (prepare, evaluate).
 struct ExtractionOptions: ParsableArguments {
     @Option(help: "Threads for CLIP in this process (default: all cores).") var threads: Int?

@@ -1,1 +1,0 @@
-/// UltraAD shared library: see DESIGN.md for the folders and their borders.
