@@ -116,9 +116,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.model.statePrompts[1][0], "a lesion breast ultrasound image")
         XCTAssertEqual(config.model.descriptionsInClassOrder[1][0], "oval circumscribed hypoechoic mass parallel to the skin")
         XCTAssertEqual(config.train, .init(steps: 300, queriesPerClass: 2, chunkSize: 2, learningRate: 1e-3, beta1: 0.5,
-                                           beta2: 0.999, epsilon: 1e-8, weightDecay: 0, checkpointEvery: 50, logEvery: 1))
+                                           beta2: 0.999, epsilon: 1e-8, weightDecay: 0, checkpointEvery: 50, logEvery: .seconds(30)))
         XCTAssertEqual(config.eval, .init(fewShotMemory: true, smoothingSigma: 4, overlays: 8))
-        XCTAssertEqual(config.coordinator.bind, .tcp(host: "127.0.0.1", port: 5555))
+        XCTAssertEqual(config.coordinator.bind, .tcp(host: "127.0.0.1", port: 0), "loopback, any free port")
         XCTAssertNil(config.coordinator.ipc)
         XCTAssertEqual(config.coordinator.minWorkers, 1)
         XCTAssertEqual(config.coordinator.workerTimeout.seconds, 10)
@@ -156,7 +156,7 @@ final class ConfigTests: XCTestCase {
               abnormal_states: [bad]
               class_descriptions: {normal: [plain tissue], lesion: [a dark spot, a mass]}
             train: {steps: 0, queries_per_class: 4, chunk_size: 3, learning_rate: 0.01, betas: [0, 0.9],
-                    eps: 1e-6, weight_decay: 0.05, checkpoint_every: 0, log_every: 10}
+                    eps: 1e-6, weight_decay: 0.05, checkpoint_every: 0, log_every: 10s}
             eval: {few_shot_memory: false, smoothing_sigma: 0, overlays: 0}
             coordinator:
               bind: "tcp://*:6000"
@@ -183,7 +183,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.model.classDescriptions, ["normal": ["plain tissue"], "lesion": ["a dark spot", "a mass"]])
         XCTAssertEqual(config.model.statePrompts, [["fine tissue"], ["bad tissue"]])
         XCTAssertEqual(config.train, .init(steps: 0, queriesPerClass: 4, chunkSize: 3, learningRate: 0.01, beta1: 0, beta2: 0.9,
-                                           epsilon: 1e-6, weightDecay: 0.05, checkpointEvery: 0, logEvery: 10))
+                                           epsilon: 1e-6, weightDecay: 0.05, checkpointEvery: 0, logEvery: .seconds(10)))
         XCTAssertEqual(config.eval, .init(fewShotMemory: false, smoothingSigma: 0, overlays: 0))
         XCTAssertEqual(config.coordinator.bind, .tcp(host: "*", port: 6000))
         XCTAssertEqual(config.coordinator.ipc, .ipc(path: "/tmp/ultraad.sock"))
@@ -193,7 +193,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.coordinator.curve?.authorizedWorkers.map(\.path), ["/work/project/k/w1.key"])
         XCTAssertEqual(config.worker, .init(threads: 4, idleExit: .seconds(7200), reconnectMax: .milliseconds(250)))
 
-        let head = config.headConfig(jointDim: 768, visionWidth: 1024, layers: [3, 6, 9, 12])
+        let head = config.model.headConfig(jointDim: 768, visionWidth: 1024, layers: [3, 6, 9, 12])
         XCTAssertEqual(head.adapterRank, 64)
         XCTAssertEqual(head.classes, 2)
         XCTAssertEqual(head.temperature, 0.1)
@@ -205,7 +205,7 @@ final class ConfigTests: XCTestCase {
 
     func testDefaultsMatchTheHeadAndOptimizerDefaults() {
         let config = ClusterConfig.defaults(sites: [site("A", "a", root: base)], baseDirectory: base)
-        XCTAssertEqual(config.headConfig(jointDim: 768, visionWidth: 1024, layers: [6, 12, 18, 24]), .vitL14)
+        XCTAssertEqual(config.model.headConfig(jointDim: 768, visionWidth: 1024, layers: [6, 12, 18, 24]), HeadConfig.vitL14)
         XCTAssertEqual(config.adamWSettings, AdamW.Settings())
     }
 
@@ -302,7 +302,8 @@ final class ConfigTests: XCTestCase {
         assertMinimalFails("train:\n  learning_rate: .nan", ["train.learning_rate: must be a number greater than 0"])
         assertMinimalFails("train:\n  betas: [0.9, 1]", ["train.betas[1]: must be a number from 0 up to (not including) 1"])
         assertMinimalFails("train:\n  betas: [0.9]", ["train.betas: must be two numbers [beta1, beta2], found 1"])
-        assertMinimalFails("train:\n  log_every: 0", ["train.log_every: must be an integer of at least 1"])
+        assertMinimalFails("train:\n  log_every: 0s", ["train.log_every: must be a duration greater than 0"])
+        assertMinimalFails("train:\n  log_every: 10", ["train.log_every: \"10\" has no unit"])
         assertMinimalFails("data:\n  mask_threshold: 0", ["data.mask_threshold: must be a number greater than 0 and at most 1"])
         assertMinimalFails("eval:\n  smoothing_sigma: -1", ["eval.smoothing_sigma: must be a number of at least 0"])
         assertMinimalFails("model:\n  leaky_slope: 1", ["model.leaky_slope: must be a number from 0 up to (not including) 1"])
@@ -471,16 +472,48 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(reordered, a)
         XCTAssertEqual(reordered.digest, a.digest)
 
+        // Every setting that changes the result counts, whatever its section.
         var digests: Set<String> = [a.digest]
-        for change in ["train:\n  steps: 301", "run:\n  seed: 1", "model:\n  temperature: 0.0700001",
-                       "coordinator:\n  heartbeat: 2s", "fewshot:\n  views: [hflip, identity]", "test_sites: [A]\nrun: {name: other}"] {
+        let results = ["train:\n  steps: 301", "run:\n  seed: 1", "model:\n  temperature: 0.0700001",
+                       "fewshot:\n  views: [hflip, identity]", "data:\n  mask_threshold: 0.4",
+                       "eval:\n  smoothing_sigma: 3", "backbone:\n  layers: [1, 2]", "train:\n  betas: [0.5, 0.99]"]
+        for change in results {
             let changed = try parseMinimal(change)
             XCTAssertNotEqual(changed, a, change)
             digests.insert(changed.digest)
         }
-        XCTAssertEqual(digests.count, 7)
+        XCTAssertEqual(digests.count, results.count + 1)
+        // Names, places, checkpoint and log rates, pictures and process settings do not:
+        // a SLURM requeue on another node or with other ports resumes.
+        for change in ["run:\n  name: other\n  folder: /elsewhere/run", "coordinator:\n  heartbeat: 2s\n  bind: \"tcp://127.0.0.1:7000\"",
+                       "worker: {threads: 8, idle_exit: 1m, reconnect_max: 1s}", "train: {checkpoint_every: 5, log_every: 1s}",
+                       "eval:\n  overlays: 0", "fewshot:\n  cache: /tmp/other-cache", "coordinator:\n  min_workers: 4"] {
+            let changed = try parseMinimal(change)
+            XCTAssertNotEqual(changed, a, change)
+            XCTAssertEqual(changed.digest, a.digest, change)
+        }
         let moved = try ClusterConfig.parse(yaml: minimal, source: "test.yaml", baseDirectory: URL(filePath: "/elsewhere"))
-        XCTAssertNotEqual(moved.digest, a.digest, "the resolved data paths are part of the configuration")
+        XCTAssertNotEqual(moved, a)
+        XCTAssertEqual(moved.digest, a.digest, "absolute paths are not part of the digest")
+    }
+
+    func testEffectiveConfigurationTextReadsBackTheSame() throws {
+        let full = try ClusterConfig.load(path: Fixtures.repositoryRoot.appendingPathComponent("cluster.yaml").path)
+        var changed = full
+        changed.coordinator.curve = .init(secretKey: URL(filePath: "/k/c.key_secret"), publicKey: URL(filePath: "/k/c.key"),
+                                          authorizedWorkers: [URL(filePath: "/k/w1.key")])
+        changed.coordinator.ipc = .ipc(path: "/tmp/u.sock")
+        changed.backbone.layers = [2, 4]
+        changed.train.epsilon = 1e-8
+        for config in [full, changed, try parse(minimal)] {
+            let text = config.yamlText
+            let back = try ClusterConfig.parse(yaml: text, source: "effective", baseDirectory: URL(filePath: "/unused"))
+            XCTAssertEqual(back, config, text)
+            XCTAssertEqual(back.digest, config.digest)
+        }
+        // Every key of the schema appears in the text, the optional ones as null.
+        XCTAssertTrue(full.yamlText.contains("  shots_file: null\n"), full.yamlText)
+        XCTAssertTrue(full.yamlText.contains("  log_every: \"30s\"\n"), full.yamlText)
     }
 
     // MARK: Helpers

@@ -131,7 +131,7 @@ final class CurveTests: ProcessTestCase {
                     procs: Processes) throws -> (URL, [UInt8]) {
         let run = dir.appendingPathComponent(name)
         let coordinator = try procs.start(ultraad, ["train", "--config", try config(name, curve: keys).path,
-                                                    "--pool", poolFile.path, "--min-workers", "1"], log: "\(name).log")
+                                                    "--pool", poolFile.path, "--workers", "1"], log: "\(name).log")
         XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("\(name).log"))
         let ep = try XCTUnwrap(endpoint(run))
         let port = try XCTUnwrap(UInt16(ep.split(separator: ":").last!))

@@ -24,8 +24,7 @@ class ProcessTestCase: XCTestCase {
         let (status, output) = try runProcess(ultraad, ["train", "--pool", poolFile.path, "--run", run.path,
                                                         "--steps", "\(steps)", "--seed", "7", "--adapter-rank", "4",
                                                         "--chunk-size", "2", "--learning-rate", "0.005",
-                                                        "--checkpoint-every", "5", "--local-workers", "\(workers)",
-                                                        "--min-workers", "\(workers)"] + extra, environment: environment)
+                                                        "--checkpoint-every", "5", "--local-workers", "\(workers)"] + extra, environment: environment)
         XCTAssertEqual(status, 0, output)
         return (run, output)
     }
@@ -148,7 +147,7 @@ extension ProcessTestCase {
     func coordinatorArguments(_ run: URL, minWorkers: Int, extra: [String] = []) -> [String] {
         ["train", "--pool", poolFile.path, "--run", run.path, "--steps", "\(steps)", "--seed", "7",
          "--adapter-rank", "4", "--chunk-size", "2", "--learning-rate", "0.005", "--checkpoint-every", "5",
-         "--min-workers", "\(minWorkers)", "--worker-timeout", "1", "--heartbeat", "0.2"] + extra
+         "--workers", "\(minWorkers)", "--worker-timeout", "1", "--heartbeat", "0.2"] + extra
     }
 
     func lineCount(_ run: URL) -> Int {

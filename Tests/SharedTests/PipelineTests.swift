@@ -10,7 +10,7 @@ final class PipelineTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let ultraad = productsDirectory!.appendingPathComponent("ultraad")
         let (status, output) = try runProcess(ultraad, ["demo", "--out", dir.path, "--per-class", "6",
-                                                        "--steps", "60", "--workers", "2"])
+                                                        "--steps", "60", "--local-workers", "2"])
         XCTAssertEqual(status, 0, output)
         let run = dir.appendingPathComponent("run")
         for file in ["report.md", "metrics.json", "shots.csv", "pool.safetensors", "metrics.jsonl",

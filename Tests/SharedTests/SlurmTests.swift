@@ -141,7 +141,7 @@ final class SlurmTests: XCTestCase {
     /// Submits train.sbatch (2 worker tasks on the one node); `settings` become the job's
     /// environment (sbatch exports it), `extra` goes to `ultraad train` after the script.
     func start(_ name: String, settings: [String: String], extra: [String] = []) throws -> Submitted {
-        // `--min-workers 2` after the script goes to `ultraad train`: both tasks take part.
+        // `--workers 2` after the script goes to `ultraad train`: both tasks take part.
         let (config, pool) = try inputs()
         var settings = settings
         settings["ULTRAAD_CONFIG"] = config.path
@@ -153,7 +153,7 @@ final class SlurmTests: XCTestCase {
         let (status, submitted) = try runProcess(Self.env, [
             "sbatch", "--parsable", "--job-name=\(name)", "--nodes=1", "--ntasks=2", "--ntasks-per-node=2",
             "--cpus-per-task=1", "--time=5", "--chdir=\(dir.path)", "--output=\(outFile.path)",
-            Self.sbatchScript.path, "--min-workers", "2",
+            Self.sbatchScript.path, "--workers", "2",
         ] + extra, environment: environment)
         let id = submitted.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
         guard status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {

@@ -11,13 +11,10 @@ extension Bench {
             commandName: "clip",
             abstract: "CLIP image encoder images/s and GFLOP/s.",
             discussion: """
-            Encodes --batch random images (seeded, normalized scale) through the image tower,
-            one warm-up then --repeats timed passes; the best counts. FLOPs are the matrix
-            products counted from the shapes. The sgemm peak is measured in the same command
-            (2048^3, same threads, the better of OpenBLAS's threading and row blocks on
-            single-threaded OpenBLAS), so the fraction is comparable across machines.
-            --weights: a checkpoint, builtin:tiny, or random:ViT-B-16 / random:ViT-L-14 /
-            random:ViT-L-14-336 (seeded random weights made in memory).
+            Encodes --batch random images (seeded, normalized scale) through the image tower, one warm-up then --repeats timed passes; the best counts. FLOPs are the matrix products counted from the shapes. The sgemm peak is measured in the same command (2048^3, same threads, the better of OpenBLAS's threading and row blocks on single-threaded OpenBLAS), so the fraction is comparable across machines.
+
+            --weights: a checkpoint, builtin:tiny, or random:ViT-B-16 / random:ViT-L-14 / random:ViT-L-14-336 (seeded random weights made in memory).
+
             Example: ultraad bench clip --weights random:ViT-B-16 --batch 8 --threads 2
             """)
 

@@ -8,21 +8,12 @@ extension Bench {
             commandName: "comm",
             abstract: "Training step time with 1 and 2 local workers, and the coordinator's share.",
             discussion: """
-            ViT-L/14@336 head sizes (d = 768, D = 1024, r = 128, 4 layers, P = 576, 336x336
-            masks; 10 MB of parameters), episodes of 16 queries (2 classes x 8) in chunks of 2,
-            workers of 1 BLAS thread on ipc://. The first step (which ships each worker the
-            query features once) is not timed. The share is the part of a step outside the
-            slowest block's computation: transfer, reduction and the optimizer. The mean
-            block, next to the slowest, shows imbalance between the workers and how much two
-            workers on one machine slow each other down.
-            --rounds N repeats the whole comparison N times, alternating the worker counts, and
-            ends with the medians (the ratio of median steps is the figure to quote on a
-            machine whose speed drifts).
-            --interleaved instead runs one training with 2 workers whose steps alternate
-            between 1 and 2 workers, and reports the median over neighbouring pairs of steps:
-            each pair sees the same machine load, so on a VM whose speed drifts from minute to
-            minute the ratio is far steadier than between separate runs (pairs in which query
-            features were still being shipped to a worker are left out).
+            ViT-L/14@336 head sizes (d = 768, D = 1024, r = 128, 4 layers, P = 576, 336x336 masks; 10 MB of parameters), episodes of 16 queries (2 classes x 8) in chunks of 2, workers of 1 BLAS thread on ipc://. The first step (which ships each worker the query features once) is not timed. The share is the part of a step outside the slowest block's computation: transfer, reduction and the optimizer. The mean block, next to the slowest, shows imbalance between the workers and how much two workers on one machine slow each other down.
+
+            --rounds N repeats the whole comparison N times, alternating the worker counts, and ends with the medians (the ratio of median steps is the figure to quote on a machine whose speed drifts).
+
+            --interleaved instead runs one training with 2 workers whose steps alternate between 1 and 2 workers, and reports the median over neighbouring pairs of steps: each pair sees the same machine load, so on a VM whose speed drifts from minute to minute the ratio is far steadier than between separate runs (pairs in which query features were still being shipped to a worker are left out).
+
             Examples: ultraad bench comm --steps 6 --rounds 5
                       ultraad bench comm --interleaved --steps 20
             """)
@@ -88,27 +79,27 @@ extension Bench {
         }
 
         /// Trains `steps` steps on `workers` local workers (at most `limits` per step, see
-        /// `TrainSettings.stepWorkerLimits`) and returns each step's metrics line.
-        private func train(steps: Int, workers w: Int, limits: [Int] = [], poolFile: URL, folder: URL) throws -> [[String: Any]] {
-            var s = TrainSettings(runFolder: folder, poolFile: poolFile)
-            s.steps = steps; s.queriesPerClass = 8; s.chunkSize = 2; s.checkpointEvery = 0
-            s.listen.ipc = "ipc://\(folder.deletingLastPathComponent().path)/\(folder.lastPathComponent).sock"
-            s.minWorkers = w; s.workerTimeout = 60; s.stepWorkerLimits = limits
-            try TrainRun(settings: s, localWorkers: w, workerThreads: 1, resume: false, quiet: true).execute()
-            let text = try String(contentsOf: s.runFolder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-            return try text.split(separator: "\n").map {
-                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
-            }
+        /// `SessionTuning.stepWorkerLimits`) and returns each step's metrics.
+        private func train(steps: Int, workers w: Int, limits: [Int] = [], poolFile: URL, folder: URL) throws -> [StepMetrics] {
+            var c = ClusterConfig.defaults(sites: [], trainSites: [], baseDirectory: folder)
+            c.run.folder = folder
+            c.train.steps = steps; c.train.queriesPerClass = 8; c.train.chunkSize = 2; c.train.checkpointEvery = 0
+            c.coordinator.ipc = .ipc(path: "\(folder.deletingLastPathComponent().path)/\(folder.lastPathComponent).sock")
+            c.coordinator.minWorkers = w; c.coordinator.workerTimeout = .seconds(60)
+            try c.validate(source: "bench comm", requiringSites: false)
+            try TrainRun(config: c, poolFile: poolFile, localWorkers: w, resume: false, quiet: true,
+                         session: SessionTuning(stepWorkerLimits: limits)).execute()
+            return try StepMetrics.read(c.run.folder.appendingPathComponent("metrics.jsonl"))
         }
 
         /// Trains `steps` + 1 steps on `workers` local workers and averages the timed steps
         /// (all but the first, which ships each worker the query features).
         private func time(workers w: Int, poolFile: URL, folder: URL) throws -> (step: Double, critical: Double, mean: Double) {
             let lines = try train(steps: steps + 1, workers: w, poolFile: poolFile, folder: folder).dropFirst()
-            func average(_ key: String) -> Double { lines.map { $0[key] as! Double }.reduce(0, +) / Double(lines.count) }
+            func average(_ value: (StepMetrics) -> Double) -> Double { lines.map(value).reduce(0, +) / Double(lines.count) }
             // The mean block shows how much of the slowest one is imbalance or cores
             // slowing each other down, rather than the coordinator.
-            return (average("seconds"), average("critical_compute_seconds"), average("compute_seconds") / Double(w))
+            return (average(\.seconds), average(\.criticalComputeSeconds), average(\.computeSeconds) / Double(w))
         }
 
         /// One run on 2 workers whose steps alternate 1 worker, 2 workers; each pair of
@@ -121,16 +112,12 @@ extension Bench {
             var pairs = [(one: Double, two: Double, blocks: Double, shares: (Double, Double))]()
             for k in stride(from: 0, to: lines.count - 1, by: 2) {
                 let one = lines[k], two = lines[k + 1]
-                guard one["blocks"] as? Int == 1, two["blocks"] as? Int == 2,
-                      one["features_sent"] as? Int == 0, two["features_sent"] as? Int == 0 else { continue }
-                func share(_ l: [String: Any]) -> Double {
-                    let s = l["seconds"] as! Double
-                    return (s - (l["critical_compute_seconds"] as! Double)) / s
-                }
+                guard one.blocks == 1, two.blocks == 2, one.featuresSent == 0, two.featuresSent == 0 else { continue }
+                func share(_ l: StepMetrics) -> Double { (l.seconds - l.criticalComputeSeconds) / l.seconds }
                 // The 2-worker step's mean block against the 1-worker block: how much the
                 // two workers slow each other down, before imbalance and the coordinator.
-                let blocks = (two["compute_seconds"] as! Double) / 2 / (one["compute_seconds"] as! Double)
-                pairs.append((one["seconds"] as! Double, two["seconds"] as! Double, blocks, (share(one), share(two))))
+                let blocks = two.computeSeconds / 2 / one.computeSeconds
+                pairs.append((one.seconds, two.seconds, blocks, (share(one), share(two))))
                 let p = pairs[pairs.count - 1]
                 print(String(format: "%-5d %-16.3f %-16.3f %-7.3f %-17.3f %.1f%%, %.1f%%", pairs.count, p.one, p.two, p.two / p.one,
                              p.blocks, 100 * p.shares.0, 100 * p.shares.1))

@@ -7,9 +7,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "sgemm GFLOP/s through UltraAD's BLAS wrapper and through raw cblas_sgemm.",
             discussion: """
-            Multiplies random square matrices of each size, best of --repeats runs, wrapper
-            and raw calls alternating. The overhead column is the wrapper's extra time; on
-            1024 it should stay under 5%. Example: ultraad bench gemm --threads 1
+            Multiplies random square matrices of each size, best of --repeats runs, wrapper and raw calls alternating. The overhead column is the wrapper's extra time; on 1024 it should stay under 5%. Example: ultraad bench gemm --threads 1
             """)
 
         @Option(help: "Comma-separated square sizes (m = n = k).")

@@ -8,9 +8,8 @@ extension Bench {
             commandName: "head",
             abstract: "Forward and backward of one chunk at ViT-L/14@336 sizes.",
             discussion: """
-            P = 576 patches, D = 1024, d = 768, layers 6/12/18/24, r = 128, 336x336 masks,
-            a bank of 48 x 5 views, random non-zero parameters. Prints ms per query and the
-            GFLOP/s of the matrix products (FLOPs counted from the shapes).
+            P = 576 patches, D = 1024, d = 768, layers 6/12/18/24, r = 128, 336x336 masks, a bank of 48 x 5 views, random non-zero parameters. Prints ms per query and the GFLOP/s of the matrix products (FLOPs counted from the shapes).
+
             Example: ultraad bench head --threads 1
             """)
 

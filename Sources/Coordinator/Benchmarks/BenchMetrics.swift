@@ -7,8 +7,8 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Exact pixel AUROC, AP and max-F1 over many pixels: time and memory.",
             discussion: """
-            Accumulates --pixels random scores (10% positives, a third of them rounded to
-            create ties) and reduces them exactly. 300 test images at 336x336 are 34 M pixels.
+            Accumulates --pixels random scores (10% positives, a third of them rounded to create ties) and reduces them exactly. 300 test images at 336x336 are 34 M pixels.
+
             Example: ultraad bench metrics --pixels 34000000
             """)
         @Option(help: "Number of pixels.") var pixels: Int = 34_000_000

@@ -5,9 +5,7 @@ struct Clip: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the frozen CLIP encoders on images or texts.",
         discussion: """
-        --weights takes a safetensors CLIP ViT checkpoint in Hugging Face CLIPModel or
-        OpenAI/open_clip naming (docs/FORMATS.md), or builtin:tiny: seeded random weights
-        that need no download (not a pretrained model).
+        --weights takes a safetensors CLIP ViT checkpoint in Hugging Face CLIPModel or OpenAI/open_clip naming (docs/FORMATS.md), or builtin:tiny: seeded random weights that need no download (not a pretrained model).
         """,
         subcommands: [EncodeImage.self, EncodeText.self]
     )

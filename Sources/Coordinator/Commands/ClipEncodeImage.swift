@@ -8,11 +8,8 @@ extension Clip {
             commandName: "encode-image",
             abstract: "Write g, U.{l} and Z0.{l} for images to a safetensors file.",
             discussion: """
-            Each PNG is preprocessed like CLIP (shorter side to --size with antialiased
-            bicubic resampling, center crop, CLIP mean/std; gray is replicated to RGB) and
-            encoded. The output holds g [n, d], U.{l} [n, P, D] (block-l patch tokens through
-            ln_post) and Z0.{l} [n, P, d] (U.{l} times the visual projection), layers counted
-            from 1, images in the order given.
+            Each PNG is preprocessed like CLIP (shorter side to --size with antialiased bicubic resampling, center crop, CLIP mean/std; gray is replicated to RGB) and encoded. The output holds g [n, d], U.{l} [n, P, D] (block-l patch tokens through ln_post) and Z0.{l} [n, P, d] (U.{l} times the visual projection), layers counted from 1, images in the order given.
+
             Example: ultraad clip encode-image --weights builtin:tiny --images a.png b.png --layers 3,6 --out f.safetensors
             """)
 
@@ -42,7 +39,7 @@ extension Clip {
             let clip = try CLIPModel.load(model.weights, towers: .vision, activation: model.activationKind)
             let encoder = try clip.imageEncoder()
             let depth = encoder.config.layers
-            let chosen = layers.flatMap(ClipLayers.parse) ?? ClipLayers.quarterPoints(depth: depth)
+            let chosen = layers.flatMap(ClipLayers.parse) ?? FrozenFeatureExtractor.defaultLayers(depth: depth)
             for l in chosen where l < 1 || l > depth {
                 throw ClipCommandError(description: "--layers: \(l) is outside 1...\(depth) for this checkpoint")
             }
@@ -90,11 +87,6 @@ enum ClipLayers {
         let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         return Array(Set(parts.compactMap { $0 })).sorted()
-    }
-
-    /// METHOD.md's default: the four quarter points of the depth (6, 12, 18, 24 for 24).
-    static func quarterPoints(depth: Int) -> [Int] {
-        Array(Set((1...4).map { max(1, depth * $0 / 4) })).sorted()
     }
 
     /// Concatenates along the first dimension: [b1, ...] + [b2, ...] -> [b1 + b2, ...].

@@ -8,12 +8,8 @@ extension Clip {
             commandName: "encode-text",
             abstract: "Write token ids and text features for sentences to a safetensors file.",
             discussion: """
-            Tokenizes with CLIP's byte-level BPE (context from the checkpoint, 77) and
-            encodes. The output holds tokens [n, 77] (int32) and text [n, d], the pooled
-            and projected features before normalization.
-            Vocabulary: --vocab bpe_simple_vocab_16e6.txt.gz (open_clip), or --vocab
-            vocab.json --merges merges.txt (Hugging Face). builtin:tiny uses its byte-level
-            vocabulary when --vocab is not given.
+            Tokenizes with CLIP's byte-level BPE (context from the checkpoint, 77) and encodes. The output holds tokens [n, 77] (int32) and text [n, d], the pooled and projected features before normalization. Vocabulary: --vocab bpe_simple_vocab_16e6.txt.gz (open_clip), or --vocab vocab.json --merges merges.txt (Hugging Face). builtin:tiny uses its byte-level vocabulary when --vocab is not given.
+
             Example: ultraad clip encode-text --weights builtin:tiny --texts "a mass" "normal tissue" --out t.safetensors
             """)
 
@@ -39,17 +35,7 @@ extension Clip {
             let threads = model.applyThreads()
             let clip = try CLIPModel.load(model.weights, towers: .text, activation: model.activationKind)
             let encoder = try clip.textEncoder()
-            let vocabulary: BPEVocabulary
-            if let vocab, let merges {
-                vocabulary = try BPEVocabulary.huggingFace(vocab: vocab, merges: merges)
-            } else if let vocab {
-                vocabulary = try BPEVocabulary.openCLIP(contentsOf: vocab)
-            } else {
-                vocabulary = .byteLevel()
-            }
-            guard vocabulary.count <= encoder.config.vocabSize else {
-                throw ClipCommandError(description: "the vocabulary has \(vocabulary.count) ids but the checkpoint's token embedding only \(encoder.config.vocabSize)")
-            }
+            let vocabulary = try BPEVocabulary.load(vocab: vocab, merges: merges, embeddingRows: encoder.config.vocabSize)
             let tokenizer = CLIPTokenizer(vocabulary: vocabulary, contextLength: encoder.config.contextLength)
             let rows = try tokenizer.tokenize(texts)
             let features = try encoder.encode(rows, threads: threads)

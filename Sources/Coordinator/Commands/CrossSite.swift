@@ -7,27 +7,37 @@ struct CrossSite: ParsableCommand {
         commandName: "crosssite",
         abstract: "Train on each site, test on every site: the domain-shift matrix.",
         discussion: """
-        For each site of cluster.yaml (or --sites), runs prepare, train and evaluate with
-        that site as the only training site and every site as a test site, in
-        RUN/train-SITE/. Then writes RUN/crosssite.md and RUN/crosssite.json: for image
-        AUROC, pixel AUROC and classification AUROC, a matrix whose rows are the site
-        trained on and columns the site tested on (the diagonal is in-domain).
+        For each site of cluster.yaml (or --sites), runs prepare, train and evaluate with that site as the only training site and every site as a test site, in RUN/train-SITE/. Then writes RUN/crosssite.md and RUN/crosssite.json: for image AUROC, pixel AUROC and classification AUROC, a matrix whose rows are the site trained on and columns the site tested on (the diagonal is in-domain).
+
         Example: ultraad crosssite --config cluster.yaml --local-workers 2
         """)
-    @Option(help: "The experiment's cluster.yaml.") var config: String
+    @OptionGroup var file: ConfigFile
     @Option(help: "Sites to train on, comma-separated (default: all sites).") var sites: String?
-    @Option(help: "Start this many workers on this host for each training.") var localWorkers: Int = 0
-    @Option(help: "Threads for CLIP (default: all cores).") var threads: Int?
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var extraction: ExtractionOptions
+    @OptionGroup var workers: WorkerOptions
 
-    func run() throws {
-        bootstrapLogging()
-        let base = try ClusterConfig.load(path: config)
+    func validate() throws { _ = try plan() }
+
+    /// The effective configuration and the sites to train on, each checked against it.
+    func plan() throws -> (config: ClusterConfig, trainOn: [String]) {
+        let base = try file.load { c in
+            training.apply(to: &c)
+            workers.apply(to: &c)
+        }
         let all = base.sites.map(\.name)
         let trainOn = sites.map { $0.split(separator: ",").map(String.init) } ?? all
         for s in trainOn where !all.contains(s) {
-            throw ValidationError("--sites: \(s) is not a site of \(config) (sites: \(all.joined(separator: ", ")))")
+            throw ValidationError("--sites: \(s) is not a site of \(file.config) (sites: \(all.joined(separator: ", ")))")
         }
-        let t = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        return (base, trainOn)
+    }
+
+    func run() throws {
+        bootstrapLogging()
+        let (base, trainOn) = try plan()
+        let all = base.sites.map(\.name)
+        let extraction = extraction.extraction(workers)
         var matrix = [String: [String: SiteMetrics]]()
         for site in trainOn {
             var c = base
@@ -35,10 +45,9 @@ struct CrossSite: ParsableCommand {
             c.testSites = all
             c.run.folder = base.run.folder.appendingPathComponent("train-\(site)")
             FileHandle.standardError.write(Data("crosssite: training on \(site) -> \(c.run.folder.path)\n".utf8))
-            _ = try PrepareRun.execute(c, threads: t, extraction: .inProcess(threads: t))
-            try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: localWorkers,
-                         workerThreads: c.worker.threads, resume: false, quiet: true).execute()
-            matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: t))
+            _ = try PrepareRun.execute(c, threads: self.extraction.clipThreads, extraction: extraction)
+            try TrainRun(config: c, poolFile: nil, localWorkers: workers.localWorkers, resume: false, quiet: true).execute()
+            matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, extraction: extraction)
         }
         try EvaluationReport.writeCrossSite(matrix: matrix, order: all, to: base.run.folder)
         for metric in ["imageAUROC", "pixelAUROC"] {

@@ -6,22 +6,17 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate two sites, train on one with local workers, evaluate on both, write a report.",
         discussion: """
-        Needs no download and no arguments. It simulates two ultrasound sites (two scanners)
-        in OUT/data, writes OUT/cluster.yaml, prepares features with builtin:tiny (a CLIP
-        with seeded random weights: it shows the pipeline working, its numbers say nothing
-        about a real CLIP), trains on site A with --workers local worker processes,
-        evaluates zero-shot and trained on sites A and B, and prints the metrics tables
-        and the report's path. Edit OUT/cluster.yaml and use `ultraad run` to go further.
+        Needs no download and no arguments. It simulates two ultrasound sites (two scanners) in OUT/data, writes OUT/cluster.yaml, prepares features with builtin:tiny (a CLIP with seeded random weights: it shows the pipeline working, its numbers say nothing about a real CLIP), trains on site A with --local-workers worker processes, evaluates zero-shot and trained on sites A and B, and prints the metrics tables and the report's path. Edit OUT/cluster.yaml and use `ultraad run` to go further.
         """)
-    @Option(help: "Local worker processes for training.") var workers: Int = 2
+    @Option(help: "Worker processes to start on this host for training.") var localWorkers: Int = 2
     @Option(help: "Output folder (simulated data, run folder, cluster.yaml).") var out: String = "demo-run"
     @Option(help: "Images per class per site.") var perClass: Int = 16
     @Option(help: "Training steps.") var steps: Int = 150
     @Option(help: "Seed of the simulation, shots, parameters and episodes.") var seed: UInt64 = 0
 
     func validate() throws {
-        guard workers >= 1, perClass >= 6, steps >= 1 else {
-            throw ValidationError("--workers and --steps must be at least 1, --per-class at least 6")
+        guard localWorkers >= 1, perClass >= 6, steps >= 1 else {
+            throw ValidationError("--local-workers and --steps must be at least 1, --per-class at least 6")
         }
     }
 
@@ -45,9 +40,8 @@ struct Demo: ParsableCommand {
         stage("zero-shot evaluation (step 0)")
         let zero = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads), zeroShot: true,
                                            output: c.run.folder.appendingPathComponent("zero-shot"))
-        stage("training \(steps) steps with \(workers) local workers")
-        try TrainRun(settings: TrainSettings(cluster: c, poolFile: nil), localWorkers: workers,
-                     workerThreads: 1, resume: false, quiet: true).execute()
+        stage("training \(steps) steps with \(localWorkers) local workers")
+        try TrainRun(config: c, poolFile: nil, localWorkers: localWorkers, resume: false, quiet: true).execute()
         stage("evaluating the trained head")
         let trained = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads),
                                               notes: ["Zero-shot (step 0) report: zero-shot/report.md."])
@@ -75,7 +69,6 @@ struct Demo: ParsableCommand {
         model: {adapter_rank: 32}
         train: {steps: \(steps), queries_per_class: 2, chunk_size: 2, learning_rate: 2.0e-3, checkpoint_every: 50}
         eval: {overlays: 6}
-        coordinator: {bind: "tcp://127.0.0.1:*", min_workers: 1}
         """
     }
 }

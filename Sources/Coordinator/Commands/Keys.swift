@@ -11,10 +11,7 @@ struct Keys: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a coordinator key pair and worker key pairs (Z85 text files).",
             discussion: """
-            Writes DIR/coordinator.key and DIR/coordinator.key_secret, and
-            DIR/worker-N.key and DIR/worker-N.key_secret for N = 1...--workers. Public keys
-            (.key) may be copied anywhere; secret keys (.key_secret, mode 0600) stay with
-            their owner. In cluster.yaml:
+            Writes DIR/coordinator.key and DIR/coordinator.key_secret, and DIR/worker-N.key and DIR/worker-N.key_secret for N = 1...--workers. Public keys (.key) may be copied anywhere; secret keys (.key_secret, mode 0600) stay with their owner. In cluster.yaml:
               coordinator.curve.secret_key: keys/coordinator.key_secret
               coordinator.curve.public_key: keys/coordinator.key
               coordinator.curve.authorized_workers: [keys/worker-1.key, ...]

@@ -6,25 +6,15 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write synthetic B-mode breast-ultrasound sites in BUSI layout.",
         discussion: """
-        Each site is a simulated scanner with its own device settings: frequency
-        and speckle grain, native resolution, depth, width, focus, gain, dynamic
-        range, time-gain compensation, noise and speckle reduction. Images from two
-        sites differ the way images from two devices do: a controlled domain shift
-        for cross-site experiments. Print them with `cat DIR/sites.yaml`.
+        Each site is a simulated scanner with its own device settings: frequency and speckle grain, native resolution, depth, width, focus, gain, dynamic range, time-gain compensation, noise and speckle reduction. Images from two sites differ the way images from two devices do: a controlled domain shift for cross-site experiments. Print them with `cat DIR/sites.yaml`.
 
-        Images show skin, subcutaneous fat with Cooper's ligaments, fibroglandular
-        tissue and pectoral muscle under speckle. Benign lesions are oval,
-        circumscribed, hypoechoic and wider than tall, with posterior enhancement;
-        malignant lesions are irregular and spiculated, often taller than wide, with
-        posterior shadowing; normal images have none. Every image has its mask, as
-        in BUSI:
+        Images show skin, subcutaneous fat with Cooper's ligaments, fibroglandular tissue and pectoral muscle under speckle. Benign lesions are oval, circumscribed, hypoechoic and wider than tall, with posterior enhancement; malignant lesions are irregular and spiculated, often taller than wide, with posterior shadowing; normal images have none. Every image has its mask, as in BUSI:
 
           DIR/site-A/benign/benign (1).png  and  benign (1)_mask.png
           DIR/site-A/normal/normal (1).png  and  an all-black normal (1)_mask.png
           DIR/sites.yaml                    sites, folders, device settings
 
-        The same --seed writes the same bytes. Each site folder is a dataset in
-        BUSI layout, loaded like the real one (e.g. DIR/site-A).
+        The same --seed writes the same bytes. Each site folder is a dataset in BUSI layout, loaded like the real one (e.g. DIR/site-A).
 
         Example: ultraad simulate --out data/sim --sites 2 --per-class 20 --seed 7
         """)

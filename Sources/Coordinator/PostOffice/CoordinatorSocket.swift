@@ -2,52 +2,6 @@ import Foundation
 import Logging
 import Shared
 
-/// Where and how a coordinator listens for workers (`coordinator:` in cluster.yaml), the
-/// same for training and for feature extraction.
-struct ListenSettings: Sendable {
-    var bind = "tcp://127.0.0.1:*"
-    /// An extra ipc:// endpoint for workers on this host.
-    var ipc: String?
-    var allowInsecure = false
-    /// CURVE: the coordinator's secret key file and the public key files of the workers
-    /// allowed to connect (nil: no encryption, loopback only unless allowInsecure).
-    var curve: CurveFiles?
-
-    init() {}
-
-    init(cluster c: ClusterConfig) {
-        bind = c.coordinator.bind.description
-        ipc = c.coordinator.ipc?.description
-        allowInsecure = c.coordinator.allowInsecure
-        curve = c.coordinator.curve.map {
-            CurveFiles(secretKey: $0.secretKey, publicKey: $0.publicKey, authorizedWorkers: $0.authorizedWorkers)
-        }
-    }
-
-    /// Refuses to listen beyond this host without encryption (DESIGN.md, transport
-    /// security), unless explicitly allowed.
-    func checkBindIsSafe() throws {
-        for endpoint in [bind] + (ipc.map { [$0] } ?? []) {
-            if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { continue }
-            guard endpoint.hasPrefix("tcp://") else {
-                throw CoordinatorError.config("coordinator.bind: \(endpoint) is neither tcp:// nor ipc://")
-            }
-            let hostPort = endpoint.dropFirst("tcp://".count)
-            let host = hostPort.split(separator: ":").dropLast().joined(separator: ":")
-            let loopback = host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
-            if !loopback && !allowInsecure && curve == nil {
-                throw CoordinatorError.config("coordinator.bind: \(endpoint) is not a loopback address; without CURVE keys workers' traffic would be unencrypted. Bind 127.0.0.1, configure coordinator.curve, or set coordinator.allow_insecure: true")
-            }
-        }
-    }
-}
-
-struct CurveFiles: Sendable {
-    var secretKey: URL
-    var publicKey: URL
-    var authorizedWorkers: [URL]
-}
-
 /// The coordinator's ROUTER socket as every coordinator session opens it: bound to the
 /// tcp endpoint (and the ipc one), a CURVE server with a ZAP handler when keys are
 /// configured, router options, and the endpoint written to RUN/coordinator.endpoint.
@@ -71,7 +25,9 @@ final class CoordinatorSocket {
     /// one-run keys): removed when it ends, so no later worker finds a dead endpoint.
     private var sessionFiles: [URL] = []
 
-    init(_ settings: ListenSettings, localWorkers: Int, folder: RunFolder, log: Logger) throws {
+    /// `settings` are validated (ClusterConfig.validate): a non-loopback bind has CURVE keys
+    /// or `allow_insecure`.
+    init(_ settings: ClusterConfig.CoordinatorSettings, localWorkers: Int, folder: RunFolder, log: Logger) throws {
         self.log = log
         router = try ZMQSocket(context, .router)
         if let curve = settings.curve {
@@ -89,10 +45,10 @@ final class CoordinatorSocket {
         }
         try router.setRouterMandatory()
         try router.setMaxMessageSize(4 << 30)
-        try router.bind(settings.bind)
+        try router.bind(settings.bind.description)
         endpoint = router.lastEndpoint
-        if let ipc = settings.ipc { try router.bind(ipc) }
-        localEndpoint = settings.ipc ?? endpoint
+        if let ipc = settings.ipc { try router.bind(ipc.description) }
+        localEndpoint = settings.ipc?.description ?? endpoint
         try folder.writeEndpoint(localEndpoint)
         sessionFiles.append(folder.endpointFile)
         listeningOn = "\(zap == nil ? "" : "(CURVE, \(settings.curve?.authorizedWorkers.count ?? 0) authorized workers) ")on \(endpoint)\(settings.ipc.map { " and \($0)" } ?? "")"

@@ -16,11 +16,9 @@ enum EvaluateRun {
             throw CoordinatorError.run("\(poolURL.path) does not exist: run `ultraad prepare` and `ultraad train` for this config first (or `ultraad run`)")
         }
         let prepared = try PreparedPool.read(from: poolURL)
-        guard var head = prepared.headConfig(adapterRank: config.model.adapterRank) else {
+        guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
         }
-        head.temperature = Float(config.model.temperature)
-        head.leakySlope = Float(config.model.leakySlope)
         let layout = ParameterLayout(head: head)
         let folder = try RunFolder(inputs.runFolder)
         let parameters: ParameterSet

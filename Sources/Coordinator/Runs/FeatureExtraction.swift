@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Shared
 
@@ -19,10 +18,9 @@ struct ExtractionItem {
     let view: ViewKind
 }
 
-/// Feature extraction on worker processes: how many this process starts on its own host,
-/// how many to wait for before the first batch, and the threads of each one it starts.
+/// Feature extraction on worker processes: how many this process starts on its own host
+/// (with `worker.threads` threads each), and how many to wait for before the first batch.
 struct ExtractionWorkers: Sendable {
     var local: Int
     var required: Int
-    var localThreads: Int
 }

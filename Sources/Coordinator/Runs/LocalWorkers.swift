@@ -12,19 +12,30 @@ final class LocalWorkers {
         return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : URL(fileURLWithPath: "/usr/bin/env")
     }
 
-    func start(count: Int, endpoint: String, threads: Int, keys: (server: URL, secret: URL)? = nil) throws {
+    /// Starts `count` workers connecting to `endpoint` with the `worker:` settings.
+    func start(count: Int, endpoint: String, settings: ClusterConfig.WorkerSettings,
+               keys: (server: URL, secret: URL)? = nil) throws {
         for _ in 0..<count {
             let p = Process()
             let exe = Self.workerExecutable
             p.executableURL = exe
-            var args = ["--connect", endpoint, "--threads", String(threads), "--idle-exit", "30"]
-            if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
+            let args = Self.arguments(endpoint: endpoint, settings: settings, keys: keys)
             p.arguments = exe.lastPathComponent == "env" ? ["ultraad-worker"] + args : args
             // Set before the worker starts, so it does not restart itself to get them.
-            p.environment = Memory.computeEnvironment(blasThreads: threads, base: ProcessInfo.processInfo.environment)
+            p.environment = Memory.computeEnvironment(blasThreads: settings.threads, base: ProcessInfo.processInfo.environment)
             try p.run()
             processes.append(p)
         }
+    }
+
+    /// The command line of a worker this process starts: `worker.threads`, `idle_exit` and
+    /// `reconnect_max` act before any WELCOME, so they travel as flags.
+    static func arguments(endpoint: String, settings: ClusterConfig.WorkerSettings,
+                          keys: (server: URL, secret: URL)?) -> [String] {
+        var args = ["--connect", endpoint, "--threads", String(settings.threads),
+                    "--idle-exit", String(settings.idleExit.seconds), "--reconnect-max", String(settings.reconnectMax.seconds)]
+        if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
+        return args
     }
 
     /// Waits up to `grace` seconds for the workers to leave after BYE, then stops them.

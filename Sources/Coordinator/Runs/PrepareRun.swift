@@ -8,7 +8,7 @@ enum PrepareRun {
     /// where the image views are encoded.
     static func execute(_ config: ClusterConfig, threads: Int, extraction: FeatureExtraction) throws -> PreparedPool {
         let inputs = try RunInputs(config: config, reuseRunShots: false)
-        try FileManager.default.createDirectory(at: inputs.runFolder, withIntermediateDirectories: true)
+        try RunFolder(inputs.runFolder).writeEffectiveConfig(config)
         let splits = config.trainSites.compactMap { inputs.splits[$0] }
         try ShotsFile.write(splits, to: inputs.shotsFile.path)
         let views = config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) }
@@ -25,7 +25,9 @@ enum PrepareRun {
                                             masks: masks))
         }
         let text = try inputs.clip.textEncoder()
-        let tokenizer = try Self.tokenizer(config, contextLength: text.config.contextLength)
+        let vocabulary = try BPEVocabulary.load(vocab: config.backbone.vocab?.path, merges: config.backbone.merges?.path,
+                                                embeddingRows: text.config.vocabSize)
+        let tokenizer = CLIPTokenizer(vocabulary: vocabulary, contextLength: text.config.contextLength)
         let (t0, pt) = try PromptEmbeddings.compute(encoder: text, tokenizer: tokenizer,
                                                     statePrompts: config.model.statePrompts,
                                                     classDescriptions: config.model.descriptionsInClassOrder,
@@ -33,17 +35,5 @@ enum PrepareRun {
         let prepared = PreparedPool(pool: SupportPool(images: images), t0: t0, pt: pt, layers: inputs.extractor.layers)
         try prepared.write(to: inputs.runFolder.appendingPathComponent("pool.safetensors"))
         return prepared
-    }
-
-    static func tokenizer(_ c: ClusterConfig, contextLength: Int) throws -> CLIPTokenizer {
-        let vocabulary: BPEVocabulary
-        if let vocab = c.backbone.vocab, let merges = c.backbone.merges {
-            vocabulary = try BPEVocabulary.huggingFace(vocab: vocab.path, merges: merges.path)
-        } else if let vocab = c.backbone.vocab {
-            vocabulary = try BPEVocabulary.openCLIP(contentsOf: vocab.path)
-        } else {
-            vocabulary = .byteLevel()
-        }
-        return CLIPTokenizer(vocabulary: vocabulary, contextLength: contextLength)
     }
 }

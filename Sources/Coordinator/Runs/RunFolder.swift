@@ -1,13 +1,16 @@
 import Foundation
 import Shared
 
-/// The run folder: metrics.jsonl (one JSON line per step), checkpoints/, the endpoint
-/// the coordinator listens on (for workers started by scripts and tests).
+/// The run folder: metrics.jsonl (one JSON line per step), checkpoints/, the effective
+/// configuration, the endpoint the coordinator listens on (for workers started by
+/// scripts and tests).
 struct RunFolder {
     let url: URL
     var checkpoints: URL { url.appendingPathComponent("checkpoints") }
     var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
     var endpointFile: URL { url.appendingPathComponent("coordinator.endpoint") }
+    /// The settings the last command ran with, cluster.yaml and flags together.
+    var effectiveConfig: URL { url.appendingPathComponent("effective-config.yaml") }
 
     init(_ url: URL) throws {
         self.url = url
@@ -40,9 +43,8 @@ struct RunFolder {
         }
         let lines = data.split(separator: 0x0A)
         let kept = lines.prefix { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let s = object["step"] as? Int else { return false }
-            return s <= step
+            guard let record = try? JSONDecoder().decode(StepMetrics.self, from: Data(line)) else { return false }
+            return record.step <= step
         }
         guard kept.count < lines.count else { return nil }
         var bytes = [UInt8]()
@@ -54,8 +56,8 @@ struct RunFolder {
     }
 
     /// Appends one line to metrics.jsonl (created on first use).
-    func appendMetrics(_ object: [String: Any]) throws {
-        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    func appendMetrics(_ record: StepMetrics) throws {
+        var data = try record.encodedLine()
         data.append(0x0A)
         if !FileManager.default.fileExists(atPath: metrics.path) {
             _ = FileManager.default.createFile(atPath: metrics.path, contents: nil)
@@ -64,6 +66,12 @@ struct RunFolder {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: data)
+    }
+
+    func writeEffectiveConfig(_ config: ClusterConfig) throws {
+        if let failure = AtomicFile.write(Array(config.yamlText.utf8), to: effectiveConfig, durable: false) {
+            throw CoordinatorError.run("cannot write \(effectiveConfig.path): \(failure)")
+        }
     }
 
     func writeEndpoint(_ endpoint: String) throws {

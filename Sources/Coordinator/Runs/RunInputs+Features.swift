@@ -63,7 +63,7 @@ extension RunInputs {
             let local = LocalWorkers()
             defer { local.stop() }
             try local.start(count: workers.local, endpoint: coordinator.listener.localEndpoint,
-                            threads: workers.localThreads, keys: coordinator.listener.localWorkerKeys)
+                            settings: config.worker, keys: coordinator.listener.localWorkerKeys)
             try coordinator.run(store: store)
         }
     }

@@ -41,17 +41,10 @@ struct RunInputs {
         }
         self.splits = splits
         clip = try CLIPModel.load(c.backbone.weights.description)
+        let weights = try WeightsDigest.of(c.backbone.weights.description, memo: FeatureCache.weightsMemo(root: c.fewShot.cache))
         extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
-                                               weightsStamp: Self.stamp(c.backbone.weights))
+                                               weightsDigest: weights)
         cache = FeatureCache(root: c.fewShot.cache)
-    }
-
-    /// Size and modification time of a weights file ("" for a builtin): enough to notice a
-    /// replaced checkpoint without hashing gigabytes.
-    static func stamp(_ w: ClusterConfig.BackboneSettings.Weights) -> String {
-        guard case .file(let url) = w,
-              let a = try? FileManager.default.attributesOfItem(atPath: url.path) else { return "" }
-        return "\((a[.size] as? NSNumber)?.intValue ?? 0)-\(((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))"
     }
 
     /// Test images of a site: everything but the shots for a training site, else all.

@@ -1,15 +1,19 @@
 import ArgumentParser
 import Foundation
-import Logging
 import Shared
 
-/// One training run from settings: load, resume or initialize, coordinate, finish.
+/// One training run from its effective configuration: load the pool, resume or
+/// initialize, coordinate the workers, finish.
 struct TrainRun {
-    var settings: TrainSettings
+    var config: ClusterConfig
+    /// The prepared pool (default: RUN/pool.safetensors).
+    var poolFile: URL?
     var localWorkers: Int
-    var workerThreads: Int
     var resume: Bool
     var quiet = false
+    var session = SessionTuning()
+
+    var pool: URL { poolFile ?? config.run.folder.appendingPathComponent("pool.safetensors") }
 
     /// `execute` for a command that can --resume (`train`, `run`): SIGINT and SIGTERM
     /// checkpoint the last finished step and stop, which prints what was saved and ends with
@@ -26,32 +30,30 @@ struct TrainRun {
 
     func execute(stopsOnSignal: Bool = false) throws {
         Memory.retainFreedPages()   // parameters and gradients are 10 MB arrays every step
-        var s = settings
-        try s.listen.checkBindIsSafe()
-        guard FileManager.default.fileExists(atPath: s.poolFile.path) else {
-            throw CoordinatorError.run("\(s.poolFile.path) does not exist: run `ultraad prepare --config ...` first (it writes the run's pool.safetensors), or pass --pool")
+        guard FileManager.default.fileExists(atPath: pool.path) else {
+            throw CoordinatorError.run("\(pool.path) does not exist: run `ultraad prepare --config ...` first (it writes the run's pool.safetensors), or pass --pool")
         }
-        let prepared = try PreparedPool.read(from: s.poolFile)
-        guard var head = prepared.headConfig(adapterRank: s.adapterRank) else {
-            throw CoordinatorError.run("\(s.poolFile.path): the pool holds no support views")
+        let prepared = try PreparedPool.read(from: pool)
+        guard let head = prepared.headConfig(model: config.model) else {
+            throw CoordinatorError.run("\(pool.path): the pool holds no support views")
         }
-        head.temperature = s.temperature
-        head.leakySlope = s.leakySlope
         try prepared.pool.validate(classes: head.classes)
-        if s.configDigest.isEmpty {
-            let a = s.adamW
-            s.configDigest = fnv1aDigest(Array("\(head.digest) seed=\(s.seed) q=\(s.queriesPerClass) chunk=\(s.chunkSize) lr=\(a.learningRate) b=\(a.beta1),\(a.beta2) eps=\(a.epsilon) wd=\(a.weightDecay)".utf8))
-        }
-        let folder = try RunFolder(s.runFolder)
-        var parameters = ParameterSet.initial(head, seed: s.seed)
-        var optimizer = AdamW(layout: parameters.layout, settings: s.adamW)
+        let bank = BankPayload.encode(prepared.bank)
+        // What a checkpoint must have been written under to be resumed: the settings that
+        // change the result, and the pool they train on.
+        let runDigest = fnv1aDigest(Array("config \(config.digest) bank \(BankPayload.digest(bank))".utf8))
+        let folder = try RunFolder(config.run.folder)
+        try folder.writeEffectiveConfig(config)
+        let adamW = config.adamWSettings
+        var parameters = ParameterSet.initial(head, seed: config.run.seed)
+        var optimizer = AdamW(layout: parameters.layout, settings: adamW)
         if resume {
             guard let latest = folder.latestCheckpoint() else {
                 throw CoordinatorError.run("--resume: \(folder.checkpoints.path) holds no checkpoint")
             }
-            let c = try Checkpoint.read(from: latest, layout: parameters.layout, settings: s.adamW)
-            guard c.configDigest == s.configDigest else {
-                throw CoordinatorError.run("--resume: \(latest.path) was written under configuration \(c.configDigest), this run's is \(s.configDigest)")
+            let c = try Checkpoint.read(from: latest, layout: parameters.layout, settings: adamW)
+            guard c.configDigest == runDigest else {
+                throw CoordinatorError.run("--resume: \(latest.path) was written under settings \(c.configDigest), this run's are \(runDigest): a setting that changes the result (docs/CONFIGURATION.md lists them) or the pool differs; compare with \(folder.effectiveConfig.path)")
             }
             parameters = c.parameters
             optimizer = c.optimizer
@@ -60,23 +62,15 @@ struct TrainRun {
         if let note = try folder.startMetrics(afterStep: optimizer.step) {
             FileHandle.standardError.write(Data("\(note)\n".utf8))
         }
-        let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
-                                                  parameters: parameters, optimizer: optimizer, folder: folder,
-                                                  localWorkers: localWorkers, quiet: quiet)
+        let coordinator = try TrainingCoordinator(config: config, prepared: prepared, bank: bank, head: head,
+                                                  runDigest: runDigest, parameters: parameters, optimizer: optimizer,
+                                                  folder: folder, localWorkers: localWorkers, session: session, quiet: quiet)
         let workers = LocalWorkers()
-        try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
+        try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, settings: config.worker,
                           keys: coordinator.listener.localWorkerKeys)
         defer { workers.stop() }
         let final = try coordinator.run(stopsOnSignal: stopsOnSignal)
         workers.stop()
-        if !quiet { print("trained \(s.steps) steps; final checkpoint \(folder.checkpointURL(step: s.steps).path) (\(final.layout.totalCount) parameters)") }
-    }
-}
-
-func bootstrapLogging() {
-    LoggingSystem.bootstrap { label in
-        var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = ProcessInfo.processInfo.environment["ULTRAAD_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        return h
+        if !quiet { print("trained \(config.train.steps) steps; final checkpoint \(folder.checkpointURL(step: config.train.steps).path) (\(final.layout.totalCount) parameters)") }
     }
 }

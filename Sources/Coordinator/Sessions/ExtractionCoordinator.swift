@@ -32,6 +32,7 @@ final class ExtractionCoordinator {
     private var workersUsed = Set<String>()
     private var rejected = Rejections()
     private var lateResults = 0
+    private var waiting: WaitingNotice
 
     /// A batch answered with bad features this many times fails the command (the same
     /// worker state would give the same bad answer forever).
@@ -50,14 +51,10 @@ final class ExtractionCoordinator {
         heartbeat = c.coordinator.heartbeat.seconds
         workerTimeout = c.coordinator.workerTimeout.seconds
         let vision = extractor.encoder.config
-        var head = HeadConfig(jointDim: vision.projectionDim, visionWidth: vision.width, layers: extractor.layers,
-                              adapterRank: c.model.adapterRank, classes: c.model.classes.count)
-        head.temperature = Float(c.model.temperature)
-        head.leakySlope = Float(c.model.leakySlope)
+        let head = c.model.headConfig(jointDim: vision.projectionDim, visionWidth: vision.width, layers: extractor.layers)
         welcome = Welcome(configDigest: c.digest, bankDigest: "", head: head, heartbeat: heartbeat, timeout: workerTimeout)
-        let listen = ListenSettings(cluster: c)
-        try listen.checkBindIsSafe()
-        listener = try CoordinatorSocket(listen, localWorkers: workers.local, folder: folder, log: log)
+        listener = try CoordinatorSocket(c.coordinator, localWorkers: workers.local, folder: folder, log: log)
+        waiting = WaitingNotice(localWorkers: workers.local, endpoint: listener.endpoint, curve: c.coordinator.curve)
         log.info("listening \(listener.listeningOn) (run \(runID), feature extraction with \(weights), extractor \(extractor.digest))")
     }
 
@@ -80,6 +77,8 @@ final class ExtractionCoordinator {
                 if !extracting && members.readyCount >= required {
                     extracting = true
                     log.info("\(members.readyCount) workers ready: extracting \(batches.count) batches")
+                } else if !extracting {
+                    waiting.remind(ready: members.readyCount, needed: required, log: log)
                 }
                 if extracting { try assignBatches() }
             }

@@ -6,7 +6,10 @@ import Shared
 /// the reduction tree, AdamW, metrics and checkpoints. Single-threaded: it only moves
 /// bytes and adds arrays; the workers compute.
 final class TrainingCoordinator {
-    let settings: TrainSettings
+    let config: ClusterConfig
+    /// What checkpoints are written under (`TrainRun`): the result-changing settings and the pool.
+    let runDigest: String
+    let session: SessionTuning
     let prepared: PreparedPool
     let head: HeadConfig
     let folder: RunFolder
@@ -34,44 +37,52 @@ final class TrainingCoordinator {
     private var progress: Progress
     /// The step of the last checkpoint this run wrote.
     private var checkpointedStep: Int?
+    private var waiting: WaitingNotice
 
-    init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false) throws {
-        self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
+    private var steps: Int { config.train.steps }
+    private var heartbeat: Double { config.coordinator.heartbeat.seconds }
+    private var workerTimeout: Double { config.coordinator.workerTimeout.seconds }
+
+    /// `bank`: the pool's bank as BankPayload encodes it (the caller digests it too).
+    init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], head: HeadConfig, runDigest: String,
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0,
+         session: SessionTuning = .init(), quiet: Bool = false) throws {
+        self.config = config; self.runDigest = runDigest; self.session = session
+        self.prepared = prepared; self.head = head; self.folder = folder
         self.parameters = parameters; self.optimizer = optimizer
-        sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
-                                 chunkSize: settings.chunkSize)
-        let raw = BankPayload.encode(prepared.bank)
+        sampler = EpisodeSampler(seed: config.run.seed, queriesPerClass: config.train.queriesPerClass,
+                                 chunkSize: config.train.chunkSize)
         bankDigest = BankPayload.digest(raw)
         bankFrame = try LZ4Frame.compress(raw, what: "bank")
-        welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
-                          heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
-        listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
-        progress = Progress(total: settings.steps, quiet: quiet, log: log)
+        welcome = Welcome(configDigest: runDigest, bankDigest: bankDigest, head: head,
+                          heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds)
+        listener = try CoordinatorSocket(config.coordinator, localWorkers: localWorkers, folder: folder, log: log)
+        progress = Progress(total: config.train.steps, quiet: quiet, log: log, logEvery: config.train.logEvery.seconds)
+        waiting = WaitingNotice(localWorkers: localWorkers, endpoint: listener.endpoint, curve: config.coordinator.curve)
         log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
     }
 
-    /// Trains until `settings.steps`; returns the final parameters. With `stopsOnSignal`,
+    /// Trains until `train.steps`; returns the final parameters. With `stopsOnSignal`,
     /// SIGINT and SIGTERM end it early with `TrainingStopped` (see `stop(signal:)`).
     func run(stopsOnSignal: Bool = false) throws -> ParameterSet {
         if stopsOnSignal { StopRequest.install() }
         defer { if stopsOnSignal { StopRequest.uninstall() } }
-        while optimizer.step < settings.steps || current != nil {
+        while optimizer.step < steps || current != nil {
             if stopsOnSignal, let sig = StopRequest.received { throw try stop(signal: sig) }
             // Right after a step the next one can start at once: do not wait on the socket.
-            let wait = current == nil && optimizer.step < settings.steps && members.readyCount > 0 ? 0 : min(settings.heartbeat / 2, 0.05)
+            let wait = current == nil && optimizer.step < steps && members.readyCount > 0 ? 0 : min(heartbeat / 2, 0.05)
             if try listener.wait(timeout: wait) {
                 while let incoming = try listener.receive() { try handle(incoming) }
             }
             let now = Date()
-            for dead in members.expire(now: now, timeout: settings.workerTimeout) {
-                log.warning("worker \(dead.hello.workerID) silent for \(settings.workerTimeout) s: dead")
+            for dead in members.expire(now: now, timeout: workerTimeout) {
+                log.warning("worker \(dead.hello.workerID) silent for \(workerTimeout) s: dead")
                 if let a = dead.assignment, a.step == current?.step { current?.requeue(a.block) }
             }
             try sendHeartbeats(now: now)
-            if current == nil, optimizer.step < settings.steps {
-                let needed = optimizer.step == 0 || members.readyCount == 0 ? settings.minWorkers : 1
-                if members.readyCount >= needed { startStep(now: now) }
+            if current == nil, optimizer.step < steps {
+                let needed = optimizer.step == 0 || members.readyCount == 0 ? config.coordinator.minWorkers : 1
+                if members.readyCount >= needed { startStep(now: now) } else { waiting.remind(ready: members.readyCount, needed: needed, log: log) }
             }
             try assignBlocks()
             if let s = current, s.tree.isComplete { try finishStep(s) }
@@ -259,7 +270,7 @@ final class TrainingCoordinator {
     private func startStep(now: Date) {
         let picks = sampler.chunks(step: optimizer.step, pool: prepared.pool, classes: head.classes)
         let chunks = picks.map { $0.map { QueryRef(image: UInt32($0.image), view: UInt32($0.view)) } }
-        let limits = settings.stepWorkerLimits
+        let limits = session.stepWorkerLimits
         let workers = limits.isEmpty ? members.readyCount : min(members.readyCount, limits[optimizer.step % limits.count])
         current = StepState(step: optimizer.step, chunks: chunks, workers: workers, now: now)
     }
@@ -354,16 +365,13 @@ final class TrainingCoordinator {
         let step = optimizer.step
         let seconds = Date().timeIntervalSince(s.started)
         let loss = s.loss.mean(over: s.queries)
-        let line: [String: Any] = [
-            "step": step, "loss": loss.total, "focal": loss.focal, "dice": loss.dice,
-            "bce": loss.bce, "ce": loss.ce, "queries": s.queries, "chunks": s.chunks.count,
-            "workers": members.readyCount, "blocks": s.blocks, "features_sent": s.featuresSent, "seconds": seconds, "compute_seconds": s.computeSeconds,
-            "critical_compute_seconds": s.criticalComputeSeconds,
-            "episodes_per_s": 1 / max(seconds, 1e-9), "bank_sends": members.bankSends.values.reduce(0, +),
-            "bank_sends_per_worker": members.bankSends, "rejected": rejected.byKind, "late_results": lateResults,
-        ]
+        let line = StepMetrics(step: step, loss: loss, queries: s.queries, chunks: s.chunks.count,
+                               workers: members.readyCount, blocks: s.blocks, featuresSent: s.featuresSent,
+                               seconds: seconds, computeSeconds: s.computeSeconds,
+                               criticalComputeSeconds: s.criticalComputeSeconds,
+                               bankSendsPerWorker: members.bankSends, rejected: rejected.byKind, lateResults: lateResults)
         try folder.appendMetrics(line)
-        if step == settings.steps || (settings.checkpointEvery > 0 && step % settings.checkpointEvery == 0) {
+        if step == steps || (config.train.checkpointEvery > 0 && step % config.train.checkpointEvery == 0) {
             try writeCheckpoint()
         }
         progress.update(step: step, loss: loss, workers: members.readyCount)
@@ -371,13 +379,13 @@ final class TrainingCoordinator {
 
     /// The parameters and optimizer state after `optimizer.step` steps.
     private func writeCheckpoint() throws {
-        try Checkpoint(parameters: parameters, optimizer: optimizer, seed: settings.seed,
-                       configDigest: settings.configDigest).write(to: folder.checkpointURL(step: optimizer.step))
+        try Checkpoint(parameters: parameters, optimizer: optimizer, seed: config.run.seed,
+                       configDigest: runDigest).write(to: folder.checkpointURL(step: optimizer.step))
         checkpointedStep = optimizer.step
     }
 
     private func sendHeartbeats(now: Date) throws {
-        for id in members.dueForHeartbeat(now: now, every: settings.heartbeat) where deliver(.heartbeat, to: id) {
+        for id in members.dueForHeartbeat(now: now, every: heartbeat) where deliver(.heartbeat, to: id) {
             members[id]?.lastSent = now
         }
     }

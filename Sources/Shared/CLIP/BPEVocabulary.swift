@@ -10,6 +10,8 @@ public enum CLIPTokenizerError: Error, CustomStringConvertible, Equatable {
     case missingToken(file: String, token: String)
     /// BPE produced a symbol that has no id (only possible with an inconsistent vocabulary).
     case unknownSymbol(symbol: String, text: String)
+    /// More ids than the text encoder has token embedding rows.
+    case tooLarge(file: String, ids: Int, embeddingRows: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum CLIPTokenizerError: Error, CustomStringConvertible, Equatable {
             return "\(file)\(line.map { ":\($0)" } ?? ""): malformed vocabulary: \(reason)"
         case let .missingToken(file, token): return "\(file): the vocabulary has no token \"\(token)\""
         case let .unknownSymbol(symbol, text): return "BPE symbol \"\(symbol)\" of \"\(text)\" is not in the vocabulary"
+        case let .tooLarge(file, ids, rows):
+            return "\(file): the vocabulary has \(ids) ids but the checkpoint's token embedding only \(rows)"
         }
     }
 }
@@ -73,6 +77,24 @@ public struct BPEVocabulary: Sendable {
         self.startID = encoder[startToken] ?? 0
         self.endID = encoder[endToken] ?? 0
         self.count = count
+    }
+
+    /// The vocabulary a backbone names: a `vocab.json` with its `merges.txt` (Hugging
+    /// Face), a `bpe_simple_vocab_16e6.txt.gz` (open_clip), or with neither the builtin byte
+    /// level one. It must fit the text encoder's token embedding of `embeddingRows` rows.
+    public static func load(vocab: String?, merges: String?, embeddingRows: Int) throws(CLIPTokenizerError) -> BPEVocabulary {
+        let vocabulary: BPEVocabulary
+        if let vocab, let merges {
+            vocabulary = try huggingFace(vocab: vocab, merges: merges)
+        } else if let vocab {
+            vocabulary = try openCLIP(contentsOf: vocab)
+        } else {
+            vocabulary = byteLevel()
+        }
+        guard vocabulary.count <= embeddingRows else {
+            throw .tooLarge(file: vocab ?? "the builtin vocabulary", ids: vocabulary.count, embeddingRows: embeddingRows)
+        }
+        return vocabulary
     }
 
     /// The builtin byte-level vocabulary (no merges, 514 ids): the text side of

@@ -23,6 +23,8 @@ public enum CLIPLoadError: Error, CustomStringConvertible, Equatable {
     case invalidMetadata(file: String, key: String, value: String, reason: String)
     /// The requested tower is not in the checkpoint.
     case towerMissing(file: String, tower: String)
+    /// The weights file could not be read (to digest its content).
+    case unreadable(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,8 @@ public enum CLIPLoadError: Error, CustomStringConvertible, Equatable {
             return "\(file): __metadata__[\"\(key)\"] = \"\(value)\": \(reason)"
         case let .towerMissing(file, tower):
             return "\(file): the checkpoint has no \(tower) tower"
+        case let .unreadable(file, reason):
+            return "\(file): cannot read the weights: \(reason)"
         }
     }
 }

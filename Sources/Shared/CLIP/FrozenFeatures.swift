@@ -6,21 +6,34 @@ public struct FrozenFeatureExtractor: Sendable {
     public let encoder: CLIPImageEncoder
     public let preprocessor: CLIPImagePreprocessor
     public let layers: [Int]
-    /// Identifies (weights, input size, layers): the feature cache's backbone key.
+    /// Identifies (weights content, input size, layers, numerics): the feature cache's
+    /// backbone key and the features' identity.
     public let digest: String
 
+    /// Raised whenever a change to the encoder or the preprocessing changes any bit of the
+    /// features it computes, so that no cache entry of an older extractor is reused.
+    public static let numericsVersion = 1
+
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
-    public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsStamp: String) throws(CLIPEncodeError) {
+    /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the
+    /// coordinator's digest, passes "").
+    public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsDigest: String) throws(CLIPEncodeError) {
         encoder = try model.imageEncoder()
         let c = encoder.config
         let size = imageSize ?? c.imageSize
         preprocessor = CLIPImagePreprocessor(size: size)
-        let depth = c.layers
-        self.layers = layers ?? (1...4).map { max(1, depth * $0 / 4) }
-        digest = fnv1aDigest(Array("\(model.source)|\(weightsStamp)|\(size)|\(self.layers)".utf8))
+        self.layers = layers ?? Self.defaultLayers(depth: c.layers)
+        digest = fnv1aDigest(Array("weights \(weightsDigest) size \(size) layers \(self.layers) numerics \(Self.numericsVersion)".utf8))
     }
 
     public var imageSize: Int { preprocessor.size }
+
+    /// The layers used when none are named: the four quarter points of the depth ([6, 12,
+    /// 18, 24] for 24 blocks), each once (fewer when the depth is under 4).
+    public static func defaultLayers(depth: Int) -> [Int] {
+        let quarters = (1...4).map { max(1, depth * $0 / 4) }
+        return quarters.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
+    }
 
     /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
     public func extract(_ images: [Tensor], threads: Int) throws -> [ImageFeatures] {

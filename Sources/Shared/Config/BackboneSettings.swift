@@ -38,12 +38,10 @@ extension ClusterConfig {
             self.imageSize = imageSize; self.layers = layers
         }
 
-        /// The layers to use for a backbone of `depth` blocks: `layers`, or the four quarter
-        /// points of the depth ([6, 12, 18, 24] for 24 blocks; fewer when depth < 4).
+        /// The layers to use for a backbone of `depth` blocks: `layers`, or the default ones
+        /// (`FrozenFeatureExtractor.defaultLayers`).
         public func resolvedLayers(depth: Int) -> [Int] {
-            if let layers { return layers }
-            let quarters = (1...4).map { max(1, (depth * $0) / 4) }
-            return quarters.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
+            layers ?? FrozenFeatureExtractor.defaultLayers(depth: depth)
         }
     }
 }

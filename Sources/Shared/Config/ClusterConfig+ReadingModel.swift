@@ -46,7 +46,7 @@ extension ClusterConfig.TrainSettings {
                   epsilon: try s.double("eps", default: d.epsilon),
                   weightDecay: try s.double("weight_decay", default: d.weightDecay),
                   checkpointEvery: try s.int("checkpoint_every", default: d.checkpointEvery),
-                  logEvery: try s.int("log_every", default: d.logEvery))
+                  logEvery: try s.duration("log_every", default: d.logEvery))
     }
 }
 

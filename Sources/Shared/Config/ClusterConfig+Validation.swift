@@ -5,19 +5,20 @@ import Foundation
 /// can be checked with `validate()`.
 extension ClusterConfig {
     /// Checks every rule of the schema; the first broken one is thrown, naming `source` as
-    /// the file.
-    public func validate(source: String = "configuration") throws(ConfigError) {
-        try validate(ConfigValidator(file: source, lines: ConfigLines()))
+    /// the file. `requiringSites` false: a configuration for training from a prepared pool
+    /// alone, which reads no dataset, may have no sites.
+    public func validate(source: String = "configuration", requiringSites: Bool = true) throws(ConfigError) {
+        try validate(ConfigValidator(file: source, lines: ConfigLines()), requiringSites: requiringSites)
     }
 
-    func validate(_ v: ConfigValidator) throws(ConfigError) {
+    func validate(_ v: ConfigValidator, requiringSites: Bool = true) throws(ConfigError) {
         if version != Self.currentVersion {
             throw .unsupportedVersion(.init(file: v.file, line: v.lines.line(for: "version"), keyPath: "version"),
                                       found: String(version))
         }
         try v.name(run.name, "run.name")
         try validateBackbone(v)
-        try validateSites(v)
+        try validateSites(v, required: requiringSites)
         try v.check(data.maskThreshold > 0 && data.maskThreshold <= 1, "data.mask_threshold",
                     "must be a number greater than 0 and at most 1, found \(data.maskThreshold)")
         try v.atLeast(fewShot.shots, 1, "fewshot.shots")
@@ -68,7 +69,8 @@ extension ClusterConfig {
         }
     }
 
-    private func validateSites(_ v: ConfigValidator) throws(ConfigError) {
+    private func validateSites(_ v: ConfigValidator, required: Bool) throws(ConfigError) {
+        guard required || !sites.isEmpty || !trainSites.isEmpty || !testSites.isEmpty else { return }
         try v.nonEmpty(sites, "sites", "site (name and path)")
         for (i, site) in sites.enumerated() { try v.name(site.name, "sites[\(i)].name") }
         var seen = [String: Int]()
@@ -128,7 +130,7 @@ extension ClusterConfig {
         try v.positive(t.epsilon, "train.eps")
         try v.nonNegative(t.weightDecay, "train.weight_decay")
         try v.atLeast(t.checkpointEvery, 0, "train.checkpoint_every")
-        try v.atLeast(t.logEvery, 1, "train.log_every")
+        try v.positive(t.logEvery, "train.log_every")
     }
 
     private func validateCoordinator(_ v: ConfigValidator) throws(ConfigError) {

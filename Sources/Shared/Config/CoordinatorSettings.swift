@@ -3,7 +3,9 @@ import Foundation
 extension ClusterConfig {
     /// `coordinator:` where it listens, how many workers it waits for, liveness, security.
     public struct CoordinatorSettings: Equatable, Sendable, Codable {
-        public static let defaultBind = Endpoint.tcp(host: "127.0.0.1", port: 5555)
+        /// Loopback, any free port: two runs on one host never collide, and workers find the
+        /// port in RUN/coordinator.endpoint (or the log line).
+        public static let defaultBind = Endpoint.tcp(host: "127.0.0.1", port: 0)
 
         /// The ROUTER socket's endpoint.
         public var bind: Endpoint

@@ -16,13 +16,15 @@ extension ClusterConfig {
         public var weightDecay: Double
         /// Steps between checkpoints; 0: only the final one.
         public var checkpointEvery: Int
-        /// Steps between log lines (metrics.jsonl always gets every step).
-        public var logEvery: Int
+        /// Where stderr is not a terminal (a SLURM job's output file), the progress line is
+        /// logged this often and at the last step; a terminal shows it redrawn in place.
+        /// metrics.jsonl gets every step either way.
+        public var logEvery: ConfigDuration
 
         public init(steps: Int = 300, queriesPerClass: Int = 2, chunkSize: Int = 2,
                     learningRate: Double = 1e-3, beta1: Double = 0.5, beta2: Double = 0.999,
                     epsilon: Double = 1e-8, weightDecay: Double = 0,
-                    checkpointEvery: Int = 50, logEvery: Int = 1) {
+                    checkpointEvery: Int = 50, logEvery: ConfigDuration = .seconds(30)) {
             self.steps = steps; self.queriesPerClass = queriesPerClass; self.chunkSize = chunkSize
             self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
             self.epsilon = epsilon; self.weightDecay = weightDecay

@@ -3,7 +3,8 @@ import Foundation
 /// The frozen-feature cache of DESIGN.md: one LZ4 file per (backbone digest, image digest,
 /// view), so each image view goes through CLIP once, across runs.
 ///
-/// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat, each an LZ4 frame of:
+/// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat (BACKBONE: `FrozenFeatureExtractor.digest`, of the
+/// weights' content, input size, layers and numerics version), each an LZ4 frame of:
 /// magic "UADF", u32 version 1, then the features (tensor g, u32 L, L x U, L x Z0) in the
 /// wire encoding (docs/PROTOCOL.md). Written atomically (temporary file, rename), so a
 /// crash never leaves a half entry; an unreadable entry is reported and treated as a miss.
@@ -12,6 +13,9 @@ public struct FeatureCache: Sendable {
     static let magic: [UInt8] = Array("UADF".utf8)
 
     public init(root: URL) { self.root = root }
+
+    /// The table of weights digests (`WeightsDigest`) kept beside the entries.
+    public static func weightsMemo(root: URL) -> URL { root.appendingPathComponent("weights-digests.tsv") }
 
     public func url(backbone: String, image: String, view: String) -> URL {
         root.appendingPathComponent(backbone).appendingPathComponent("\(image)-\(view).feat")

@@ -23,10 +23,9 @@ public struct PreparedPool: Sendable {
     public var bank: MemoryBank { pool.bank(t0: t0, pt: pt, classes: classes) }
 
     /// The head's sizes implied by the features.
-    public func headConfig(adapterRank: Int = 128) -> HeadConfig? {
+    public func headConfig(model: ClusterConfig.ModelSettings) -> HeadConfig? {
         guard let v = pool.images.first?.views.first, let u = v.u.first else { return nil }
-        return HeadConfig(jointDim: v.g.count, visionWidth: u.rowLength, layers: layers,
-                          adapterRank: adapterRank, classes: classes)
+        return model.headConfig(jointDim: v.g.count, visionWidth: u.rowLength, layers: layers, classes: classes)
     }
 
     public func write(to url: URL) throws(SafeTensorsError) {

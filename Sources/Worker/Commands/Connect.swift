@@ -7,24 +7,23 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Connect to a coordinator and compute until it says BYE.",
         discussion: """
-        The worker says HELLO, receives the run's frozen bank once, then computes the
-        gradient of each block of chunks it is given, heartbeating meanwhile. For
-        `ultraad prepare` and `evaluate` with --workers / --local-workers it encodes image
-        views with the frozen CLIP instead (the coordinator sends the image files; a
-        weights file must exist at the same path here). If the
-        coordinator goes silent it reconnects with backoff; after --idle-exit seconds
-        without one it exits. ULTRAAD_COORDINATOR is used when --connect is not given.
-        Example: ultraad-worker --connect tcp://10.0.0.1:5555 --threads 4
+        The worker says HELLO, receives the run's frozen bank once, then computes the gradient of each block of chunks it is given, heartbeating meanwhile. For `ultraad prepare` and `evaluate` with --workers or --local-workers it encodes image views with the frozen CLIP instead (the coordinator sends the image files; the weights file must exist at the same path here). If the coordinator goes silent it reconnects with backoff; after --idle-exit seconds without one it exits.
+
+        The coordinator logs the endpoint to connect to and writes it to RUN/coordinator.endpoint. ULTRAAD_COORDINATOR is used when --connect is not given. With --config, the run's cluster.yaml gives the `worker:` settings (threads, idle_exit, reconnect_max); a flag overrides its key, and in a SLURM job SLURM_CPUS_PER_TASK overrides worker.threads.
+
+        Example: ultraad-worker --connect tcp://10.0.0.1:41234 --threads 4 --config cluster.yaml
         """)
 
     @Option(help: "Coordinator address: tcp://HOST:PORT or ipc:///path.")
     var connect: String?
-    @Option(help: "Compute threads: BLAS, and CLIP when extracting features (default: SLURM_CPUS_PER_TASK, else 1).")
+    @Option(help: "The run's cluster.yaml, for its `worker:` settings (default: the schema's defaults).")
+    var config: String?
+    @Option(help: "Compute threads: BLAS, and CLIP when extracting features (default: SLURM_CPUS_PER_TASK, else worker.threads).")
     var threads: Int?
-    @Option(help: "Exit after this many seconds without a coordinator.")
-    var idleExit: Double = 300
-    @Option(help: "Longest wait between reconnection attempts, in seconds.")
-    var reconnectMax: Double = 10
+    @Option(help: ArgumentHelp("Exit after this many seconds without a coordinator (worker.idle_exit; default \(ClusterConfig.WorkerSettings().idleExit.seconds))."))
+    var idleExit: Double?
+    @Option(help: ArgumentHelp("Longest wait between reconnection attempts, in seconds (worker.reconnect_max; default \(ClusterConfig.WorkerSettings().reconnectMax.seconds)))."))
+    var reconnectMax: Double?
     @Option(help: "The coordinator's CURVE public key file (coordinator.key); with --key, encrypts the connection. Default: ULTRAAD_SERVER_KEY.")
     var serverKey: String?
     @Option(help: "This worker's CURVE secret key file (NAME.key_secret, mode 0600). Default: ULTRAAD_KEY.")
@@ -34,8 +33,16 @@ struct Connect: ParsableCommand {
     @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block and extraction batch down
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
-    var threadCount: Int {
-        threads ?? ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? 1
+
+    /// The `worker:` settings: cluster.yaml's (or the defaults), then SLURM's CPU count,
+    /// then the flags.
+    func settings() throws -> ClusterConfig.WorkerSettings {
+        var w = try config.map { path throws(ConfigError) in try ClusterConfig.load(path: path).worker } ?? .init()
+        if let slurm = ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init) { w.threads = slurm }
+        if let threads { w.threads = threads }
+        if let idleExit { w.idleExit = .seconds(idleExit) }
+        if let reconnectMax { w.reconnectMax = .seconds(reconnectMax) }
+        return w
     }
 
     func validate() throws {
@@ -45,15 +52,18 @@ struct Connect: ParsableCommand {
         guard e.hasPrefix("tcp://") || e.hasPrefix("ipc://") else {
             throw ValidationError("--connect must start with tcp:// or ipc://, got \(e)")
         }
-        guard threadCount >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let w = try settings()
+        guard w.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let env = ProcessInfo.processInfo.environment
         guard (serverKey ?? env["ULTRAAD_SERVER_KEY"] == nil) == (key ?? env["ULTRAAD_KEY"] == nil) else {
             throw ValidationError("CURVE needs both --server-key (the coordinator's public key) and --key (this worker's secret key)")
         }
-        guard idleExit > 0, reconnectMax > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
+        guard w.idleExit.seconds > 0, w.reconnectMax.seconds > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
     }
 
     func run() throws {
+        let w = try settings()
+        let threadCount = w.threads
         Memory.restartWithComputeEnvironment(blasThreads: threadCount)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -68,7 +78,7 @@ struct Connect: ParsableCommand {
             curve = (try CurveKeys.readSecret(URL(fileURLWithPath: k)), try CurveKeys.readPublic(URL(fileURLWithPath: s)))
         }
         let session = try WorkerSession(settings: WorkerSettings(
-            endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax,
+            endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
             debugDelay: Double(debugDelayMs) / 1000, curve: curve))
         throw ExitCode(try session.run())
     }

@@ -6,10 +6,8 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute one chunk's loss and gradients from a safetensors file (METHOD.md, the replay contract).",
         discussion: """
-        IN holds every trainable parameter, the frozen bank (frozen.T0, frozen.Pt, frozen.Ft,
-        frozen.Lt, frozen.source) and the queries (query.g, query.U.{l}, query.Z0.{l},
-        query.mask, query.label, query.source). OUT gets `loss` (mean over the queries) and
-        grad.NAME for every parameter. Sizes are read from the shapes.
+        IN holds every trainable parameter, the frozen bank (frozen.T0, frozen.Pt, frozen.Ft, frozen.Lt, frozen.source) and the queries (query.g, query.U.{l}, query.Z0.{l}, query.mask, query.label, query.source). OUT gets `loss` (mean over the queries) and grad.NAME for every parameter. Sizes are read from the shapes.
+
         Example: ultraad-worker replay --in chunk.safetensors --out grads.safetensors
         """)
     @Option(name: .customLong("in"), help: "Input safetensors (the replay contract's IN).") var input: String

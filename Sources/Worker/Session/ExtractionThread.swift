@@ -77,7 +77,7 @@ final class ExtractionThread: @unchecked Sendable {
         let features: [ImageFeatures]
         do {
             let extractor = try FrozenFeatureExtractor(model: try model(r.weights), imageSize: r.imageSize,
-                                                       layers: r.layers, weightsStamp: "")
+                                                       layers: r.layers, weightsDigest: "")
             features = try extractor.extract(images, threads: threads)
         } catch let e as ExtractionError {
             throw e

@@ -1,0 +1,73 @@
+import Foundation
+import Shared
+
+/// One line of RUN/metrics.jsonl: what one optimizer step did. Written by the training
+/// coordinator and read back (resume, `bench comm`, tests) by this same type.
+struct StepMetrics: Codable, Equatable, Sendable {
+    var step: Int
+    /// The loss and its parts, means over the step's queries.
+    var loss: Double
+    var focal: Double
+    var dice: Double
+    var bce: Double
+    var ce: Double
+    var queries: Int
+    var chunks: Int
+    /// Ready workers at the end of the step.
+    var workers: Int
+    /// Blocks the step's chunks were split into.
+    var blocks: Int
+    /// Query features shipped with the step's tasks (a worker's first use of a view).
+    var featuresSent: Int
+    /// Wall time of the step, from its start to the optimizer update.
+    var seconds: Double
+    /// Workers' compute time summed over blocks, and the longest block's.
+    var computeSeconds: Double
+    var criticalComputeSeconds: Double
+    var episodesPerSecond: Double
+    /// Bank transfers so far: in all and by worker id.
+    var bankSends: Int
+    var bankSendsPerWorker: [String: Int]
+    /// Messages refused so far, by kind (docs/PROTOCOL.md), and results that came too late.
+    var rejected: [String: Int]
+    var lateResults: Int
+
+    enum CodingKeys: String, CodingKey {
+        case step, loss, focal, dice, bce, ce, queries, chunks, workers, blocks
+        case featuresSent = "features_sent", seconds, computeSeconds = "compute_seconds"
+        case criticalComputeSeconds = "critical_compute_seconds", episodesPerSecond = "episodes_per_s"
+        case bankSends = "bank_sends", bankSendsPerWorker = "bank_sends_per_worker", rejected
+        case lateResults = "late_results"
+    }
+
+    /// The line as written: sorted keys, no newline.
+    func encodedLine() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(self)
+    }
+
+    init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int,
+         seconds: Double, computeSeconds: Double, criticalComputeSeconds: Double, bankSendsPerWorker: [String: Int],
+         rejected: [String: Int], lateResults: Int) {
+        self.step = step
+        self.loss = loss.total; focal = loss.focal; dice = loss.dice; bce = loss.bce; ce = loss.ce
+        self.queries = queries; self.chunks = chunks; self.workers = workers; self.blocks = blocks
+        self.featuresSent = featuresSent; self.seconds = seconds
+        self.computeSeconds = computeSeconds; self.criticalComputeSeconds = criticalComputeSeconds
+        episodesPerSecond = 1 / max(seconds, 1e-9)
+        bankSends = bankSendsPerWorker.values.reduce(0, +)
+        self.bankSendsPerWorker = bankSendsPerWorker; self.rejected = rejected; self.lateResults = lateResults
+    }
+
+    /// Every line of a metrics.jsonl, in order; a line that is not a record is an error
+    /// naming the file and line.
+    static func read(_ url: URL) throws -> [StepMetrics] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { i, line in
+            do { return try JSONDecoder().decode(StepMetrics.self, from: Data(line.utf8)) } catch {
+                throw CoordinatorError.run("\(url.path):\(i + 1): not a metrics record (\(error))")
+            }
+        }
+    }
+}
