@@ -70,10 +70,23 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
+        // What the test targets share: finding and starting the built executables, temporary
+        // folders, test data builders, and the committed fixtures (its resource).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Shared"],
+            path: "Tests/TestSupport",
+            resources: [.copy("Fixtures")]
+        ),
+        // Unit tests of the library; no processes, no sockets between processes.
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Shared", "TestSupport"]
+        ),
+        // The built `ultraad` and `ultraad-worker` run as processes, on real sockets.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Shared", "TestSupport"]
         ),
     ]
 )

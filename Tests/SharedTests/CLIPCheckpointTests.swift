@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Loading errors: not a CLIP, a ResNet CLIP, missing tensors, wrong shapes, heads.
 final class CLIPCheckpointTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The CLIP image and text encoders against open_clip / transformers references
 /// (scripts/fixtures/make_clip_fixtures.py): both namings, native and resized grids.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Preprocessing against PyTorch's antialiased bicubic resize + crop + normalize, and the
 /// position-embedding resize against open_clip's resize_pos_embed (through the encoder tests).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The BPE tokenizer against open_clip's SimpleTokenizer (ids in tokens.json, made by
 /// scripts/fixtures/make_clip_fixtures.py).

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class ConfigTests: XCTestCase {
     let base = URL(filePath: "/work/project", directoryHint: .isDirectory)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// BUSI folder layout: order, labels, merged masks and every bad case.
 final class DataLoaderTests: XCTestCase {

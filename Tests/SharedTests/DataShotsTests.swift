@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Few-shot support sets: reproducible draws, shots.csv written and reused, and the
 /// checks that a reused shot is still the same image.

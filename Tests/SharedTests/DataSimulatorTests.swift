@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The ultrasound simulator: lesions inside their masks and darker than their
 /// surroundings, benign and malignant signs, devices that differ, determinism.

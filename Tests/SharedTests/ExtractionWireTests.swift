@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// EXTRACT and FEATURES payloads: exact round trips and strict decoding.
 final class ExtractionWireTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class FeatureCacheTests: XCTestCase {
     func testRoundTripMissAndDamagedEntries() throws {

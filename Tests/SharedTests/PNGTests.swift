@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Fixtures: Tests/SharedTests/Fixtures/png, made by scripts/fixtures/make_png_fixtures.py
 /// (pypng), with expected.json holding the values of the read policy in docs/FORMATS.md.

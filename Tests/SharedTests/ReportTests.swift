@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The evaluation report on synthetic sites with known metrics: the numbers in report.md
 /// and metrics.json, the SVG curves, the overlays, undefined metrics, the cross-site matrix.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class WireTests: XCTestCase {
     func testCRC32CKnownValues() {

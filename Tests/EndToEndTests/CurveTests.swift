@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// A TCP relay between a worker and the coordinator that records every byte, so a test can
 /// check what crosses the network.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The whole pipeline on simulated data with builtin:tiny: simulate, prepare, zero-shot
 /// evaluation, training across worker processes, evaluation, report.
