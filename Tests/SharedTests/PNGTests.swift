@@ -3,7 +3,7 @@ import XCTest
 @testable import Shared
 @testable import TestSupport
 
-/// Fixtures: Tests/SharedTests/Fixtures/png, made by scripts/fixtures/make_png_fixtures.py
+/// Fixtures: Tests/TestSupport/Fixtures/png, made by scripts/fixtures/make_png_fixtures.py
 /// (pypng), with expected.json holding the values of the read policy in docs/FORMATS.md.
 final class PNGTests: XCTestCase {
     struct Expected: Decodable {
