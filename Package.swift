@@ -74,7 +74,7 @@ let package = Package(
         // folders, test data builders, and the committed fixtures (its resource).
         .target(
             name: "TestSupport",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
