@@ -83,6 +83,14 @@ let package = Package(
             name: "SharedTests",
             dependencies: ["Shared", "TestSupport"]
         ),
+        // Unit tests of the coordinator's own logic (an executable target, testable on Linux).
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: [
+                "Coordinator", "Shared", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The built `ultraad` and `ultraad-worker` run as processes, on real sockets.
         .testTarget(
             name: "EndToEndTests",
