@@ -85,6 +85,9 @@ final class CLIPTokenizerTests: XCTestCase {
         let good = try Data(contentsOf: Fixtures.url("clip/tiny_bpe.txt.gz"))
         try good.prefix(good.count - 6).write(to: corrupt)
         XCTAssertThrowsError(try BPEVocabulary.openCLIP(contentsOf: corrupt.path)) { error in
+            guard case let .unreadable(file, reason)? = error as? CLIPTokenizerError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, corrupt.path)
+            XCTAssertTrue(reason.hasPrefix("\(corrupt.path): not a readable gzip file: zlib: "), reason)
             XCTAssertTrue("\(error)".contains(corrupt.path), "\(error)")
         }
     }
