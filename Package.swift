@@ -78,7 +78,7 @@ let package = Package(
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
-        // Unit tests of the library; no processes, no sockets between processes.
+        // Unit tests of the library: none runs our executables (LZ4Tests runs the lz4 tool).
         .testTarget(
             name: "SharedTests",
             dependencies: ["Shared", "TestSupport"]
