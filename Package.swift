@@ -70,10 +70,31 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
+        // What the test targets share: finding and starting the built executables, temporary
+        // folders, test data builders, and the committed fixtures (its resource).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            resources: [.copy("Fixtures")]
+        ),
+        // Unit tests of the library: none runs our executables (LZ4Tests runs the lz4 tool).
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Shared", "TestSupport"]
+        ),
+        // Unit tests of the coordinator's own logic (an executable target, testable on Linux).
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: [
+                "Coordinator", "Shared", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The built `ultraad` and `ultraad-worker` run as processes, on real sockets.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Shared", "TestSupport"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Loading errors: not a CLIP, a ResNet CLIP, missing tensors, wrong shapes, heads.
 final class CLIPCheckpointTests: XCTestCase {
@@ -82,7 +83,18 @@ final class CLIPCheckpointTests: XCTestCase {
         guard case .invalidMetadata(_, let key, _, _)? = loadError(bad) else { return XCTFail() }
         XCTAssertEqual(key, "vision_heads")
         let narrow = try edited("narrow.safetensors", metadata: [:]) { t in t["visual.class_embedding"] = Tensor(zeros: [48]) }
-        XCTAssertNotNil(loadError(narrow))
+        // A class embedding of 48 alone does not make a 48-wide tower: the patch embedding disagrees.
+        XCTAssertEqual(loadError(narrow), .invalidArchitecture(file: narrow, tensor: "visual.conv1.weight",
+                                                               reason: "shape [64, 3, 8, 8] is not [48, 3, p, p]"))
+        let narrowTower = try edited("narrowtower.safetensors", metadata: [:]) { t in
+            t["visual.class_embedding"] = Tensor(zeros: [48])
+            t["visual.conv1.weight"] = Tensor(zeros: [48, 3, 8, 8])
+            t["visual.positional_embedding"] = Tensor(zeros: [17, 48])
+            t["visual.transformer.resblocks.0.mlp.c_fc.weight"] = Tensor(zeros: [256, 48])
+            t["visual.proj"] = Tensor(zeros: [48, 32])
+        }
+        XCTAssertEqual(loadError(narrowTower), .unknownHeadCount(file: narrowTower, tower: "image", width: 48,
+                                                                 metadataKey: "vision_heads"))
     }
 
     func testGeluFromMetadata() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Preprocessing against PyTorch's antialiased bicubic resize + crop + normalize, and the
 /// position-embedding resize against open_clip's resize_pos_embed (through the encoder tests).
@@ -34,7 +35,9 @@ final class CLIPPreprocessTests: XCTestCase {
         XCTAssertThrowsError(try pre(strip)) { error in
             XCTAssertEqual(error as? CLIPImageError, .tooElongated(width: 300_000, height: 1, size: 336))
         }
-        XCTAssertThrowsError(try pre(RGBImage(width: 2, height: 2, pixels: [0])))
+        XCTAssertThrowsError(try pre(RGBImage(width: 2, height: 2, pixels: [0]))) { error in
+            XCTAssertEqual(error as? CLIPImageError, .invalidImage(reason: "1 samples for 2x2 RGB"))
+        }
     }
 
     func testBicubicAntialiasWeights() {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The BPE tokenizer against open_clip's SimpleTokenizer (ids in tokens.json, made by
 /// scripts/fixtures/make_clip_fixtures.py).
@@ -84,6 +85,9 @@ final class CLIPTokenizerTests: XCTestCase {
         let good = try Data(contentsOf: Fixtures.url("clip/tiny_bpe.txt.gz"))
         try good.prefix(good.count - 6).write(to: corrupt)
         XCTAssertThrowsError(try BPEVocabulary.openCLIP(contentsOf: corrupt.path)) { error in
+            guard case let .unreadable(file, reason)? = error as? CLIPTokenizerError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, corrupt.path)
+            XCTAssertTrue(reason.hasPrefix("\(corrupt.path): not a readable gzip file: zlib: "), reason)
             XCTAssertTrue("\(error)".contains(corrupt.path), "\(error)")
         }
     }

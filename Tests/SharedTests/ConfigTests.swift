@@ -1,5 +1,6 @@
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class ConfigTests: XCTestCase {
     let base = URL(filePath: "/work/project", directoryHint: .isDirectory)
@@ -106,11 +107,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.model.adapterRank, 128)
         XCTAssertEqual(config.model.temperature, 0.07)
         XCTAssertEqual(config.model.leakySlope, 0.01)
-        XCTAssertTrue((4...6).contains(config.model.promptTemplates.count))
-        XCTAssertTrue((5...8).contains(config.model.normalStates.count))
-        XCTAssertTrue((5...8).contains(config.model.abnormalStates.count))
+        XCTAssertEqual(config.model.promptTemplates.count, 5)
+        XCTAssertEqual(config.model.normalStates.count, 6)
+        XCTAssertEqual(config.model.abnormalStates.count, 7)
         for name in config.model.classes {
-            XCTAssertTrue((3...5).contains(config.model.classDescriptions[name]?.count ?? 0), name)
+            XCTAssertEqual(config.model.classDescriptions[name]?.count, 4, name)
         }
         XCTAssertEqual(config.model.statePrompts[0].count, config.model.normalStates.count * config.model.promptTemplates.count)
         XCTAssertEqual(config.model.statePrompts[1][0], "a lesion breast ultrasound image")
@@ -359,8 +360,15 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(try E(parsing: "tcp://[::1]:1").isLoopback)
         XCTAssertFalse(try E(parsing: "tcp://10.0.0.1:1").isLoopback)
         XCTAssertFalse(try E(parsing: "tcp://127.example.org:1").isLoopback)
-        XCTAssertThrowsError(try E(parsing: "tcp://1.2.3:80"))
-        XCTAssertThrowsError(try E(parsing: "ipc:///" + String(repeating: "x", count: 107)))
+        XCTAssertThrowsError(try E(parsing: "tcp://1.2.3:80")) {
+            XCTAssertEqual($0 as? ConfigSyntaxError,
+                           ConfigSyntaxError("\"tcp://1.2.3:80\": host \"1.2.3\" must be *, an IPv4 address, [an IPv6 address] or a host name"))
+        }
+        let longPath = "/" + String(repeating: "x", count: 107)
+        XCTAssertThrowsError(try E(parsing: "ipc://" + longPath)) {
+            XCTAssertEqual($0 as? ConfigSyntaxError,
+                           ConfigSyntaxError("\"ipc://\(longPath)\": the ipc path is 108 bytes; at most 107 fit in a Unix socket address"))
+        }
         XCTAssertEqual(String(describing: try E(parsing: "ipc:///tmp/a.sock")), "ipc:///tmp/a.sock")
     }
 

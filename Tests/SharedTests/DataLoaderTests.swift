@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// BUSI folder layout: order, labels, merged masks and every bad case.
 final class DataLoaderTests: XCTestCase {
@@ -78,6 +79,8 @@ final class DataLoaderTests: XCTestCase {
         let d = try Dataset.load(site: "A", from: dir.path, options: .init(skipBad: true))
         XCTAssertEqual(d.entries.count, 5)
         XCTAssertEqual(d.skipped.count, 1)
+        XCTAssertEqual(d.skipped[0], .orphanMask(mask: dir.url("malignant/malignant (7)_mask_2.png"),
+                                                 expectedImage: dir.url("malignant/malignant (7).png")))
         XCTAssertTrue(d.skipped[0].description.contains("mask without an image"))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// CSV manifests: columns, relative paths, labels, sites and every bad case.
 final class DataManifestTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Few-shot support sets: reproducible draws, shots.csv written and reused, and the
 /// checks that a reused shot is still the same image.
@@ -75,10 +76,12 @@ final class DataShotsTests: XCTestCase {
 
         // Same name, other pixels.
         try PNGImage.writeGray8(benign.imagePath, width: 8, height: 6, values: [Float](repeating: 0.99, count: 48))
+        let changed = fnv1aDigest([UInt8](try Data(contentsOf: URL(fileURLWithPath: benign.imagePath))))
         XCTAssertThrowsError(try file.split(a)) { e in
             guard case let .digestMismatch(f, line, image, expected, actual)? = e as? ShotsError else { return XCTFail("\(e)") }
             XCTAssertEqual(f, path); XCTAssertEqual(line, 4); XCTAssertEqual(image, benign.imagePath)
             XCTAssertEqual(expected, file.shots[1].digest); XCTAssertNotEqual(actual, expected)
+            XCTAssertEqual(actual, changed, "the digest of the file as it is now")
             XCTAssertTrue("\(e)".contains("shots.csv:4") && "\(e)".contains(benign.relativePath), "\(e)")
         }
         // Deleted: in the old dataset listing it cannot be read; reloaded, it is gone.

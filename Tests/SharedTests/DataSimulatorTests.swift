@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The ultrasound simulator: lesions inside their masks and darker than their
 /// surroundings, benign and malignant signs, devices that differ, determinism.
@@ -206,6 +207,10 @@ final class DataSimulatorTests: XCTestCase {
         let loaded = try datasets[0].entries[2].load()
         XCTAssertEqual(loaded.image.shape, [3, 40, 40])
         XCTAssertGreaterThan(loaded.mask.data.reduce(0, +), 0)
+        // The mask read back is the simulator's, pixel for pixel.
+        let rendered = BModeSimulator(device: DeviceSettings.draw(count: 2, seed: 9)[0])
+            .render(kind: .malignant, size: 40, seed: SiteSimulation.imageSeed(seed: 9, site: 0, label: .malignant, index: 1))
+        XCTAssertEqual(loaded.mask.data, rendered.mask)
 
         try dir.text("v2.yaml", text.replacingOccurrences(of: "version: 1", with: "version: 2"))
         XCTAssertThrowsError(try SitesFile.read(dir.url("v2.yaml"))) { e in
@@ -213,6 +218,8 @@ final class DataSimulatorTests: XCTestCase {
         }
         try dir.text("bad.yaml", "format: something\n")
         XCTAssertThrowsError(try SitesFile.read(dir.url("bad.yaml"))) { e in
+            guard case let .invalidSitesFile(file, _)? = e as? SimulatorError else { return XCTFail("\(e)") }
+            XCTAssertEqual(file, dir.url("bad.yaml"))
             XCTAssertTrue("\(e)".contains("bad.yaml"), "\(e)")
         }
     }
@@ -233,6 +240,8 @@ final class DataSimulatorTests: XCTestCase {
         try dir.png("mine/site-A/keep.png")
         XCTAssertThrowsError(try SiteSimulation.write(to: dir.url("mine"), sites: 1, perClass: 1, seed: 1, size: 32,
                                                       overwrite: true)) { e in
+            guard case let .outputExists(path, _)? = e as? SimulatorError else { return XCTFail("\(e)") }
+            XCTAssertEqual(path, dir.url("mine/site-A"))
             XCTAssertTrue("\(e)".contains("not a previous simulation"), "\(e)")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.url("mine/site-A/keep.png")))

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// EXTRACT and FEATURES payloads: exact round trips and strict decoding.
 final class ExtractionWireTests: XCTestCase {
@@ -59,11 +60,15 @@ final class ExtractionWireTests: XCTestCase {
                     XCTAssertEqual(($0 as? WireError)?.kind, "malformed payload")
                 }
             }
-            XCTAssertThrowsError(try decode(bytes + [0]), "\(name) with a trailing byte")
+            XCTAssertThrowsError(try decode(bytes + [0]), "\(name) with a trailing byte") {
+                XCTAssertEqual($0 as? WireError, .malformed("\(name): 1 unexpected trailing bytes"))
+            }
             var garbage = SplitMix64(seed: 13)
             for n in [3, 40, 400, 4000] {
                 let random = (0..<n).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }
-                XCTAssertThrowsError(try decode(random), "\(name): \(n) random bytes")
+                XCTAssertThrowsError(try decode(random), "\(name): \(n) random bytes") {
+                    XCTAssertEqual(($0 as? WireError)?.kind, "malformed payload", "\(name): \(n) random bytes: \($0)")
+                }
             }
         }
         // Values that fit the layout but are impossible.
@@ -73,15 +78,19 @@ final class ExtractionWireTests: XCTestCase {
         let viewOffset = (4 + 24) + 4 + (8 + 2 * 4) + (4 + 16) + 4 + 4   // weights, size, layers, digest, count, index
         XCTAssertEqual(bytes[viewOffset], 1)
         bytes[viewOffset] = 6
-        XCTAssertThrowsError(try ExtractPayload(decoding: bytes)) { XCTAssertTrue("\($0)".contains("view 6"), "\($0)") }
+        XCTAssertThrowsError(try ExtractPayload(decoding: bytes)) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT item 7: view 6")) }
         bad = self.extract
         bad.items = []
-        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded())) { XCTAssertTrue("\($0)".contains("0 items"), "\($0)") }
+        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded())) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT: 0 items")) }
         bad = self.extract
         bad.layers = []
-        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded()))
+        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded())) {
+            XCTAssertEqual($0 as? WireError, .malformed("EXTRACT: weights '/models/clip.safetensors', image size 224, layers []"))
+        }
         bad = self.extract
         bad.imageSize = 0
-        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded()))
+        XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded())) {
+            XCTAssertEqual($0 as? WireError, .malformed("EXTRACT: weights '/models/clip.safetensors', image size 0, layers [3, 6]"))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class FeatureCacheTests: XCTestCase {
     func testRoundTripMissAndDamagedEntries() throws {
@@ -24,6 +25,8 @@ final class FeatureCacheTests: XCTestCase {
         bytes[bytes.count / 2] ^= 0x55
         try Data(bytes).write(to: entry)
         XCTAssertThrowsError(try cache.lookup(backbone: "b1", image: "abc", view: "hflip")) {
+            guard case let .damaged(file, _)? = $0 as? FeatureCacheError else { return XCTFail("\($0)") }
+            XCTAssertEqual(file, entry.path)
             XCTAssertTrue("\($0)".contains("damaged feature cache entry") && "\($0)".contains(entry.path), "\($0)")
         }
     }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Finite differences for every trainable tensor of the head.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Parity with the PyTorch reference (scripts/fixtures/head_reference.py, float64 autograd):
 /// the replay contract's loss and every gradient tensor to 1e-4 relative, measured against
@@ -35,18 +36,6 @@ final class HeadReplayTests: XCTestCase {
     func testRandomParametersWithTenPixelMasks() throws { try check("random10") }
     func testMethodInitialization() throws { try check("init") }
 
-    func testWorkerReplayCommandWritesTheContractOutput() throws {
-        let worker = try XCTUnwrap(productsDirectory?.appendingPathComponent("ultraad-worker"))
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let (status, output) = try runProcess(worker, ["replay", "--in", Fixtures.url("head/random.in.safetensors").path, "--out", out.path])
-        XCTAssertEqual(status, 0, output)
-        let written = try SafeTensorsReader(contentsOf: out)
-        let expected = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.out.safetensors"))
-        XCTAssertEqual(try written.tensor("loss").data[0], try expected.tensor("loss").data[0], accuracy: 1e-3)
-        XCTAssertEqual(written.names.filter { $0.hasPrefix("grad.") }.count, 17)
-    }
-
     func testReplayNamesAMissingOrMisshapenTensor() throws {
         let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
         var w = SafeTensorsWriter()
@@ -70,28 +59,4 @@ final class HeadReplayTests: XCTestCase {
             XCTAssertEqual("\(error)", "bad.safetensors: query.Z0.4 has shape [4, 16, 31], expected [4, 16, 32]")
         }
     }
-}
-
-/// The folder holding the built executables (next to the test bundle).
-var productsDirectory: URL? {
-    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-        return bundle.bundleURL.deletingLastPathComponent()
-    }
-    return Bundle.main.bundleURL
-}
-
-/// Runs an executable to completion; returns its exit status and combined output.
-/// `environment` replaces the inherited environment when given.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

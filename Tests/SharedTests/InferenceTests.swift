@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class InferenceTests: XCTestCase {
     /// The inference fixture: maps with the normal-patch memory and the Gaussian filter at

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// Against scikit-learn (scripts/fixtures/make_metrics_fixtures.py). Where scikit-learn
 /// has no positives it returns AP = F1 = 0 with a warning; UltraAD returns NaN there by

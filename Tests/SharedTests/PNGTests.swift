@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
-/// Fixtures: Tests/SharedTests/Fixtures/png, made by scripts/fixtures/make_png_fixtures.py
+/// Fixtures: Tests/TestSupport/Fixtures/png, made by scripts/fixtures/make_png_fixtures.py
 /// (pypng), with expected.json holding the values of the read policy in docs/FORMATS.md.
 final class PNGTests: XCTestCase {
     struct Expected: Decodable {
@@ -187,8 +188,12 @@ final class PNGTests: XCTestCase {
             guard case PNGError.invalidArgument(let file, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(file, path)
         }
-        XCTAssertThrowsError(try PNGImage.writeGray8(path, width: 0, height: 2, values: []))
-        XCTAssertThrowsError(try PNGImage.writeRGB8(path, width: 2, height: 2, pixels: [Float](repeating: 0, count: 4)))
+        XCTAssertThrowsError(try PNGImage.writeGray8(path, width: 0, height: 2, values: [])) { error in
+            XCTAssertEqual(error as? PNGError, .invalidArgument(file: path, reason: "size 0x2 is not positive"))
+        }
+        XCTAssertThrowsError(try PNGImage.writeRGB8(path, width: 2, height: 2, pixels: [Float](repeating: 0, count: 4))) { error in
+            XCTAssertEqual(error as? PNGError, .invalidArgument(file: path, reason: "4 samples given for 2x2x3"))
+        }
         let nowhere = dir.appendingPathComponent("no/such/dir/y.png").path
         XCTAssertThrowsError(try PNGImage.writeGray8(nowhere, width: 1, height: 1, values: [0.5])) { error in
             guard case PNGError.cannotWrite(let file, let reason) = error else { return XCTFail("\(error)") }
@@ -219,7 +224,9 @@ final class PNGTests: XCTestCase {
                     XCTAssertFalse(message.isEmpty)
                     XCTAssertTrue("\(error)".contains(path) && "\(error)".contains(message))
                 }
-                XCTAssertThrowsError(try PNGImage.readMask(path))
+                XCTAssertThrowsError(try PNGImage.readMask(path), "\(name) cut at \(length)") { error in
+                    guard case PNGError.invalidPNG(path, _) = error else { return XCTFail("\(name) at \(length): \(error)") }
+                }
             }
             // Cut inside IEND: the image data is complete and libpng alone would return
             // it; the reader still calls the file truncated.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The evaluation report on synthetic sites with known metrics: the numbers in report.md
 /// and metrics.json, the SVG curves, the overlays, undefined metrics, the cross-site matrix.
@@ -108,6 +109,7 @@ final class ReportTests: XCTestCase {
                                         probabilities: [0.3, 0.3, 0.4]))
         }
         let many = try acc.finish()
+        XCTAssertEqual(many.metrics.pixels, 4 * D.height * D.width)
         XCTAssertGreaterThan(many.metrics.pixels, 512)
         XCTAssertLessThanOrEqual(many.pixelROC.count, 512)
         XCTAssertGreaterThan(many.pixelROC.count, 100)
@@ -155,7 +157,7 @@ final class ReportTests: XCTestCase {
         // On the outline (the lesion's corner and edges): green.
         for (y, x) in [(3, 4), (7, 9), (5, 4), (3, 6)] {
             let p = rgb(y, x)
-            XCTAssertTrue(p[1] > 0.95 && p[0] < 0.05 && p[2] < 0.05, "outline (\(y), \(x)) is \(p)")
+            XCTAssertEqual(p, [0, 1, 0], "outline (\(y), \(x)) is \(p)")
         }
         // Inside the lesion (map 0.9): gray 0.5 blended towards yellow; outside (map 0.1): almost gray.
         let inside = rgb(5, 6), outside = rgb(0, 0)
@@ -273,7 +275,9 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(acc.count, 1)
         let done = try acc.finish()
         XCTAssertEqual(done.metrics.pixels, D.height * D.width)
-        XCTAssertThrowsError(try acc.add(good))
+        XCTAssertThrowsError(try acc.add(good)) {
+            XCTAssertEqual($0 as? ReportError, .invalidArgument("site A: add after finish()"))
+        }
         XCTAssertThrowsError(try EvaluationReport.write(sites: [done, done], to: D.temporaryFolder(self), title: "dup")) {
             XCTAssertEqual($0 as? ReportError, .invalidArgument("site A appears twice"))
         }

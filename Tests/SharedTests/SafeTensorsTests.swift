@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class SafeTensorsTests: XCTestCase {
     var directory: URL!

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class WireTests: XCTestCase {
     func testCRC32CKnownValues() {
@@ -68,9 +69,13 @@ final class WireTests: XCTestCase {
         XCTAssertEqual(back.features.first?.1.features.u, q.features.u)
         XCTAssertEqual(back.features.first?.1.source, -3)
         for cut in [0, 1, 8, bytes.count / 2, bytes.count - 1] {
-            XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)")
+            XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)") {
+                guard case .malformed? = $0 as? WireError else { return XCTFail("cut at \(cut): \($0)") }
+            }
         }
-        XCTAssertThrowsError(try TaskPayload(decoding: bytes + [0]))   // trailing bytes
+        XCTAssertThrowsError(try TaskPayload(decoding: bytes + [0])) {   // trailing bytes
+            XCTAssertEqual($0 as? WireError, .malformed("TASK: 1 unexpected trailing bytes"))
+        }
         let params = ParamsPayload(version: 7, part: .piece(.floats([1, -2, 3.5]), offset: 4, total: 9))
         let paramBytes = params.encoded()
         let paramsBack = try ParamsPayload(decoding: paramBytes)
@@ -78,18 +83,24 @@ final class WireTests: XCTestCase {
         XCTAssertEqual([paramsBack.version, paramsBack.part.offset, paramsBack.part.total], [7, 4, 9])
         XCTAssertNil(paramsBack.part.shared)
         for cut in [0, 7, 8, 24, 25, 33, paramBytes.count - 1] {
-            XCTAssertThrowsError(try ParamsPayload(decoding: Array(paramBytes.prefix(cut))), "PARAMS cut at \(cut)")
+            XCTAssertThrowsError(try ParamsPayload(decoding: Array(paramBytes.prefix(cut))), "PARAMS cut at \(cut)") {
+                guard case .malformed? = $0 as? WireError else { return XCTFail("PARAMS cut at \(cut): \($0)") }
+            }
         }
-        XCTAssertThrowsError(try ParamsPayload(decoding: paramBytes + [0]))
+        XCTAssertThrowsError(try ParamsPayload(decoding: paramBytes + [0])) {
+            XCTAssertEqual($0 as? WireError, .malformed("PARAMS: 1 unexpected trailing bytes"))
+        }
         var badKind = paramBytes; badKind[24] = 2
-        XCTAssertThrowsError(try ParamsPayload(decoding: badKind))
+        XCTAssertThrowsError(try ParamsPayload(decoding: badKind)) { XCTAssertEqual($0 as? WireError, .malformed("PARAMS: kind 2")) }
         let location = VectorPart.SharedLocation(path: "/dev/shm/ultraad-1-2.params", crc: 0xDEAD_BEEF)
         let sharedBack = try ParamsPayload(decoding: ParamsPayload(version: 3, part: .shared(location, total: 9)).encoded())
         XCTAssertEqual(sharedBack.part.shared, location)
         XCTAssertEqual(sharedBack.part.total, 9)
         var sharedAtOffset = ParamsPayload(version: 3, part: .shared(location, total: 9))
         sharedAtOffset.part.offset = 2
-        XCTAssertThrowsError(try ParamsPayload(decoding: sharedAtOffset.encoded()))   // a shared vector is whole
+        XCTAssertThrowsError(try ParamsPayload(decoding: sharedAtOffset.encoded())) {   // a shared vector is whole
+            XCTAssertEqual($0 as? WireError, .malformed("PARAMS: shared vector at offset 2"))
+        }
         let grad = GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5,
                                part: .piece(.floats([0.25]), offset: 1, total: 2))
         let gradBack = try GradPayload(decoding: grad.encoded())
@@ -145,10 +156,19 @@ final class WireTests: XCTestCase {
         let reader = try SharedVectorReader(kind: .grad, path: path, count: values.count)
         XCTAssertEqual(reader.read(crc: writer!.crc), values)
         XCTAssertNil(reader.read(crc: writer!.crc ^ 1))
-        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: path, count: values.count + 1))   // wrong size
-        XCTAssertThrowsError(try SharedVectorReader(kind: .params, path: path, count: values.count))    // wrong kind
-        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/etc/passwd", count: 1))
-        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/dev/shm/../etc/ultraad-1-2.grad", count: 1))
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: path, count: values.count + 1)) {   // wrong size
+            XCTAssertEqual($0 as? WireError, .malformed("shared memory \(path): 4000 bytes, expected 4004"))
+        }
+        XCTAssertThrowsError(try SharedVectorReader(kind: .params, path: path, count: values.count)) {    // wrong kind
+            XCTAssertEqual($0 as? WireError, .malformed("shared memory: \(path) is not an UltraAD .params file in /dev/shm"))
+        }
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/etc/passwd", count: 1)) {
+            XCTAssertEqual($0 as? WireError, .malformed("shared memory: /etc/passwd is not an UltraAD .grad file in /dev/shm"))
+        }
+        XCTAssertThrowsError(try SharedVectorReader(kind: .grad, path: "/dev/shm/../etc/ultraad-1-2.grad", count: 1)) {
+            XCTAssertEqual($0 as? WireError,
+                           .malformed("shared memory: /dev/shm/../etc/ultraad-1-2.grad is not an UltraAD .grad file in /dev/shm"))
+        }
         writer = nil
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "the writer removes its file")
 

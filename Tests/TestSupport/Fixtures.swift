@@ -1,6 +1,6 @@
 import Foundation
 
-/// The committed fixtures (Tests/SharedTests/Fixtures), copied into the test bundle.
+/// The committed fixtures (Tests/TestSupport/Fixtures), copied into the test bundle.
 enum Fixtures {
     static var root: URL {
         Bundle.module.url(forResource: "Fixtures", withExtension: nil)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// A TCP relay between a worker and the coordinator that records every byte, so a test can
 /// check what crosses the network.
@@ -183,11 +184,14 @@ final class CurveTests: ProcessTestCase {
         XCTAssertNoThrow(try CurveKeys.readSecret(secret))
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: secret.path)
         XCTAssertThrowsError(try CurveKeys.readSecret(secret)) {
+            XCTAssertEqual($0 as? CurveKeyError, .permissions(file: secret.path, mode: 0o644))
             XCTAssertTrue("\($0)".contains("mode 644") && "\($0)".contains("chmod 600"), "\($0)")
         }
         let short = k.appendingPathComponent("short.key")
         try "abc\n".write(to: short, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try CurveKeys.readPublic(short)) {
+            guard case let .invalid(file, _)? = $0 as? CurveKeyError else { return XCTFail("\($0)") }
+            XCTAssertEqual(file, short.path)
             XCTAssertTrue("\($0)".contains("40 Z85 characters, found 3"), "\($0)")
         }
         // The worker refuses to start with the loose secret key, naming the file.

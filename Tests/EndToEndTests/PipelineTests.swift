@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// The whole pipeline on simulated data with builtin:tiny: simulate, prepare, zero-shot
 /// evaluation, training across worker processes, evaluation, report.
@@ -21,14 +22,31 @@ final class PipelineTests: XCTestCase {
         let zero = try MetricsFile.read(run.appendingPathComponent("zero-shot/metrics.json"))
         XCTAssertEqual(trained.sites, ["A", "B"])
         let a = try XCTUnwrap(trained.metrics["A"]), a0 = try XCTUnwrap(zero.metrics["A"])
-        for v in [a.imageAUROC, a.pixelAUROC, a.imageAP, a.pixelAP] { XCTAssertTrue(v >= 0 && v <= 1, "\(a)") }
+        let b = try XCTUnwrap(trained.metrics["B"])
+        // 6 images per class and site, 4 per class of A are shots, B is all test; maps and
+        // masks at builtin:tiny's 224 x 224.
+        XCTAssertEqual(a.classCounts, [2, 2, 2])
+        XCTAssertEqual(a.pixels, 6 * 224 * 224)
+        XCTAssertEqual(b.classCounts, [6, 6, 6])
+        XCTAssertEqual(b.pixels, 18 * 224 * 224)
         XCTAssertGreaterThan(a.pixelAUROC, a0.pixelAUROC, "training must raise pixel AUROC over zero-shot:\n\(output)")
         let report = try String(contentsOf: run.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("builtin:tiny"), "the report says what builtin:tiny is")
+        // Every metric of both sites is defined, and report.md shows metrics.json's values.
+        let rows = ReportTestData.table(in: report, under: "## Metrics")
+        for (name, site) in [("A", a), ("B", b)] {
+            let cells = try XCTUnwrap(rows[name], "no \(name) row in:\n\(report)")
+            XCTAssertEqual(cells.count, ReportMetric.allCases.count)
+            for (cell, metric) in zip(cells, ReportMetric.allCases) {
+                let v = try XCTUnwrap(ReportTestData.number(cell), "\(name) \(metric): \(cell)")
+                XCTAssertEqual(v, metric.value(in: site), accuracy: 5e-4, "\(name) \(metric): \(cell)")
+            }
+        }
         let svgs = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.hasSuffix(".svg") }
         XCTAssertEqual(svgs.count, 4, "image and pixel ROC per site: \(svgs)")
         let overlays = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("overlays").path)
-        XCTAssertFalse(overlays.isEmpty)
+        // eval.overlays 6: the best and the worst image of each class, on each site.
+        XCTAssertEqual(overlays.count, 2 * 3 * 2, "\(overlays)")
     }
 }
 
@@ -62,14 +80,19 @@ extension PipelineTests {
         XCTAssertEqual(status, 0, output)
         let matrix = try CrossSiteFile.read(dir.appendingPathComponent("run/crosssite.json"))
         XCTAssertEqual(matrix.sites, ["A", "B"])
+        let md = try String(contentsOf: dir.appendingPathComponent("run/crosssite.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("\n## Pixel AUROC\n"), md)
+        // Each cell of crosssite.md's pixel AUROC table is crosssite.json's value, defined.
+        let table = ReportTestData.table(in: md, under: "## Pixel AUROC")
+        XCTAssertEqual(Set(table.keys), ["A", "B"], md)
         for trained in ["A", "B"] {
-            for tested in ["A", "B"] {
+            for (column, tested) in ["A", "B"].enumerated() {
                 let m = try XCTUnwrap(matrix.matrix[trained]?[tested], "\(trained) -> \(tested)")
-                XCTAssertTrue(m.pixelAUROC >= 0 && m.pixelAUROC <= 1)
+                let cell = try XCTUnwrap(table[trained]?[column], "\(trained) -> \(tested)")
+                XCTAssertEqual(try XCTUnwrap(ReportTestData.number(cell), cell), m.pixelAUROC, accuracy: 5e-4,
+                               "\(trained) -> \(tested): \(cell)")
             }
         }
-        let md = try String(contentsOf: dir.appendingPathComponent("run/crosssite.md"), encoding: .utf8)
-        XCTAssertTrue(md.contains("Pixel AUROC") || md.contains("pixel AUROC"), md)
 
         // `run`, then `run --resume`: the pool is there, so no preparation; training
         // continues from the last checkpoint (here the final one: nothing left to do).

@@ -70,10 +70,7 @@ enum ReportTestData {
     }
 
     static func temporaryFolder(_ test: XCTestCase) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ultraad-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
+        try TestSupport.temporaryFolder(test, prefix: "ultraad-report")
     }
 
     /// The rows of the first Markdown table under `heading`, header and alignment rows

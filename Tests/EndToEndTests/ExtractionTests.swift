@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// `prepare` and `evaluate` extracting features on worker processes (EXTRACT / FEATURES):
 /// the same bits as in-process extraction, a killed worker, a backbone a worker cannot load.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 /// scripts/slurm/train.sbatch on a real single-node SLURM (Debian's slurm-wlm and munge),
 /// started for this class by scripts/slurm/local-cluster and stopped at its end: the job

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+@testable import Coordinator
+@testable import Shared
+@testable import TestSupport
+
+/// The run folder (Runs/RunFolder.swift): checkpoint names, the latest checkpoint,
+/// metrics.jsonl when a run starts or resumes, the endpoint file.
+final class RunFolderTests: XCTestCase {
+    func folder() throws -> RunFolder {
+        try RunFolder(temporaryFolder(self, prefix: "ultraad-runfolder").appendingPathComponent("run"))
+    }
+
+    /// metrics.jsonl lines for `steps`, as appendMetrics writes them.
+    func writeMetrics(_ run: RunFolder, steps: ClosedRange<Int>) throws {
+        for s in steps { try run.appendMetrics(["step": s, "loss": Double(s) / 4]) }
+    }
+
+    func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    func touch(_ url: URL) {
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: Data([1])), url.path)
+    }
+
+    func testTheFolderAndItsFiles() throws {
+        let run = try folder()
+        var isFolder: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.checkpoints.path, isDirectory: &isFolder))
+        XCTAssertTrue(isFolder.boolValue)
+        XCTAssertEqual(run.checkpoints.lastPathComponent, "checkpoints")
+        XCTAssertEqual(run.metrics, run.url.appendingPathComponent("metrics.jsonl"))
+        XCTAssertEqual(run.checkpointURL(step: 12), run.checkpoints.appendingPathComponent("step-00000012.safetensors"))
+        XCTAssertEqual(run.checkpointURL(step: 123_456_789).lastPathComponent, "step-123456789.safetensors")
+        try run.writeEndpoint("tcp://127.0.0.1:5555")
+        XCTAssertEqual(try text(run.endpointFile), "tcp://127.0.0.1:5555\n")
+        XCTAssertEqual(run.endpointFile.lastPathComponent, "coordinator.endpoint")
+    }
+
+    func testLatestCheckpointIsTheHighestStep() throws {
+        let run = try folder()
+        XCTAssertNil(run.latestCheckpoint())
+        for name in ["step-00000005.safetensors", "step-00000010.safetensors", "step-00000002.safetensors",
+                     "step-00000099.safetensors.tmp", "other.safetensors", "notes.txt"] {
+            touch(run.checkpoints.appendingPathComponent(name))
+        }
+        XCTAssertEqual(run.latestCheckpoint(), run.checkpointURL(step: 10))
+        touch(run.checkpointURL(step: 100))
+        XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, "step-00000100.safetensors")
+    }
+
+    func testAppendMetricsWritesOneSortedJSONLinePerCall() throws {
+        let run = try folder()
+        try writeMetrics(run, steps: 1...2)
+        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+    }
+
+    func testNoOrEmptyMetricsFileNeedsNothing() throws {
+        let run = try folder()
+        XCTAssertNil(try run.startMetrics(afterStep: 0))
+        XCTAssertNil(try run.startMetrics(afterStep: 3))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.metrics.path))
+        touch(run.metrics)
+        try Data().write(to: run.metrics)
+        XCTAssertNil(try run.startMetrics(afterStep: 0))
+        XCTAssertEqual(try Data(contentsOf: run.metrics), Data())
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.appendingPathComponent("metrics.jsonl.previous").path))
+    }
+
+    func testAResumedRunKeepsTheLinesUpToItsStep() throws {
+        let run = try folder()
+        try writeMetrics(run, steps: 1...4)
+        let all = try text(run.metrics)
+        let message = try run.startMetrics(afterStep: 2)
+        XCTAssertEqual(message, "metrics.jsonl: kept steps up to 2, dropped 2 line(s) after it (they are computed again)")
+        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+        XCTAssertTrue(all.hasPrefix(try text(run.metrics)))
+        // Nothing after the step: the file stays as it is.
+        XCTAssertNil(try run.startMetrics(afterStep: 2))
+        XCTAssertNil(try run.startMetrics(afterStep: 9))
+        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+        // The next line goes after the kept ones.
+        try writeMetrics(run, steps: 3...3)
+        XCTAssertEqual(try text(run.metrics).split(separator: "\n").count, 3)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.url.appendingPathComponent("metrics.jsonl.previous").path))
+    }
+
+    func testAResumedRunStopsKeepingAtALineItCannotRead() throws {
+        let run = try folder()
+        try writeMetrics(run, steps: 1...1)
+        let handle = try FileHandle(forWritingTo: run.metrics)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("not json\n".utf8))
+        try handle.close()
+        try writeMetrics(run, steps: 2...2)
+        XCTAssertEqual(try run.startMetrics(afterStep: 5),
+                       "metrics.jsonl: kept steps up to 5, dropped 2 line(s) after it (they are computed again)")
+        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n")
+    }
+
+    func testAFreshRunMovesAnEarlierRunsFileToPrevious() throws {
+        let run = try folder()
+        let previous = run.url.appendingPathComponent("metrics.jsonl.previous")
+        try "an older run\n".write(to: previous, atomically: true, encoding: .utf8)
+        try writeMetrics(run, steps: 1...3)
+        let earlier = try Data(contentsOf: run.metrics)
+        XCTAssertEqual(try run.startMetrics(afterStep: 0), "an earlier run's metrics.jsonl is now \(previous.path)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.metrics.path))
+        XCTAssertEqual(try Data(contentsOf: previous), earlier, "replaces what was there")
+        // The fresh run's lines start a new file.
+        try writeMetrics(run, steps: 1...1)
+        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n")
+    }
+}
