@@ -226,7 +226,7 @@ final class DistributedTests: ProcessTestCase {
     }
 
     /// A worker that says it shares the coordinator's /dev/shm but cannot read the
-    /// parameters there (ERROR "shared memory unusable: ...") is sent PARAMS pieces from
+    /// parameters there (ERROR with code `sharedMemoryUnusable`) is sent PARAMS pieces from
     /// then on; it leaves, a real worker finishes, and the bits are the in-process loop's.
     func testAWorkerThatCannotUseSharedMemoryGetsPiecesAndTheResultIsUnchanged() throws {
         guard !SharedMemory.namespace.isEmpty else { throw XCTSkip("no /dev/shm here") }
@@ -249,7 +249,7 @@ final class DistributedTests: ProcessTestCase {
         let location = try XCTUnwrap(shared.part.shared, "a worker on this machine is sent the shared-memory file")
         XCTAssertTrue(FileManager.default.fileExists(atPath: location.path))
         XCTAssertEqual(try next().header.type, .task)
-        try socket.send(.error, runID: runID, payload: TextPayload.encode("\(SharedMemory.errorPrefix) test"))
+        try socket.send(.error, runID: runID, payload: ErrorPayload(.sharedMemoryUnusable, "test").encoded())
         // The block comes back with the parameters in pieces.
         let piece = try next()
         XCTAssertEqual(piece.header.type, .params)

@@ -45,6 +45,8 @@ final class WireTests: XCTestCase {
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badMagic) }
         bad = bytes; bad[4] = 1   // protocol 1 (CRC-32, parameters inside TASK) is not spoken any more
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(1)) }
+        bad = bytes; bad[4] = 2   // nor 2 (ERROR as text)
+        XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(2)) }
         bad = bytes; bad[6] = 99
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .unknownType(99)) }
         XCTAssertThrowsError(try h.validate(payload: payload + [0])) {
@@ -158,5 +160,62 @@ final class WireTests: XCTestCase {
         let fresh = try SharedVectorWriter(kind: .params, runID: 43, count: 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead process's file is removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: fresh.path))
+    }
+}
+
+/// ERROR: what receivers decide on is typed (a code), and any value outside the
+/// protocol's is a malformed payload.
+extension WireTests {
+    /// Asserts that decoding throws `WireError.malformed` whose text contains `part`.
+    func assertMalformed(_ decode: () throws -> Any, _ part: String, _ note: String = "",
+                         file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            let value = try decode()
+            XCTFail("accepted \(value) \(note)", file: file, line: line)
+        } catch let WireError.malformed(m) {
+            XCTAssertTrue(m.contains(part), "\"\(m)\" does not mention \"\(part)\" \(note)", file: file, line: line)
+        } catch {
+            XCTFail("\(error) is not a malformed payload \(note)", file: file, line: line)
+        }
+    }
+
+    func testErrorPayloadRoundTripsEveryCode() throws {
+        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6])
+        for code in ErrorCode.allCases {
+            let error = code == .itemFailed ? ErrorPayload(code, item: 7, "cannot read: not a readable PNG")
+                                            : ErrorPayload(code, "what went wrong: \(code)")
+            XCTAssertEqual(try ErrorPayload(decoding: error.encoded()), error, "\(code)")
+        }
+        // The layout: u16 code, u8 has item, u32 item, string message.
+        XCTAssertEqual(ErrorPayload(.itemFailed, item: 0x0102_0304, "ab").encoded(), [5, 0, 1, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62])
+        XCTAssertEqual(ErrorPayload(.unknownWorker, "").encoded(), [1, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(try ErrorPayload(decoding: ErrorPayload(.itemFailed, item: .max, "").encoded()).item, .max)
+    }
+
+    func testErrorPayloadUnknownCodesBadItemsAndTruncationsAreMalformed() throws {
+        func raw(code: UInt16, flag: UInt8, item: UInt32? = nil, message: String = "x") -> [UInt8] {
+            var w = ByteWriter()
+            w.u16(code); w.u8(flag)
+            if let item { w.u32(item) }
+            w.string(message)
+            return w.bytes
+        }
+        for code: UInt16 in [0, 7, 11, 0x100, 0xFFFF] {
+            assertMalformed({ try ErrorPayload(decoding: raw(code: code, flag: 0)) }, "code \(code)")
+        }
+        assertMalformed({ try ErrorPayload(decoding: raw(code: 3, flag: 2)) }, "item flag 2")
+        assertMalformed({ try ErrorPayload(decoding: raw(code: 5, flag: 0)) }, "without an item")
+        for code in ErrorCode.allCases where code != .itemFailed {
+            assertMalformed({ try ErrorPayload(decoding: raw(code: code.rawValue, flag: 1, item: 3)) }, "with an item", "\(code)")
+        }
+        for error in [ErrorPayload(.itemFailed, item: 9, "cannot read"), ErrorPayload(.sharedMemoryUnusable, "no file")] {
+            let bytes = error.encoded()
+            for cut in 0..<bytes.count {
+                assertMalformed({ try ErrorPayload(decoding: Array(bytes.prefix(cut))) }, "ERROR", "cut at \(cut)")
+            }
+            assertMalformed({ try ErrorPayload(decoding: bytes + [0]) }, "ERROR", "a trailing byte")
+        }
+        // An ERROR in the old (version 2) form, a bare string, is not a version 3 ERROR.
+        assertMalformed({ try ErrorPayload(decoding: TextPayload.encode("unknown worker: say HELLO")) }, "ERROR")
     }
 }

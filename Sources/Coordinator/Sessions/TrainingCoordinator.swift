@@ -144,7 +144,7 @@ final class TrainingCoordinator {
         guard h.runID == runID else { reject(.wrongRun(h.runID), from: id); return }
         guard var w = members[id] else {
             reject(.unexpected("\(h.type) from an unknown worker"), from: id)
-            deliver(.error, to: id, payload: TextPayload.encode("unknown worker: say HELLO"))
+            deliver(.error, to: id, payload: ErrorPayload(.unknownWorker, "unknown worker: say HELLO").encoded())
             return
         }
         w.lastSeen = now
@@ -161,13 +161,20 @@ final class TrainingCoordinator {
             case .heartbeat:
                 break
             case .error:
-                let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
-                log.warning("worker \(w.hello.workerID) reports: \(message)")
+                let report = try ErrorPayload(decoding: env.payload)
+                switch report.code {
+                case .sharedMemoryUnusable, .badMessage: break
+                case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
+                    throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
+                }
+                log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
+                // Whatever it was, the worker's block is computed again, and it is sent the
+                // parameters and features afresh.
                 if let a = w.assignment, a.step == current?.step { current?.requeue(a.block) }
                 members[id]?.assignment = nil
                 members[id]?.parameterVersion = nil
                 members[id]?.sentFeatures = []
-                if message.contains(SharedMemory.errorPrefix) { members[id]?.sharedMemory = false }
+                if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
             case .bye:
                 if let a = members.remove(id)?.assignment, a.step == current?.step { current?.requeue(a.block) }
             default:

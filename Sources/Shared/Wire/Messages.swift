@@ -85,6 +85,78 @@ public struct Welcome: Equatable, Sendable {
     }
 }
 
+/// What an ERROR is about (`u16`; anything else is malformed). Receivers decide on the
+/// code alone; the message is for people.
+public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    /// Coordinator -> worker: the sender is not a member of this run (it never said HELLO,
+    /// or was dropped). The worker reconnects and says HELLO again.
+    case unknownWorker = 1
+    /// Worker -> coordinator: the shared-memory PARAMS (kind 1) could not be used (or the
+    /// worker offered no shared memory). The coordinator sends it PARAMS pieces from then on.
+    case sharedMemoryUnusable = 2
+    /// Worker -> coordinator: a BANK, PARAMS, TASK or EXTRACT the worker cannot use,
+    /// malformed or not fitting what it holds (a BANK not matching WELCOME's digest, PARAMS
+    /// pieces out of order, a TASK before the bank, at a parameter version it was not
+    /// sent, or naming features never sent).
+    case badMessage = 3
+    /// Worker -> coordinator, for an EXTRACT: its backbone cannot be loaded there.
+    case backboneUnavailable = 4
+    /// Worker -> coordinator, for an EXTRACT: one item's image cannot be decoded. The
+    /// only code that carries an item.
+    case itemFailed = 5
+    /// Worker -> coordinator, for an EXTRACT: the batch could not be encoded (CLIP failed).
+    case extractionFailed = 6
+
+    public var description: String {
+        switch self {
+        case .unknownWorker: return "unknown worker"
+        case .sharedMemoryUnusable: return "shared memory unusable"
+        case .badMessage: return "bad message"
+        case .backboneUnavailable: return "backbone unavailable"
+        case .itemFailed: return "item failed"
+        case .extractionFailed: return "extraction failed"
+        }
+    }
+}
+
+/// ERROR (both ways): `u16 code`, `u8 has item` (0 or 1), `u32 item` when it is 1, and
+/// `string message`. The item (the EXTRACT item's number) is there exactly when the code
+/// is `itemFailed`; anything else is malformed.
+public struct ErrorPayload: Equatable, Sendable {
+    public var code: ErrorCode
+    public var item: UInt32?
+    public var message: String
+
+    public init(_ code: ErrorCode, item: UInt32? = nil, _ message: String) {
+        self.code = code; self.item = item; self.message = message
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u16(code.rawValue)
+        if let item { w.u8(1); w.u32(item) } else { w.u8(0) }
+        w.string(message)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        let raw = try r.u16("ERROR code")
+        guard let code = ErrorCode(rawValue: raw) else { throw .malformed("ERROR: code \(raw)") }
+        self.code = code
+        switch try r.u8("ERROR has item") {
+        case 0: item = nil
+        case 1: item = try r.u32("ERROR item")
+        case let flag: throw .malformed("ERROR: item flag \(flag)")
+        }
+        guard (item != nil) == (code == .itemFailed) else {
+            throw .malformed(item == nil ? "ERROR: \(code) without an item" : "ERROR: \(code) with an item")
+        }
+        message = try r.string("ERROR message")
+        try r.finish("ERROR")
+    }
+}
+
 /// TASK (coordinator -> worker): compute the tree-order gradient sum of one aligned block
 /// of chunks. The block's position is in the header (step, block start, block count).
 /// The parameters come separately, in PARAMS, when the worker's copy is not the version
@@ -271,7 +343,7 @@ public enum BankPayload {
     public static func digest(_ encoded: [UInt8]) -> String { fnv1aDigest(encoded) }
 }
 
-/// A single-string payload (READY's bank digest, BYE's reason, ERROR's message).
+/// A single-string payload (READY's bank digest, BYE's reason).
 public enum TextPayload {
     public static func encode(_ s: String) -> [UInt8] { var w = ByteWriter(); w.string(s); return w.bytes }
     public static func decode(_ bytes: [UInt8], _ what: String) throws(WireError) -> String {

@@ -13,8 +13,6 @@ import Darwin
 /// which the reader checks after copying them out.
 public enum SharedMemory {
     static let folder = "/dev/shm"
-    /// In a worker's ERROR: shared memory did not work for it (send it pieces instead).
-    public static let errorPrefix = "shared memory unusable:"
 
     /// What identifies the /dev/shm this process sees: the kernel's boot id and the
     /// device and inode of /dev/shm ("" where there is none). Two processes with the same

@@ -153,7 +153,8 @@ final class WorkerSession {
             let raw = try LZ4Frame.decompress(env.payload, maxSize: 1 << 34, what: "BANK")
             let digest = BankPayload.digest(raw)
             guard digest == w.bankDigest else {
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("bank digest \(digest) does not match WELCOME's \(w.bankDigest)"))
+                try socket.send(.error, runID: runID,
+                                payload: ErrorPayload(.badMessage, "bank digest \(digest) does not match WELCOME's \(w.bankDigest)").encoded())
                 return nil
             }
             let b = try BankPayload.decode(raw)
@@ -165,19 +166,21 @@ final class WorkerSession {
             guard let w = welcome else { return nil }
             let p = try ParamsPayload(decoding: env.payload)
             let layout = ParameterLayout(head: w.head)
-            do {
-                if let shared = p.part.shared {
-                    do { try receiveShared(shared, version: p.version, layout: layout) } catch {
-                        sharedParameters = nil
-                        throw WireError.malformed("\(SharedMemory.errorPrefix) \(error)")
-                    }
-                } else {
-                    try receivePiece(p, layout: layout)
+            var failure: ErrorPayload?
+            if let shared = p.part.shared {
+                do throws(WireError) {
+                    try receiveShared(shared, version: p.version, layout: layout)
+                } catch {
+                    sharedParameters = nil
+                    failure = ErrorPayload(.sharedMemoryUnusable, "shared memory unusable: \(error)")
                 }
-            } catch {
+            } else {
+                do { try receivePiece(p, layout: layout) } catch { failure = ErrorPayload(.badMessage, "\(error)") }
+            }
+            if let failure {
                 arrivingParams = nil
-                log.warning("PARAMS: \(error)")
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("\(error)"))
+                log.warning("PARAMS: \(failure.message)")
+                try socket.send(.error, runID: runID, payload: failure.encoded())
             }
         case .task:
             try startTask(env)
@@ -185,7 +188,7 @@ final class WorkerSession {
             do {
                 extraction.submit(ExtractionJob(runID: runID, batch: h.step, request: try ExtractPayload(decoding: env.payload)))
             } catch {
-                try socket.send(.error, runID: runID, step: h.step, payload: TextPayload.encode(error.description))
+                try socket.send(.error, runID: runID, step: h.step, payload: ErrorPayload(.badMessage, error.description).encoded())
             }
         case .heartbeat:
             break
@@ -193,9 +196,13 @@ final class WorkerSession {
             log.info("coordinator said BYE: \((try? TextPayload.decode(env.payload, "BYE")) ?? "")")
             return 0
         case .error:
-            let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
-            log.warning("coordinator error: \(message)")
-            if message.hasPrefix("unknown worker") { welcome = nil; try openSocket() }
+            let report: ErrorPayload
+            do { report = try ErrorPayload(decoding: env.payload) } catch {
+                log.warning("dropped an ERROR from the coordinator: \(error)")
+                return nil
+            }
+            log.warning("coordinator error (\(report.code)): \(report.message)")
+            if report.code == .unknownWorker { welcome = nil; try openSocket() }
         default:
             log.warning("unexpected \(h.type) from the coordinator")
         }
@@ -221,8 +228,8 @@ final class WorkerSession {
     }
 
     /// PARAMS naming the coordinator's shared-memory file: the values are copied out and
-    /// checked against the CRC. A failure is answered with an ERROR that contains
-    /// `SharedMemory.errorPrefix`, after which the coordinator sends this worker pieces.
+    /// checked against the CRC. A failure is answered with an ERROR of code
+    /// `sharedMemoryUnusable`, after which the coordinator sends this worker pieces.
     private func receiveShared(_ shared: VectorPart.SharedLocation, version: UInt64,
                                layout: ParameterLayout) throws(WireError) {
         if sharedParameters?.path != shared.path {
@@ -242,7 +249,7 @@ final class WorkerSession {
 
     private func startTask(_ env: Envelope) throws {
         guard let w = welcome, let bank else {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK before WELCOME and BANK"))
+            try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK before WELCOME and BANK").encoded())
             return
         }
         let task = try TaskPayload(decoding: env.payload)
@@ -251,12 +258,14 @@ final class WorkerSession {
             features[ref] = q
         }
         guard let parameters, parameterVersion == task.parameterVersion else {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)"))
+            try socket.send(.error, runID: runID, payload: ErrorPayload(
+                .badMessage, "TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)").encoded())
             return
         }
         // Padding (empty chunks past the episode's end) only ever follows the real chunks.
         if let firstEmpty = task.chunks.firstIndex(where: \.isEmpty), task.chunks[firstEmpty...].contains(where: { !$0.isEmpty }) {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK: chunk \(firstEmpty) is empty but a later chunk is not"))
+            try socket.send(.error, runID: runID,
+                            payload: ErrorPayload(.badMessage, "TASK: chunk \(firstEmpty) is empty but a later chunk is not").encoded())
             return
         }
         var chunks = [ChunkInput]()
@@ -264,7 +273,8 @@ final class WorkerSession {
             var queries = [ChunkInput.Query]()
             for ref in refs {
                 guard let q = features[ref] else {
-                    try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK names query image \(ref.image) view \(ref.view) whose features were never sent"))
+                    try socket.send(.error, runID: runID, payload: ErrorPayload(
+                        .badMessage, "TASK names query image \(ref.image) view \(ref.view) whose features were never sent").encoded())
                     return
                 }
                 queries.append(q)
