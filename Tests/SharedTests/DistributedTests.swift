@@ -244,7 +244,8 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(welcome.header.type, .welcome)
         let runID = welcome.header.runID
         XCTAssertEqual(try next().header.type, .bank)
-        try socket.send(.ready, runID: runID, payload: TextPayload.encode(try Welcome(decoding: welcome.payload).bankDigest))
+        try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training,
+                                                                    bankDigest: try Welcome(decoding: welcome.payload).bankDigest).encoded())
         let shared = try ParamsPayload(decoding: try next().payload)
         let location = try XCTUnwrap(shared.part.shared, "a worker on this machine is sent the shared-memory file")
         XCTAssertTrue(FileManager.default.fileExists(atPath: location.path))

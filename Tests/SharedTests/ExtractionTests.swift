@@ -151,8 +151,9 @@ extension ExtractionTests {
         let welcome = try next()
         XCTAssertEqual(welcome.header.type, .welcome)
         XCTAssertEqual(try Welcome(decoding: welcome.payload).bankDigest, "", "an extraction session has no bank")
+        XCTAssertEqual(try Welcome(decoding: welcome.payload).mode, .featureExtraction)
         let runID = welcome.header.runID
-        try socket.send(.ready, runID: runID, payload: TextPayload.encode(""))
+        try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .featureExtraction, bankDigest: "").encoded())
         var rng = SplitMix64(seed: 5)
         for attempt in 0..<3 {
             let extract = try next()

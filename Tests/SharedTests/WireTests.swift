@@ -45,7 +45,7 @@ final class WireTests: XCTestCase {
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badMagic) }
         bad = bytes; bad[4] = 1   // protocol 1 (CRC-32, parameters inside TASK) is not spoken any more
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(1)) }
-        bad = bytes; bad[4] = 2   // nor 2 (ERROR as text)
+        bad = bytes; bad[4] = 2   // nor 2 (ERROR as text, WELCOME without a mode)
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(2)) }
         bad = bytes; bad[6] = 99
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .unknownType(99)) }
@@ -163,8 +163,8 @@ final class WireTests: XCTestCase {
     }
 }
 
-/// ERROR: what receivers decide on is typed (a code), and any value outside the
-/// protocol's is a malformed payload.
+/// ERROR, WELCOME and READY: what receivers decide on is typed (a code, a mode), and any
+/// value outside the protocol's is a malformed payload.
 extension WireTests {
     /// Asserts that decoding throws `WireError.malformed` whose text contains `part`.
     func assertMalformed(_ decode: () throws -> Any, _ part: String, _ note: String = "",
@@ -217,5 +217,56 @@ extension WireTests {
         }
         // An ERROR in the old (version 2) form, a bare string, is not a version 3 ERROR.
         assertMalformed({ try ErrorPayload(decoding: TextPayload.encode("unknown worker: say HELLO")) }, "ERROR")
+    }
+
+    func welcome(_ mode: SessionMode, bank: String) -> Welcome {
+        Welcome(configDigest: "cfg", mode: mode, bankDigest: bank, head: PlantedFeatures.config,
+                heartbeat: 0.5, timeout: 4)
+    }
+
+    func testWelcomeCarriesTheMode() throws {
+        for w in [welcome(.training, bank: "0123456789abcdef"), welcome(.featureExtraction, bank: "")] {
+            XCTAssertEqual(try Welcome(decoding: w.encoded()), w)
+        }
+        // The mode follows the config digest (u32 length 3 + "cfg").
+        let bytes = welcome(.featureExtraction, bank: "").encoded()
+        XCTAssertEqual(bytes[7], 2)
+        for cut in 0..<bytes.count {
+            assertMalformed({ try Welcome(decoding: Array(bytes.prefix(cut))) }, "WELCOME", "cut at \(cut)")
+        }
+        assertMalformed({ try Welcome(decoding: bytes + [0]) }, "WELCOME", "a trailing byte")
+    }
+
+    func testWelcomeWithAnUnknownModeOrAMisplacedBankIsMalformed() throws {
+        let good = welcome(.training, bank: "0123456789abcdef").encoded()
+        for mode: UInt8 in [0, 3, 255] {
+            var bad = good; bad[7] = mode
+            assertMalformed({ try Welcome(decoding: bad) }, "mode \(mode)")
+        }
+        assertMalformed({ try Welcome(decoding: self.welcome(.featureExtraction, bank: "0123456789abcdef").encoded()) },
+                        "in feature extraction")
+        assertMalformed({ try Welcome(decoding: self.welcome(.training, bank: "").encoded()) }, "training without a bank digest")
+    }
+
+    func testReadyCarriesTheModeAndItsBankDigest() throws {
+        let training = ReadyPayload(mode: .training, bankDigest: "0123456789abcdef")
+        let extraction = ReadyPayload(mode: .featureExtraction, bankDigest: "")
+        for r in [training, extraction] { XCTAssertEqual(try ReadyPayload(decoding: r.encoded()), r) }
+        XCTAssertEqual(extraction.encoded(), [2, 0, 0, 0, 0])
+        for mode: UInt8 in [0, 3, 255] {
+            var bad = training.encoded(); bad[0] = mode
+            assertMalformed({ try ReadyPayload(decoding: bad) }, "mode \(mode)")
+        }
+        assertMalformed({ try ReadyPayload(decoding: ReadyPayload(mode: .featureExtraction, bankDigest: "ab").encoded()) },
+                        "in feature extraction")
+        assertMalformed({ try ReadyPayload(decoding: ReadyPayload(mode: .training, bankDigest: "").encoded()) },
+                        "training without a bank digest")
+        let bytes = training.encoded()
+        for cut in 0..<bytes.count {
+            assertMalformed({ try ReadyPayload(decoding: Array(bytes.prefix(cut))) }, "READY", "cut at \(cut)")
+        }
+        assertMalformed({ try ReadyPayload(decoding: bytes + [0]) }, "READY", "a trailing byte")
+        // READY in the old form, a bare digest string, starts with a length, not a mode.
+        assertMalformed({ try ReadyPayload(decoding: TextPayload.encode("")) }, "READY")
     }
 }

@@ -54,7 +54,8 @@ final class ExtractionCoordinator {
                               adapterRank: c.model.adapterRank, classes: c.model.classes.count)
         head.temperature = Float(c.model.temperature)
         head.leakySlope = Float(c.model.leakySlope)
-        welcome = Welcome(configDigest: c.digest, bankDigest: "", head: head, heartbeat: heartbeat, timeout: workerTimeout)
+        welcome = Welcome(configDigest: c.digest, mode: .featureExtraction, bankDigest: "", head: head,
+                          heartbeat: heartbeat, timeout: workerTimeout)
         let listen = ListenSettings(cluster: c)
         try listen.checkBindIsSafe()
         listener = try CoordinatorSocket(listen, localWorkers: workers.local, folder: folder, log: log)
@@ -150,9 +151,9 @@ final class ExtractionCoordinator {
         switch h.type {
         case .ready:
             do {
-                let digest = try TextPayload.decode(env.payload, "READY")
-                if digest.isEmpty { members[id]?.ready = true } else {
-                    reject(.unexpected("READY with bank digest \(digest) in feature extraction"))
+                let ready = try ReadyPayload(decoding: env.payload)
+                if ready.mode == .featureExtraction { members[id]?.ready = true } else {
+                    reject(.unexpected("READY for \(ready.mode) in feature extraction"))
                 }
             } catch { reject(error) }
         case .features:

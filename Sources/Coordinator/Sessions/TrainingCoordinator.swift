@@ -44,7 +44,7 @@ final class TrainingCoordinator {
         let raw = BankPayload.encode(prepared.bank)
         bankDigest = BankPayload.digest(raw)
         bankFrame = try LZ4Frame.compress(raw, what: "bank")
-        welcome = Welcome(configDigest: settings.configDigest, bankDigest: bankDigest, head: head,
+        welcome = Welcome(configDigest: settings.configDigest, mode: .training, bankDigest: bankDigest, head: head,
                           heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
         listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: settings.steps, quiet: quiet, log: log)
@@ -152,8 +152,10 @@ final class TrainingCoordinator {
         do {
             switch h.type {
             case .ready:
-                let digest = try TextPayload.decode(env.payload, "READY")
-                guard digest == bankDigest else { throw WireError.unexpected("READY with bank digest \(digest)") }
+                let ready = try ReadyPayload(decoding: env.payload)
+                guard ready.mode == .training, ready.bankDigest == bankDigest else {
+                    throw WireError.unexpected("READY for \(ready.mode) with bank digest \(ready.bankDigest)")
+                }
                 members[id]?.ready = true
                 log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)")
             case .grad:

@@ -44,23 +44,61 @@ public struct Hello: Equatable, Sendable {
     }
 }
 
-/// WELCOME (coordinator -> worker): the run's identity and the head's sizes.
+/// What a coordinator's run is for, in WELCOME and READY (`u8`; anything else is
+/// malformed). Training has a bank, whose digest WELCOME names and READY confirms;
+/// feature extraction has none, and there the digest field is "".
+public enum SessionMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case training = 1
+    case featureExtraction = 2
+
+    public var description: String {
+        switch self {
+        case .training: return "training"
+        case .featureExtraction: return "feature extraction"
+        }
+    }
+
+    /// A bank digest fits the mode: one in training, "" in feature extraction.
+    func check(bankDigest: String, _ what: String) throws(WireError) {
+        switch self {
+        case .training where bankDigest.isEmpty:
+            throw .malformed("\(what): training without a bank digest")
+        case .featureExtraction where !bankDigest.isEmpty:
+            throw .malformed("\(what): bank digest \(bankDigest) in feature extraction, which has no bank")
+        default: break
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func sessionMode(_ what: String) throws(WireError) -> SessionMode {
+        let raw = try u8("\(what) mode")
+        guard let mode = SessionMode(rawValue: raw) else { throw .malformed("\(what): mode \(raw)") }
+        return mode
+    }
+}
+
+/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes and the
+/// timings.
 public struct Welcome: Equatable, Sendable {
     public var configDigest: String
+    public var mode: SessionMode
+    /// The bank's digest in training; "" in feature extraction.
     public var bankDigest: String
     public var head: HeadConfig
     /// Seconds between heartbeats, and of silence after which a peer counts as gone.
     public var heartbeat: Double
     public var timeout: Double
 
-    public init(configDigest: String, bankDigest: String, head: HeadConfig, heartbeat: Double, timeout: Double) {
-        self.configDigest = configDigest; self.bankDigest = bankDigest; self.head = head
+    public init(configDigest: String, mode: SessionMode, bankDigest: String, head: HeadConfig,
+                heartbeat: Double, timeout: Double) {
+        self.configDigest = configDigest; self.mode = mode; self.bankDigest = bankDigest; self.head = head
         self.heartbeat = heartbeat; self.timeout = timeout
     }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.string(configDigest); w.string(bankDigest)
+        w.string(configDigest); w.u8(mode.rawValue); w.string(bankDigest)
         w.u32(UInt32(head.jointDim)); w.u32(UInt32(head.visionWidth)); w.u32(UInt32(head.adapterRank))
         w.u32(UInt32(head.classes)); w.f32(head.temperature); w.f32(head.leakySlope); w.f32(head.logitScale)
         w.int32s(head.layers.map { Int32($0) })
@@ -70,7 +108,10 @@ public struct Welcome: Equatable, Sendable {
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        configDigest = try r.string("WELCOME config digest"); bankDigest = try r.string("WELCOME bank digest")
+        configDigest = try r.string("WELCOME config digest")
+        mode = try r.sessionMode("WELCOME")
+        bankDigest = try r.string("WELCOME bank digest")
+        try mode.check(bankDigest: bankDigest, "WELCOME")
         let d = Int(try r.u32("WELCOME d")), width = Int(try r.u32("WELCOME D"))
         let rank = Int(try r.u32("WELCOME r")), classes = Int(try r.u32("WELCOME C"))
         let tau = try r.f32("WELCOME tau"), slope = try r.f32("WELCOME slope"), scale = try r.f32("WELCOME logit scale")
@@ -82,6 +123,30 @@ public struct Welcome: Equatable, Sendable {
         head.temperature = tau; head.leakySlope = slope; head.logitScale = scale
         heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
         try r.finish("WELCOME")
+    }
+}
+
+/// READY (worker -> coordinator): the worker can be given work. In training it confirms
+/// the bank's digest (FNV-1a 64 of the uncompressed bank bytes); in feature extraction,
+/// which has no bank, the digest is "".
+public struct ReadyPayload: Equatable, Sendable {
+    public var mode: SessionMode
+    public var bankDigest: String
+
+    public init(mode: SessionMode, bankDigest: String) { self.mode = mode; self.bankDigest = bankDigest }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(mode.rawValue); w.string(bankDigest)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        mode = try r.sessionMode("READY")
+        bankDigest = try r.string("READY bank digest")
+        try mode.check(bankDigest: bankDigest, "READY")
+        try r.finish("READY")
     }
 }
 
@@ -343,7 +408,7 @@ public enum BankPayload {
     public static func digest(_ encoded: [UInt8]) -> String { fnv1aDigest(encoded) }
 }
 
-/// A single-string payload (READY's bank digest, BYE's reason).
+/// A single-string payload (BYE's reason).
 public enum TextPayload {
     public static func encode(_ s: String) -> [UInt8] { var w = ByteWriter(); w.string(s); return w.bytes }
     public static func decode(_ bytes: [UInt8], _ what: String) throws(WireError) -> String {

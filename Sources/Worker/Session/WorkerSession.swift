@@ -142,14 +142,19 @@ final class WorkerSession {
             welcome = w
             heartbeat = w.heartbeat
             timeout = w.timeout
-            log.info("joined run \(runID) (config \(w.configDigest))")
-            // Ready at once when there is no bank (feature extraction) or it is already here
-            // (reconnected with this run's bank: no need to send it again).
-            if w.bankDigest.isEmpty || bank != nil {
-                try socket.send(.ready, runID: runID, payload: TextPayload.encode(w.bankDigest))
+            log.info("joined run \(runID) for \(w.mode) (config \(w.configDigest))")
+            switch w.mode {
+            case .featureExtraction:   // no bank to wait for
+                try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .featureExtraction, bankDigest: "").encoded())
+            case .training:
+                // Reconnected with this run's bank: no need to send it again. Otherwise READY
+                // follows the BANK.
+                if bank != nil {
+                    try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: w.bankDigest).encoded())
+                }
             }
         case .bank:
-            guard let w = welcome else { return nil }
+            guard let w = welcome, w.mode == .training else { return nil }
             let raw = try LZ4Frame.decompress(env.payload, maxSize: 1 << 34, what: "BANK")
             let digest = BankPayload.digest(raw)
             guard digest == w.bankDigest else {
@@ -160,7 +165,7 @@ final class WorkerSession {
             let b = try BankPayload.decode(raw)
             try b.validate(for: w.head)
             bank = b
-            try socket.send(.ready, runID: runID, payload: TextPayload.encode(digest))
+            try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: digest).encoded())
             log.info("bank received (\(b.count) entries, digest \(digest))")
         case .params:
             guard let w = welcome else { return nil }
