@@ -213,15 +213,14 @@ final class DistributedTests: ProcessTestCase {
 
     /// Local workers exchange parameters and gradients through /dev/shm (the other tests
     /// here); with shared memory off, PARAMS and GRAD travel over the socket, here cut into
-    /// many pieces (37 floats each instead of 2 MiB, so this small head takes ~29, the last
-    /// one shorter): the same bits either way.
+    /// many pieces (`--piece-floats 37` instead of 2 MiB, so this small head takes ~29, the
+    /// last one shorter): the same bits either way.
     func testParametersAndGradientsInManyPiecesGiveTheSameBits() throws {
         let reference = try inProcessReference()
         XCTAssertGreaterThan(ParameterLayout(head: PlantedFeatures.config).totalCount, 20 * 37)
         var environment = ProcessInfo.processInfo.environment
-        environment["ULTRAAD_PIECE_FLOATS"] = "37"
         environment["ULTRAAD_SHARED_MEMORY"] = "off"
-        let (run, _) = try train("pieces", workers: 2, environment: environment)
+        let (run, _) = try train("pieces", workers: 2, extra: ["--piece-floats", "37"], environment: environment)
         XCTAssertEqual(try finalParameters(run), reference)
     }
 

@@ -104,12 +104,13 @@ final class WireTests: XCTestCase {
     /// Vectors split by `Pieces` come back whole, and every out-of-order, overlapping,
     /// overrunning or wrong-length piece is a malformed message.
     func testPiecesReassembleAndBadPiecesAreMalformed() throws {
-        let n = 2 * Pieces.floatsPerPiece + 3
+        let n = 2 * Pieces.defaultFloats + 3
         let values = (0..<n).map { Float($0) * 0.5 }
-        let ranges = Pieces.ranges(count: n)
+        let ranges = Pieces.ranges(count: n, floatsPerPiece: Pieces.defaultFloats)
         XCTAssertEqual(ranges.count, 3)
         XCTAssertEqual(ranges.map(\.count).reduce(0, +), n)
-        XCTAssertEqual(Pieces.ranges(count: 0), [0..<0])
+        XCTAssertEqual(Pieces.ranges(count: 0, floatsPerPiece: Pieces.defaultFloats), [0..<0])
+        XCTAssertEqual(Pieces.ranges(count: 80, floatsPerPiece: 37), [0..<37, 37..<74, 74..<80])
         var a = PieceAssembler(total: n)
         for r in ranges {
             XCTAssertFalse(a.isComplete)
@@ -219,30 +220,36 @@ extension WireTests {
         assertMalformed({ try ErrorPayload(decoding: TextPayload.encode("unknown worker: say HELLO")) }, "ERROR")
     }
 
-    func welcome(_ mode: SessionMode, bank: String) -> Welcome {
+    func welcome(_ mode: SessionMode, bank: String, pieceFloats: Int = Pieces.defaultFloats) -> Welcome {
         Welcome(configDigest: "cfg", mode: mode, bankDigest: bank, head: PlantedFeatures.config,
-                heartbeat: 0.5, timeout: 4)
+                heartbeat: 0.5, timeout: 4, pieceFloats: pieceFloats)
     }
 
-    func testWelcomeCarriesTheMode() throws {
-        for w in [welcome(.training, bank: "0123456789abcdef"), welcome(.featureExtraction, bank: "")] {
+    func testWelcomeCarriesTheModeAndThePieceSize() throws {
+        for w in [welcome(.training, bank: "0123456789abcdef", pieceFloats: 37), welcome(.featureExtraction, bank: "", pieceFloats: 1),
+                  welcome(.training, bank: "0123456789abcdef", pieceFloats: Int(UInt32.max))] {
             XCTAssertEqual(try Welcome(decoding: w.encoded()), w)
         }
-        // The mode follows the config digest (u32 length 3 + "cfg").
-        let bytes = welcome(.featureExtraction, bank: "").encoded()
+        // The mode follows the config digest (u32 length 3 + "cfg"); the piece size ends the payload.
+        let bytes = welcome(.featureExtraction, bank: "", pieceFloats: 37).encoded()
         XCTAssertEqual(bytes[7], 2)
+        XCTAssertEqual(Array(bytes.suffix(4)), [37, 0, 0, 0])
         for cut in 0..<bytes.count {
             assertMalformed({ try Welcome(decoding: Array(bytes.prefix(cut))) }, "WELCOME", "cut at \(cut)")
         }
         assertMalformed({ try Welcome(decoding: bytes + [0]) }, "WELCOME", "a trailing byte")
     }
 
-    func testWelcomeWithAnUnknownModeOrAMisplacedBankIsMalformed() throws {
+    func testWelcomeWithAnUnknownModeAMisplacedBankOrEmptyPiecesIsMalformed() throws {
         let good = welcome(.training, bank: "0123456789abcdef").encoded()
         for mode: UInt8 in [0, 3, 255] {
             var bad = good; bad[7] = mode
             assertMalformed({ try Welcome(decoding: bad) }, "mode \(mode)")
         }
+        assertMalformed({ try Welcome(decoding: self.welcome(.training, bank: "0123456789abcdef", pieceFloats: 0).encoded()) },
+                        "pieces of 0 floats")
+        assertMalformed({ try Welcome(decoding: self.welcome(.featureExtraction, bank: "", pieceFloats: 0).encoded()) },
+                        "pieces of 0 floats")
         assertMalformed({ try Welcome(decoding: self.welcome(.featureExtraction, bank: "0123456789abcdef").encoded()) },
                         "in feature extraction")
         assertMalformed({ try Welcome(decoding: self.welcome(.training, bank: "").encoded()) }, "training without a bank digest")

@@ -38,6 +38,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Allow binding a non-loopback address without CURVE encryption.") var allowInsecure = false
     /// For tests and `bench comm --interleaved`: the most workers each step may use, in turn.
     @Option(parsing: .upToNextOption, help: .hidden) var stepWorkerLimits: [Int] = []
+    @Option(help: "Floats per PARAMS and GRAD piece, for tests and benchmarks.")
+    var pieceFloats: Int = Pieces.defaultFloats
 
     func validate() throws {
         guard config != nil || (pool != nil && runFolder != nil) else {
@@ -49,6 +51,7 @@ struct Train: ParsableCommand {
         }
         guard localWorkers >= 0 else { throw ValidationError("--local-workers must be at least 0") }
         guard stepWorkerLimits.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--step-worker-limits must be at least 1 each") }
+        guard (1...Int(UInt32.max)).contains(pieceFloats) else { throw ValidationError("--piece-floats must be from 1 to \(UInt32.max)") }
         if let h = heartbeat, h <= 0 { throw ValidationError("--heartbeat must be positive") }
         if let p = pool, !FileManager.default.fileExists(atPath: p) {
             throw ValidationError("--pool \(p) does not exist; make one with `ultraad prepare`")
@@ -90,6 +93,7 @@ struct Train: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let (s, threads) = try settings()
-        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume).executeAsCommand()
+        try TrainRun(settings: s, localWorkers: localWorkers, workerThreads: threads, resume: resume,
+                     pieceFloats: pieceFloats).executeAsCommand()
     }
 }

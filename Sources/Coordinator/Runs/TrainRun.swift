@@ -10,6 +10,8 @@ struct TrainRun {
     var workerThreads: Int
     var resume: Bool
     var quiet = false
+    /// Floats per PARAMS and GRAD piece (`train --piece-floats`).
+    var pieceFloats = Pieces.defaultFloats
 
     /// `execute` for a command that can --resume (`train`, `run`): SIGINT and SIGTERM
     /// checkpoint the last finished step and stop, which prints what was saved and ends with
@@ -62,7 +64,7 @@ struct TrainRun {
         }
         let coordinator = try TrainingCoordinator(settings: s, prepared: prepared, head: head,
                                                   parameters: parameters, optimizer: optimizer, folder: folder,
-                                                  localWorkers: localWorkers, quiet: quiet)
+                                                  localWorkers: localWorkers, quiet: quiet, pieceFloats: pieceFloats)
         let workers = LocalWorkers()
         try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, threads: workerThreads,
                           keys: coordinator.listener.localWorkerKeys)

@@ -55,7 +55,7 @@ final class ExtractionCoordinator {
         head.temperature = Float(c.model.temperature)
         head.leakySlope = Float(c.model.leakySlope)
         welcome = Welcome(configDigest: c.digest, mode: .featureExtraction, bankDigest: "", head: head,
-                          heartbeat: heartbeat, timeout: workerTimeout)
+                          heartbeat: heartbeat, timeout: workerTimeout, pieceFloats: Pieces.defaultFloats)
         let listen = ListenSettings(cluster: c)
         try listen.checkBindIsSafe()
         listener = try CoordinatorSocket(listen, localWorkers: workers.local, folder: folder, log: log)

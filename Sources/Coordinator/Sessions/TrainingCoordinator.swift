@@ -17,6 +17,8 @@ final class TrainingCoordinator {
     private let bankFrame: [UInt8]
     private let bankDigest: String
     private let welcome: Welcome
+    /// Floats per PARAMS piece (and, through WELCOME, per GRAD piece).
+    private let pieceFloats: Int
     private var members = Membership()
     private var parameters: ParameterSet
     private var optimizer: AdamW
@@ -36,16 +38,18 @@ final class TrainingCoordinator {
     private var checkpointedStep: Int?
 
     init(settings: TrainSettings, prepared: PreparedPool, head: HeadConfig,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false) throws {
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0, quiet: Bool = false,
+         pieceFloats: Int = Pieces.defaultFloats) throws {
+        precondition(pieceFloats >= 1, "pieces of \(pieceFloats) floats")
         self.settings = settings; self.prepared = prepared; self.head = head; self.folder = folder
-        self.parameters = parameters; self.optimizer = optimizer
+        self.parameters = parameters; self.optimizer = optimizer; self.pieceFloats = pieceFloats
         sampler = EpisodeSampler(seed: settings.seed, queriesPerClass: settings.queriesPerClass,
                                  chunkSize: settings.chunkSize)
         let raw = BankPayload.encode(prepared.bank)
         bankDigest = BankPayload.digest(raw)
         bankFrame = try LZ4Frame.compress(raw, what: "bank")
         welcome = Welcome(configDigest: settings.configDigest, mode: .training, bankDigest: bankDigest, head: head,
-                          heartbeat: settings.heartbeat, timeout: settings.workerTimeout)
+                          heartbeat: settings.heartbeat, timeout: settings.workerTimeout, pieceFloats: pieceFloats)
         listener = try CoordinatorSocket(settings.listen, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: settings.steps, quiet: quiet, log: log)
         log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
@@ -329,7 +333,7 @@ final class TrainingCoordinator {
             local = []
         }
         var remote = ids.filter { members[$0]?.sharedMemory != true }
-        for (i, piece) in Pieces.ranges(count: total).enumerated() where !remote.isEmpty {
+        for (i, piece) in Pieces.ranges(count: total, floatsPerPiece: pieceFloats).enumerated() where !remote.isEmpty {
             if i == encodedParams.pieces.count {
                 let payload = ParamsPayload(version: version,
                                             part: .piece(.floats(parameters.values[piece]), offset: piece.lowerBound, total: total)).encoded()

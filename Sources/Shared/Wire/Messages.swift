@@ -78,8 +78,8 @@ extension ByteReader {
     }
 }
 
-/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes and the
-/// timings.
+/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes, the
+/// timings, and the piece size for GRAD.
 public struct Welcome: Equatable, Sendable {
     public var configDigest: String
     public var mode: SessionMode
@@ -89,11 +89,14 @@ public struct Welcome: Equatable, Sendable {
     /// Seconds between heartbeats, and of silence after which a peer counts as gone.
     public var heartbeat: Double
     public var timeout: Double
+    /// Floats per piece (at least 1): the coordinator's PARAMS pieces are at most this
+    /// long, and the worker cuts its GRAD pieces to it.
+    public var pieceFloats: Int
 
     public init(configDigest: String, mode: SessionMode, bankDigest: String, head: HeadConfig,
-                heartbeat: Double, timeout: Double) {
+                heartbeat: Double, timeout: Double, pieceFloats: Int) {
         self.configDigest = configDigest; self.mode = mode; self.bankDigest = bankDigest; self.head = head
-        self.heartbeat = heartbeat; self.timeout = timeout
+        self.heartbeat = heartbeat; self.timeout = timeout; self.pieceFloats = pieceFloats
     }
 
     public func encoded() -> [UInt8] {
@@ -103,6 +106,7 @@ public struct Welcome: Equatable, Sendable {
         w.u32(UInt32(head.classes)); w.f32(head.temperature); w.f32(head.leakySlope); w.f32(head.logitScale)
         w.int32s(head.layers.map { Int32($0) })
         w.f64(heartbeat); w.f64(timeout)
+        w.u32(UInt32(pieceFloats))
         return w.bytes
     }
 
@@ -122,6 +126,8 @@ public struct Welcome: Equatable, Sendable {
         head = HeadConfig(jointDim: d, visionWidth: width, layers: layers, adapterRank: rank, classes: classes)
         head.temperature = tau; head.leakySlope = slope; head.logitScale = scale
         heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
+        pieceFloats = Int(try r.u32("WELCOME piece floats"))
+        guard pieceFloats >= 1 else { throw .malformed("WELCOME: pieces of 0 floats") }
         try r.finish("WELCOME")
     }
 }

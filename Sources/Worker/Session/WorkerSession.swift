@@ -288,6 +288,7 @@ final class WorkerSession {
         }
         compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
                                 parameterVersion: task.parameterVersion, config: w.head,
-                                parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient))
+                                parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient,
+                                pieceFloats: w.pieceFloats))
     }
 }
