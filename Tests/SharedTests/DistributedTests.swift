@@ -212,15 +212,22 @@ final class DistributedTests: ProcessTestCase {
     }
 
     /// Local workers exchange parameters and gradients through /dev/shm (the other tests
-    /// here); with shared memory off, PARAMS and GRAD travel over the socket, here cut into
-    /// many pieces (`--piece-floats 37` instead of 2 MiB, so this small head takes ~29, the
-    /// last one shorter): the same bits either way.
+    /// here); with workers started with --no-shared-memory, PARAMS and GRAD travel over the
+    /// socket, here cut into many pieces (`--piece-floats 37` instead of 2 MiB, so this
+    /// small head takes ~29, the last one shorter): the same bits either way.
     func testParametersAndGradientsInManyPiecesGiveTheSameBits() throws {
         let reference = try inProcessReference()
         XCTAssertGreaterThan(ParameterLayout(head: PlantedFeatures.config).totalCount, 20 * 37)
-        var environment = ProcessInfo.processInfo.environment
-        environment["ULTRAAD_SHARED_MEMORY"] = "off"
-        let (run, _) = try train("pieces", workers: 2, extra: ["--piece-floats", "37"], environment: environment)
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let (run, coordinator, ep) = try startCoordinator("pieces", minWorkers: 2, procs: procs,
+                                                          extra: ["--piece-floats", "37"])
+        let workerArgs = ["--connect", ep, "--no-shared-memory", "--idle-exit", "20"]
+        try procs.start(worker, workerArgs, log: "a.log")
+        try procs.start(worker, workerArgs, log: "b.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertFalse(procs.log("coordinator.log").contains("through shared memory"), procs.log("coordinator.log"))
         XCTAssertEqual(try finalParameters(run), reference)
     }
 
@@ -287,10 +294,11 @@ final class DistributedTests: ProcessTestCase {
     }
 
     /// A coordinator on tcp (log coordinator.log), once it has written its endpoint.
-    private func startCoordinator(_ name: String, minWorkers: Int, procs: Processes) throws
+    private func startCoordinator(_ name: String, minWorkers: Int, procs: Processes, extra: [String] = []) throws
         -> (run: URL, coordinator: Process, endpoint: String) {
         let run = dir.appendingPathComponent(name)
-        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: minWorkers), log: "coordinator.log")
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: minWorkers, extra: extra),
+                                          log: "coordinator.log")
         XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
         return (run, coordinator, try XCTUnwrap(endpoint(run)))
     }

@@ -31,6 +31,8 @@ struct Connect: ParsableCommand {
     var key: String?
     @Flag(help: "Log every message (debug level).")
     var verbose = false
+    @Flag(help: "Offer no shared memory to a coordinator on this machine: parameters and gradients go over the socket.")
+    var noSharedMemory = false
     @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block and extraction batch down
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
@@ -69,7 +71,7 @@ struct Connect: ParsableCommand {
         }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: idleExit, reconnectMax: reconnectMax,
-            debugDelay: Double(debugDelayMs) / 1000, curve: curve))
+            debugDelay: Double(debugDelayMs) / 1000, sharedMemory: !noSharedMemory, curve: curve))
         throw ExitCode(try session.run())
     }
 }

@@ -11,6 +11,9 @@ struct WorkerSettings {
     /// Extra seconds per block or extraction batch (tests that kill processes mid-run need
     /// slow steps).
     var debugDelay: Double = 0
+    /// Whether HELLO offers this machine's shared-memory namespace (`--no-shared-memory`:
+    /// everything over the socket).
+    var sharedMemory = true
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
     var heartbeat: Double = 1
@@ -107,7 +110,7 @@ final class WorkerSession {
         let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
                           threads: UInt32(settings.threads), blasCore: BLAS.coreName,
                           bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""),
-                          sharedMemory: SharedMemory.namespace)
+                          sharedMemory: settings.sharedMemory ? SharedMemory.namespace : "")
         try socket.send(.hello, runID: 0, payload: hello.encoded())
         lastHeard = Date()
         lastSent = Date()
@@ -174,6 +177,9 @@ final class WorkerSession {
             var failure: ErrorPayload?
             if let shared = p.part.shared {
                 do throws(WireError) {
+                    guard settings.sharedMemory else {
+                        throw .unexpected("PARAMS through shared memory, which this worker did not offer")
+                    }
                     try receiveShared(shared, version: p.version, layout: layout)
                 } catch {
                     sharedParameters = nil
