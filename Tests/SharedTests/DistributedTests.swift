@@ -277,7 +277,7 @@ final class DistributedTests: ProcessTestCase {
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let (run, coordinator, ep) = try startCoordinator("kill", minWorkers: 2, procs: procs)
-        let workerArgs = ["--connect", ep, "--debug-delay-ms", "60", "--idle-exit", "20"]
+        let workerArgs = ["--connect", ep, "--delay-per-block-ms", "60", "--idle-exit", "20"]
         let victim = try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
         XCTAssertTrue(eventually(30) { lineCount(run) >= 4 }, procs.log("coordinator.log"))
@@ -311,7 +311,7 @@ final class DistributedTests: ProcessTestCase {
         let ipc = "ipc://\(dir.path)/coordinator.sock"
         let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
         let coordinator = try procs.start(ultraad, args, log: "first.log")
-        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
+        let workerArgs = ["--connect", ipc, "--delay-per-block-ms", "60", "--idle-exit", "30"]
         let workers = [try procs.start(worker, workerArgs, log: "a.log"), try procs.start(worker, workerArgs, log: "b.log")]
         return (run, args, workerArgs, coordinator, workers)
     }
@@ -373,7 +373,7 @@ final class DistributedTests: ProcessTestCase {
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let (run, coordinator, ep) = try startCoordinator("hostile", minWorkers: 2, procs: procs)
-        let workerArgs = ["--connect", ep, "--debug-delay-ms", "40", "--idle-exit", "20"]
+        let workerArgs = ["--connect", ep, "--delay-per-block-ms", "40", "--idle-exit", "20"]
         try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
         XCTAssertTrue(eventually(20) { lineCount(run) >= 1 })

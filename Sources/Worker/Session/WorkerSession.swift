@@ -8,9 +8,9 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
-    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need
-    /// slow steps).
-    var debugDelay: Double = 0
+    /// Extra seconds before each block and extraction batch (`--delay-per-block-ms`: tests
+    /// that kill processes mid-run need slow steps).
+    var delayPerBlock: Double = 0
     /// Whether HELLO offers this machine's shared-memory namespace (`--no-shared-memory`:
     /// everything over the socket).
     var sharedMemory = true
@@ -61,9 +61,9 @@ final class WorkerSession {
         let host = ProcessInfo.processInfo.hostName
         workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         compute = ComputeThread(outbox: try Outbox(context: context, name: "compute-\(workerID)"),
-                                delay: settings.debugDelay)
+                                delay: settings.delayPerBlock)
         extraction = ExtractionThread(outbox: try Outbox(context: context, name: "extract-\(workerID)"),
-                                      threads: settings.threads, delay: settings.debugDelay)
+                                      threads: settings.threads, delay: settings.delayPerBlock)
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
