@@ -142,7 +142,7 @@ final class CurveTests: ProcessTestCase {
             try procs.start(worker, ["--connect", ep, "--idle-exit", "4"] + args, log: "\(name)-extra\(i).log")
         }
         Thread.sleep(forTimeInterval: 0.5)   // the intruders try first
-        var workerArgs = ["--connect", "tcp://127.0.0.1:\(relay.port)", "--debug-delay-ms", "20", "--idle-exit", "10"]
+        var workerArgs = ["--connect", "tcp://127.0.0.1:\(relay.port)", "--delay-per-block-ms", "20", "--idle-exit", "10"]
         if let keys { workerArgs += ["--server-key", "\(keys.path)/coordinator.key", "--key", "\(keys.path)/worker-1.key_secret"] }
         try procs.start(worker, workerArgs, log: "\(name)-worker.log")
         XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("\(name).log"))

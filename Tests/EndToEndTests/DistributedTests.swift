@@ -39,21 +39,27 @@ final class DistributedTests: ProcessTestCase {
     }
 
     /// Local workers exchange parameters and gradients through /dev/shm (the other tests
-    /// here); with shared memory off, PARAMS and GRAD travel over the socket, here cut into
-    /// many pieces (37 floats each instead of 2 MiB, so this small head takes ~29, the last
-    /// one shorter): the same bits either way.
+    /// here); with workers started with --no-shared-memory, PARAMS and GRAD travel over the
+    /// socket, here cut into many pieces (`--piece-floats 37` instead of 2 MiB, so this
+    /// small head takes ~29, the last one shorter): the same bits either way.
     func testParametersAndGradientsInManyPiecesGiveTheSameBits() throws {
         let reference = try inProcessReference()
         XCTAssertGreaterThan(ParameterLayout(head: PlantedFeatures.config).totalCount, 20 * 37)
-        var environment = ProcessInfo.processInfo.environment
-        environment["ULTRAAD_PIECE_FLOATS"] = "37"
-        environment["ULTRAAD_SHARED_MEMORY"] = "off"
-        let (run, _) = try train("pieces", workers: 2, environment: environment)
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let (run, coordinator, ep) = try startCoordinator("pieces", minWorkers: 2, procs: procs,
+                                                          extra: ["--piece-floats", "37"])
+        let workerArgs = ["--connect", ep, "--no-shared-memory", "--idle-exit", "20"]
+        try procs.start(worker, workerArgs, log: "a.log")
+        try procs.start(worker, workerArgs, log: "b.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertFalse(procs.log("coordinator.log").contains("through shared memory"), procs.log("coordinator.log"))
         XCTAssertEqual(try finalParameters(run), reference)
     }
 
     /// A worker that says it shares the coordinator's /dev/shm but cannot read the
-    /// parameters there (ERROR "shared memory unusable: ...") is sent PARAMS pieces from
+    /// parameters there (ERROR with code `sharedMemoryUnusable`) is sent PARAMS pieces from
     /// then on; it leaves, a real worker finishes, and the bits are the in-process loop's.
     func testAWorkerThatCannotUseSharedMemoryGetsPiecesAndTheResultIsUnchanged() throws {
         guard !SharedMemory.namespace.isEmpty else { throw XCTSkip("no /dev/shm here") }
@@ -71,12 +77,13 @@ final class DistributedTests: ProcessTestCase {
         XCTAssertEqual(welcome.header.type, .welcome)
         let runID = welcome.header.runID
         XCTAssertEqual(try next().header.type, .bank)
-        try socket.send(.ready, runID: runID, payload: TextPayload.encode(try Welcome(decoding: welcome.payload).bankDigest))
+        try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training,
+                                                                    bankDigest: try Welcome(decoding: welcome.payload).bankDigest).encoded())
         let shared = try ParamsPayload(decoding: try next().payload)
         let location = try XCTUnwrap(shared.part.shared, "a worker on this machine is sent the shared-memory file")
         XCTAssertTrue(FileManager.default.fileExists(atPath: location.path))
         XCTAssertEqual(try next().header.type, .task)
-        try socket.send(.error, runID: runID, payload: TextPayload.encode("\(SharedMemory.errorPrefix) test"))
+        try socket.send(.error, runID: runID, payload: ErrorPayload(.sharedMemoryUnusable, "test").encoded())
         // The block comes back with the parameters in pieces.
         let piece = try next()
         XCTAssertEqual(piece.header.type, .params)
@@ -97,7 +104,7 @@ final class DistributedTests: ProcessTestCase {
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let (run, coordinator, ep) = try startCoordinator("kill", minWorkers: 2, procs: procs)
-        let workerArgs = ["--connect", ep, "--debug-delay-ms", "60", "--idle-exit", "20"]
+        let workerArgs = ["--connect", ep, "--delay-per-block-ms", "60", "--idle-exit", "20"]
         let victim = try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
         XCTAssertTrue(eventually(30) { lineCount(run) >= 4 }, procs.log("coordinator.log"))
@@ -114,10 +121,11 @@ final class DistributedTests: ProcessTestCase {
     }
 
     /// A coordinator on tcp (log coordinator.log), once it has written its endpoint.
-    private func startCoordinator(_ name: String, minWorkers: Int, procs: Processes) throws
+    private func startCoordinator(_ name: String, minWorkers: Int, procs: Processes, extra: [String] = []) throws
         -> (run: URL, coordinator: Process, endpoint: String) {
         let run = dir.appendingPathComponent(name)
-        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: minWorkers), log: "coordinator.log")
+        let coordinator = try procs.start(ultraad, coordinatorArguments(run, minWorkers: minWorkers, extra: extra),
+                                          log: "coordinator.log")
         XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
         return (run, coordinator, try XCTUnwrap(endpoint(run)))
     }
@@ -130,7 +138,7 @@ final class DistributedTests: ProcessTestCase {
         let ipc = "ipc://\(dir.path)/coordinator.sock"
         let args = coordinatorArguments(run, minWorkers: 2, extra: ["--ipc", ipc])
         let coordinator = try procs.start(ultraad, args, log: "first.log")
-        let workerArgs = ["--connect", ipc, "--debug-delay-ms", "60", "--idle-exit", "30"]
+        let workerArgs = ["--connect", ipc, "--delay-per-block-ms", "60", "--idle-exit", "30"]
         let workers = [try procs.start(worker, workerArgs, log: "a.log"), try procs.start(worker, workerArgs, log: "b.log")]
         return (run, args, workerArgs, coordinator, workers)
     }
@@ -192,7 +200,7 @@ final class DistributedTests: ProcessTestCase {
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let (run, coordinator, ep) = try startCoordinator("hostile", minWorkers: 2, procs: procs)
-        let workerArgs = ["--connect", ep, "--debug-delay-ms", "40", "--idle-exit", "20"]
+        let workerArgs = ["--connect", ep, "--delay-per-block-ms", "40", "--idle-exit", "20"]
         try procs.start(worker, workerArgs, log: "a.log")
         try procs.start(worker, workerArgs, log: "b.log")
         XCTAssertTrue(eventually(20) { lineCount(run) >= 1 })

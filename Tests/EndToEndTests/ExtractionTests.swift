@@ -92,8 +92,8 @@ final class ExtractionTests: ProcessTestCase {
         let endpointFile = dir.appendingPathComponent("workers-run/coordinator.endpoint")
         XCTAssertTrue(eventually(30) { FileManager.default.fileExists(atPath: endpointFile.path) }, procs.log("coordinator.log"))
         let ep = try String(contentsOf: endpointFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let victim = try procs.start(worker, ["--connect", ep, "--threads", "1", "--debug-delay-ms", "20000"], log: "victim.log")
-        try procs.start(worker, ["--connect", ep, "--threads", "1", "--debug-delay-ms", "100"], log: "survivor.log")
+        let victim = try procs.start(worker, ["--connect", ep, "--threads", "1", "--delay-per-block-ms", "20000"], log: "victim.log")
+        try procs.start(worker, ["--connect", ep, "--threads", "1", "--delay-per-block-ms", "100"], log: "survivor.log")
         XCTAssertTrue(eventually(30) { (try? cacheFiles("workers").count) ?? 0 > 0 }, procs.log("coordinator.log"))
         kill(victim.processIdentifier, SIGKILL)
         XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
@@ -152,8 +152,9 @@ extension ExtractionTests {
         let welcome = try next()
         XCTAssertEqual(welcome.header.type, .welcome)
         XCTAssertEqual(try Welcome(decoding: welcome.payload).bankDigest, "", "an extraction session has no bank")
+        XCTAssertEqual(try Welcome(decoding: welcome.payload).mode, .featureExtraction)
         let runID = welcome.header.runID
-        try socket.send(.ready, runID: runID, payload: TextPayload.encode(""))
+        try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .featureExtraction, bankDigest: "").encoded())
         var rng = SplitMix64(seed: 5)
         for attempt in 0..<3 {
             let extract = try next()

@@ -244,7 +244,7 @@ extension SlurmTests {
     /// checkpoint of an uninterrupted run, byte for byte.
     func testScancelCheckpointsTheLastStepAndAResumedJobFinishesTheSame() throws {
         let reference = try referenceCheckpoint()
-        let slowed = ["ULTRAAD_WORKER_ARGS": "--debug-delay-ms 150"]
+        let slowed = ["ULTRAAD_WORKER_ARGS": "--delay-per-block-ms 150"]
         let job = try start("cancelled", settings: slowed)
         let run = dir.appendingPathComponent("cancelled")
         let lines = { (try? self.metricsLines(run).count) ?? 0 }

@@ -46,6 +46,8 @@ final class WireTests: XCTestCase {
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badMagic) }
         bad = bytes; bad[4] = 1   // protocol 1 (CRC-32, parameters inside TASK) is not spoken any more
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(1)) }
+        bad = bytes; bad[4] = 2   // nor 2 (ERROR as text, WELCOME without a mode)
+        XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .badVersion(2)) }
         bad = bytes; bad[6] = 99
         XCTAssertThrowsError(try MessageHeader.decode(bad)) { XCTAssertEqual($0 as? WireError, .unknownType(99)) }
         XCTAssertThrowsError(try h.validate(payload: payload + [0])) {
@@ -113,12 +115,13 @@ final class WireTests: XCTestCase {
     /// Vectors split by `Pieces` come back whole, and every out-of-order, overlapping,
     /// overrunning or wrong-length piece is a malformed message.
     func testPiecesReassembleAndBadPiecesAreMalformed() throws {
-        let n = 2 * Pieces.floatsPerPiece + 3
+        let n = 2 * Pieces.defaultFloats + 3
         let values = (0..<n).map { Float($0) * 0.5 }
-        let ranges = Pieces.ranges(count: n)
+        let ranges = Pieces.ranges(count: n, floatsPerPiece: Pieces.defaultFloats)
         XCTAssertEqual(ranges.count, 3)
         XCTAssertEqual(ranges.map(\.count).reduce(0, +), n)
-        XCTAssertEqual(Pieces.ranges(count: 0), [0..<0])
+        XCTAssertEqual(Pieces.ranges(count: 0, floatsPerPiece: Pieces.defaultFloats), [0..<0])
+        XCTAssertEqual(Pieces.ranges(count: 80, floatsPerPiece: 37), [0..<37, 37..<74, 74..<80])
         var a = PieceAssembler(total: n)
         for r in ranges {
             XCTAssertFalse(a.isComplete)
@@ -178,5 +181,119 @@ final class WireTests: XCTestCase {
         let fresh = try SharedVectorWriter(kind: .params, runID: 43, count: 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead process's file is removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: fresh.path))
+    }
+}
+
+/// ERROR, WELCOME and READY: what receivers decide on is typed (a code, a mode), and any
+/// value outside the protocol's is a malformed payload.
+extension WireTests {
+    /// Asserts that decoding throws `WireError.malformed` whose text contains `part`.
+    func assertMalformed(_ decode: () throws -> Any, _ part: String, _ note: String = "",
+                         file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            let value = try decode()
+            XCTFail("accepted \(value) \(note)", file: file, line: line)
+        } catch let WireError.malformed(m) {
+            XCTAssertTrue(m.contains(part), "\"\(m)\" does not mention \"\(part)\" \(note)", file: file, line: line)
+        } catch {
+            XCTFail("\(error) is not a malformed payload \(note)", file: file, line: line)
+        }
+    }
+
+    func testErrorPayloadRoundTripsEveryCode() throws {
+        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6])
+        for code in ErrorCode.allCases {
+            let error = code == .itemFailed ? ErrorPayload(code, item: 7, "cannot read: not a readable PNG")
+                                            : ErrorPayload(code, "what went wrong: \(code)")
+            XCTAssertEqual(try ErrorPayload(decoding: error.encoded()), error, "\(code)")
+        }
+        // The layout: u16 code, u8 has item, u32 item, string message.
+        XCTAssertEqual(ErrorPayload(.itemFailed, item: 0x0102_0304, "ab").encoded(), [5, 0, 1, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62])
+        XCTAssertEqual(ErrorPayload(.unknownWorker, "").encoded(), [1, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(try ErrorPayload(decoding: ErrorPayload(.itemFailed, item: .max, "").encoded()).item, .max)
+    }
+
+    func testErrorPayloadUnknownCodesBadItemsAndTruncationsAreMalformed() throws {
+        func raw(code: UInt16, flag: UInt8, item: UInt32? = nil, message: String = "x") -> [UInt8] {
+            var w = ByteWriter()
+            w.u16(code); w.u8(flag)
+            if let item { w.u32(item) }
+            w.string(message)
+            return w.bytes
+        }
+        for code: UInt16 in [0, 7, 11, 0x100, 0xFFFF] {
+            assertMalformed({ try ErrorPayload(decoding: raw(code: code, flag: 0)) }, "code \(code)")
+        }
+        assertMalformed({ try ErrorPayload(decoding: raw(code: 3, flag: 2)) }, "item flag 2")
+        assertMalformed({ try ErrorPayload(decoding: raw(code: 5, flag: 0)) }, "without an item")
+        for code in ErrorCode.allCases where code != .itemFailed {
+            assertMalformed({ try ErrorPayload(decoding: raw(code: code.rawValue, flag: 1, item: 3)) }, "with an item", "\(code)")
+        }
+        for error in [ErrorPayload(.itemFailed, item: 9, "cannot read"), ErrorPayload(.sharedMemoryUnusable, "no file")] {
+            let bytes = error.encoded()
+            for cut in 0..<bytes.count {
+                assertMalformed({ try ErrorPayload(decoding: Array(bytes.prefix(cut))) }, "ERROR", "cut at \(cut)")
+            }
+            assertMalformed({ try ErrorPayload(decoding: bytes + [0]) }, "ERROR", "a trailing byte")
+        }
+        // An ERROR in the old (version 2) form, a bare string, is not a version 3 ERROR.
+        assertMalformed({ try ErrorPayload(decoding: TextPayload.encode("unknown worker: say HELLO")) }, "ERROR")
+    }
+
+    func welcome(_ mode: SessionMode, bank: String, pieceFloats: Int = Pieces.defaultFloats) -> Welcome {
+        Welcome(configDigest: "cfg", mode: mode, bankDigest: bank, head: PlantedFeatures.config,
+                heartbeat: 0.5, timeout: 4, pieceFloats: pieceFloats)
+    }
+
+    func testWelcomeCarriesTheModeAndThePieceSize() throws {
+        for w in [welcome(.training, bank: "0123456789abcdef", pieceFloats: 37), welcome(.featureExtraction, bank: "", pieceFloats: 1),
+                  welcome(.training, bank: "0123456789abcdef", pieceFloats: Int(UInt32.max))] {
+            XCTAssertEqual(try Welcome(decoding: w.encoded()), w)
+        }
+        // The mode follows the config digest (u32 length 3 + "cfg"); the piece size ends the payload.
+        let bytes = welcome(.featureExtraction, bank: "", pieceFloats: 37).encoded()
+        XCTAssertEqual(bytes[7], 2)
+        XCTAssertEqual(Array(bytes.suffix(4)), [37, 0, 0, 0])
+        for cut in 0..<bytes.count {
+            assertMalformed({ try Welcome(decoding: Array(bytes.prefix(cut))) }, "WELCOME", "cut at \(cut)")
+        }
+        assertMalformed({ try Welcome(decoding: bytes + [0]) }, "WELCOME", "a trailing byte")
+    }
+
+    func testWelcomeWithAnUnknownModeAMisplacedBankOrEmptyPiecesIsMalformed() throws {
+        let good = welcome(.training, bank: "0123456789abcdef").encoded()
+        for mode: UInt8 in [0, 3, 255] {
+            var bad = good; bad[7] = mode
+            assertMalformed({ try Welcome(decoding: bad) }, "mode \(mode)")
+        }
+        assertMalformed({ try Welcome(decoding: self.welcome(.training, bank: "0123456789abcdef", pieceFloats: 0).encoded()) },
+                        "pieces of 0 floats")
+        assertMalformed({ try Welcome(decoding: self.welcome(.featureExtraction, bank: "", pieceFloats: 0).encoded()) },
+                        "pieces of 0 floats")
+        assertMalformed({ try Welcome(decoding: self.welcome(.featureExtraction, bank: "0123456789abcdef").encoded()) },
+                        "in feature extraction")
+        assertMalformed({ try Welcome(decoding: self.welcome(.training, bank: "").encoded()) }, "training without a bank digest")
+    }
+
+    func testReadyCarriesTheModeAndItsBankDigest() throws {
+        let training = ReadyPayload(mode: .training, bankDigest: "0123456789abcdef")
+        let extraction = ReadyPayload(mode: .featureExtraction, bankDigest: "")
+        for r in [training, extraction] { XCTAssertEqual(try ReadyPayload(decoding: r.encoded()), r) }
+        XCTAssertEqual(extraction.encoded(), [2, 0, 0, 0, 0])
+        for mode: UInt8 in [0, 3, 255] {
+            var bad = training.encoded(); bad[0] = mode
+            assertMalformed({ try ReadyPayload(decoding: bad) }, "mode \(mode)")
+        }
+        assertMalformed({ try ReadyPayload(decoding: ReadyPayload(mode: .featureExtraction, bankDigest: "ab").encoded()) },
+                        "in feature extraction")
+        assertMalformed({ try ReadyPayload(decoding: ReadyPayload(mode: .training, bankDigest: "").encoded()) },
+                        "training without a bank digest")
+        let bytes = training.encoded()
+        for cut in 0..<bytes.count {
+            assertMalformed({ try ReadyPayload(decoding: Array(bytes.prefix(cut))) }, "READY", "cut at \(cut)")
+        }
+        assertMalformed({ try ReadyPayload(decoding: bytes + [0]) }, "READY", "a trailing byte")
+        // READY in the old form, a bare digest string, starts with a length, not a mode.
+        assertMalformed({ try ReadyPayload(decoding: TextPayload.encode("")) }, "READY")
     }
 }

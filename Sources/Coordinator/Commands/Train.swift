@@ -61,12 +61,15 @@ struct SessionOptions: ParsableArguments {
     @Option(parsing: .upToNextOption,
             help: "Step k uses at most LIMITS[k % count] of the ready workers, e.g. `1 2` alternates one and two (`ultraad bench comm --interleaved` times neighbouring steps this way).")
     var stepWorkerLimits: [Int] = []
+    @Option(help: ArgumentHelp("Floats per PARAMS and GRAD piece over sockets (default \(Pieces.defaultFloats)); the tests use tiny pieces to get many."))
+    var pieceFloats: Int = Pieces.defaultFloats
 
     func validate() throws {
         guard stepWorkerLimits.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--step-worker-limits must be at least 1 each") }
+        guard (1...Int(UInt32.max)).contains(pieceFloats) else { throw ValidationError("--piece-floats must be from 1 to \(UInt32.max)") }
     }
 
-    var tuning: SessionTuning { SessionTuning(stepWorkerLimits: stepWorkerLimits) }
+    var tuning: SessionTuning { SessionTuning(stepWorkerLimits: stepWorkerLimits, pieceFloats: pieceFloats) }
 }
 
 /// How a training session spreads its work, for benchmarks and tests: it changes the
@@ -74,4 +77,6 @@ struct SessionOptions: ParsableArguments {
 struct SessionTuning: Sendable {
     /// The most workers step k may use is `stepWorkerLimits[k % count]` (empty: all).
     var stepWorkerLimits: [Int] = []
+    /// Floats per PARAMS and GRAD piece (sent to workers in WELCOME).
+    var pieceFloats = Pieces.defaultFloats
 }

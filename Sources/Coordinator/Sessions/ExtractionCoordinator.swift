@@ -52,7 +52,8 @@ final class ExtractionCoordinator {
         workerTimeout = c.coordinator.workerTimeout.seconds
         let vision = extractor.encoder.config
         let head = c.model.headConfig(jointDim: vision.projectionDim, visionWidth: vision.width, layers: extractor.layers)
-        welcome = Welcome(configDigest: c.digest, bankDigest: "", head: head, heartbeat: heartbeat, timeout: workerTimeout)
+        welcome = Welcome(configDigest: c.digest, mode: .featureExtraction, bankDigest: "", head: head,
+                          heartbeat: heartbeat, timeout: workerTimeout, pieceFloats: Pieces.defaultFloats)
         listener = try CoordinatorSocket(c.coordinator, localWorkers: workers.local, folder: folder, log: log)
         waiting = WaitingNotice(localWorkers: workers.local, endpoint: listener.endpoint, curve: c.coordinator.curve)
         log.info("listening \(listener.listeningOn) (run \(runID), feature extraction with \(weights), extractor \(extractor.digest))")
@@ -142,16 +143,16 @@ final class ExtractionCoordinator {
         guard h.runID == runID else { reject(.wrongRun(h.runID)); return }
         guard let w = members[id] else {
             reject(.unexpected("\(h.type) from an unknown worker"))
-            deliver(.error, to: id, payload: TextPayload.encode("unknown worker: say HELLO"))
+            deliver(.error, to: id, payload: ErrorPayload(.unknownWorker, "unknown worker: say HELLO").encoded())
             return
         }
         members[id]?.lastSeen = Date()
         switch h.type {
         case .ready:
             do {
-                let digest = try TextPayload.decode(env.payload, "READY")
-                if digest.isEmpty { members[id]?.ready = true } else {
-                    reject(.unexpected("READY with bank digest \(digest) in feature extraction"))
+                let ready = try ReadyPayload(decoding: env.payload)
+                if ready.mode == .featureExtraction { members[id]?.ready = true } else {
+                    reject(.unexpected("READY for \(ready.mode) in feature extraction"))
                 }
             } catch { reject(error) }
         case .features:
@@ -159,12 +160,19 @@ final class ExtractionCoordinator {
         case .heartbeat:
             break
         case .error:
-            let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
-            guard let b = assignments[id] else {
-                log.warning("worker \(w.hello.workerID) reports: \(message)")
+            let report: ErrorPayload
+            do { report = try ErrorPayload(decoding: env.payload) } catch { reject(error); return }
+            switch report.code {
+            case .backboneUnavailable, .itemFailed, .extractionFailed, .badMessage: break
+            case .unknownWorker, .sharedMemoryUnusable:
+                reject(.unexpected("ERROR (\(report.code)) is not something a worker sends in feature extraction"))
                 return
             }
-            throw CoordinatorError.run("worker \(w.hello.workerID) on \(w.hello.host) could not extract features: \(describe(message, batch: b))")
+            guard let b = assignments[id] else {
+                log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
+                return
+            }
+            throw CoordinatorError.run("worker \(w.hello.workerID) on \(w.hello.host) could not extract features: \(describe(report, batch: b))")
         case .bye:
             requeue(id)
             _ = members.remove(id)
@@ -173,12 +181,13 @@ final class ExtractionCoordinator {
         }
     }
 
-    /// A worker's "item N: ..." names the item's file instead.
-    private func describe(_ message: String, batch b: Int) -> String {
-        for item in batches[b] where message.hasPrefix("item \(item.index): ") {
-            return "\(item.entry.imagePath) (view \(item.view)): " + message.dropFirst("item \(item.index): ".count)
+    /// A worker's ERROR about one item of batch `b` names the item's file and view.
+    private func describe(_ report: ErrorPayload, batch b: Int) -> String {
+        guard let index = report.item else { return report.message }
+        guard let item = batches[b].first(where: { $0.index == Int(index) }) else {
+            return "item \(index) (not in batch \(b)): \(report.message)"
         }
-        return message
+        return "\(item.entry.imagePath) (view \(item.view)): \(report.message)"
     }
 
     private func features(from id: [UInt8], _ h: MessageHeader, _ payload: [UInt8],

@@ -54,8 +54,9 @@ final class TrainingCoordinator {
                                  chunkSize: config.train.chunkSize)
         bankDigest = BankPayload.digest(raw)
         bankFrame = try LZ4Frame.compress(raw, what: "bank")
-        welcome = Welcome(configDigest: runDigest, bankDigest: bankDigest, head: head,
-                          heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds)
+        welcome = Welcome(configDigest: runDigest, mode: .training, bankDigest: bankDigest, head: head,
+                          heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
+                          pieceFloats: session.pieceFloats)
         listener = try CoordinatorSocket(config.coordinator, localWorkers: localWorkers, folder: folder, log: log)
         progress = Progress(total: config.train.steps, quiet: quiet, log: log, logEvery: config.train.logEvery.seconds)
         waiting = WaitingNotice(localWorkers: localWorkers, endpoint: listener.endpoint, curve: config.coordinator.curve)
@@ -155,7 +156,7 @@ final class TrainingCoordinator {
         guard h.runID == runID else { reject(.wrongRun(h.runID), from: id); return }
         guard var w = members[id] else {
             reject(.unexpected("\(h.type) from an unknown worker"), from: id)
-            deliver(.error, to: id, payload: TextPayload.encode("unknown worker: say HELLO"))
+            deliver(.error, to: id, payload: ErrorPayload(.unknownWorker, "unknown worker: say HELLO").encoded())
             return
         }
         w.lastSeen = now
@@ -163,8 +164,10 @@ final class TrainingCoordinator {
         do {
             switch h.type {
             case .ready:
-                let digest = try TextPayload.decode(env.payload, "READY")
-                guard digest == bankDigest else { throw WireError.unexpected("READY with bank digest \(digest)") }
+                let ready = try ReadyPayload(decoding: env.payload)
+                guard ready.mode == .training, ready.bankDigest == bankDigest else {
+                    throw WireError.unexpected("READY for \(ready.mode) with bank digest \(ready.bankDigest)")
+                }
                 members[id]?.ready = true
                 log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)")
             case .grad:
@@ -172,13 +175,20 @@ final class TrainingCoordinator {
             case .heartbeat:
                 break
             case .error:
-                let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
-                log.warning("worker \(w.hello.workerID) reports: \(message)")
+                let report = try ErrorPayload(decoding: env.payload)
+                switch report.code {
+                case .sharedMemoryUnusable, .badMessage: break
+                case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
+                    throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
+                }
+                log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
+                // Whatever it was, the worker's block is computed again, and it is sent the
+                // parameters and features afresh.
                 if let a = w.assignment, a.step == current?.step { current?.requeue(a.block) }
                 members[id]?.assignment = nil
                 members[id]?.parameterVersion = nil
                 members[id]?.sentFeatures = []
-                if message.contains(SharedMemory.errorPrefix) { members[id]?.sharedMemory = false }
+                if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
             case .bye:
                 if let a = members.remove(id)?.assignment, a.step == current?.step { current?.requeue(a.block) }
             default:
@@ -331,7 +341,7 @@ final class TrainingCoordinator {
             local = []
         }
         var remote = ids.filter { members[$0]?.sharedMemory != true }
-        for (i, piece) in Pieces.ranges(count: total).enumerated() where !remote.isEmpty {
+        for (i, piece) in Pieces.ranges(count: total, floatsPerPiece: session.pieceFloats).enumerated() where !remote.isEmpty {
             if i == encodedParams.pieces.count {
                 let payload = ParamsPayload(version: version,
                                             part: .piece(.floats(parameters.values[piece]), offset: piece.lowerBound, total: total)).encoded()

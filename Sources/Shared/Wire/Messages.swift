@@ -44,33 +44,78 @@ public struct Hello: Equatable, Sendable {
     }
 }
 
-/// WELCOME (coordinator -> worker): the run's identity and the head's sizes.
+/// What a coordinator's run is for, in WELCOME and READY (`u8`; anything else is
+/// malformed). Training has a bank, whose digest WELCOME names and READY confirms;
+/// feature extraction has none, and there the digest field is "".
+public enum SessionMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case training = 1
+    case featureExtraction = 2
+
+    public var description: String {
+        switch self {
+        case .training: return "training"
+        case .featureExtraction: return "feature extraction"
+        }
+    }
+
+    /// A bank digest fits the mode: one in training, "" in feature extraction.
+    func check(bankDigest: String, _ what: String) throws(WireError) {
+        switch self {
+        case .training where bankDigest.isEmpty:
+            throw .malformed("\(what): training without a bank digest")
+        case .featureExtraction where !bankDigest.isEmpty:
+            throw .malformed("\(what): bank digest \(bankDigest) in feature extraction, which has no bank")
+        default: break
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func sessionMode(_ what: String) throws(WireError) -> SessionMode {
+        let raw = try u8("\(what) mode")
+        guard let mode = SessionMode(rawValue: raw) else { throw .malformed("\(what): mode \(raw)") }
+        return mode
+    }
+}
+
+/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes, the
+/// timings, and the piece size for GRAD.
 public struct Welcome: Equatable, Sendable {
     public var configDigest: String
+    public var mode: SessionMode
+    /// The bank's digest in training; "" in feature extraction.
     public var bankDigest: String
     public var head: HeadConfig
     /// Seconds between heartbeats, and of silence after which a peer counts as gone.
     public var heartbeat: Double
     public var timeout: Double
+    /// Floats per piece (at least 1): the coordinator's PARAMS pieces are at most this
+    /// long, and the worker cuts its GRAD pieces to it.
+    public var pieceFloats: Int
 
-    public init(configDigest: String, bankDigest: String, head: HeadConfig, heartbeat: Double, timeout: Double) {
-        self.configDigest = configDigest; self.bankDigest = bankDigest; self.head = head
-        self.heartbeat = heartbeat; self.timeout = timeout
+    public init(configDigest: String, mode: SessionMode, bankDigest: String, head: HeadConfig,
+                heartbeat: Double, timeout: Double, pieceFloats: Int) {
+        self.configDigest = configDigest; self.mode = mode; self.bankDigest = bankDigest; self.head = head
+        self.heartbeat = heartbeat; self.timeout = timeout; self.pieceFloats = pieceFloats
     }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.string(configDigest); w.string(bankDigest)
+        w.string(configDigest); w.u8(mode.rawValue); w.string(bankDigest)
         w.u32(UInt32(head.jointDim)); w.u32(UInt32(head.visionWidth)); w.u32(UInt32(head.adapterRank))
         w.u32(UInt32(head.classes)); w.f32(head.temperature); w.f32(head.leakySlope); w.f32(head.logitScale)
         w.int32s(head.layers.map { Int32($0) })
         w.f64(heartbeat); w.f64(timeout)
+        w.u32(UInt32(pieceFloats))
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        configDigest = try r.string("WELCOME config digest"); bankDigest = try r.string("WELCOME bank digest")
+        configDigest = try r.string("WELCOME config digest")
+        mode = try r.sessionMode("WELCOME")
+        bankDigest = try r.string("WELCOME bank digest")
+        try mode.check(bankDigest: bankDigest, "WELCOME")
         let d = Int(try r.u32("WELCOME d")), width = Int(try r.u32("WELCOME D"))
         let rank = Int(try r.u32("WELCOME r")), classes = Int(try r.u32("WELCOME C"))
         let tau = try r.f32("WELCOME tau"), slope = try r.f32("WELCOME slope"), scale = try r.f32("WELCOME logit scale")
@@ -81,7 +126,105 @@ public struct Welcome: Equatable, Sendable {
         head = HeadConfig(jointDim: d, visionWidth: width, layers: layers, adapterRank: rank, classes: classes)
         head.temperature = tau; head.leakySlope = slope; head.logitScale = scale
         heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
+        pieceFloats = Int(try r.u32("WELCOME piece floats"))
+        guard pieceFloats >= 1 else { throw .malformed("WELCOME: pieces of 0 floats") }
         try r.finish("WELCOME")
+    }
+}
+
+/// READY (worker -> coordinator): the worker can be given work. In training it confirms
+/// the bank's digest (FNV-1a 64 of the uncompressed bank bytes); in feature extraction,
+/// which has no bank, the digest is "".
+public struct ReadyPayload: Equatable, Sendable {
+    public var mode: SessionMode
+    public var bankDigest: String
+
+    public init(mode: SessionMode, bankDigest: String) { self.mode = mode; self.bankDigest = bankDigest }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(mode.rawValue); w.string(bankDigest)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        mode = try r.sessionMode("READY")
+        bankDigest = try r.string("READY bank digest")
+        try mode.check(bankDigest: bankDigest, "READY")
+        try r.finish("READY")
+    }
+}
+
+/// What an ERROR is about (`u16`; anything else is malformed). Receivers decide on the
+/// code alone; the message is for people.
+public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    /// Coordinator -> worker: the sender is not a member of this run (it never said HELLO,
+    /// or was dropped). The worker reconnects and says HELLO again.
+    case unknownWorker = 1
+    /// Worker -> coordinator: the shared-memory PARAMS (kind 1) could not be used (or the
+    /// worker offered no shared memory). The coordinator sends it PARAMS pieces from then on.
+    case sharedMemoryUnusable = 2
+    /// Worker -> coordinator: a BANK, PARAMS, TASK or EXTRACT the worker cannot use,
+    /// malformed or not fitting what it holds (a BANK not matching WELCOME's digest, PARAMS
+    /// pieces out of order, a TASK before the bank, at a parameter version it was not
+    /// sent, or naming features never sent).
+    case badMessage = 3
+    /// Worker -> coordinator, for an EXTRACT: its backbone cannot be loaded there.
+    case backboneUnavailable = 4
+    /// Worker -> coordinator, for an EXTRACT: one item's image cannot be decoded. The
+    /// only code that carries an item.
+    case itemFailed = 5
+    /// Worker -> coordinator, for an EXTRACT: the batch could not be encoded (CLIP failed).
+    case extractionFailed = 6
+
+    public var description: String {
+        switch self {
+        case .unknownWorker: return "unknown worker"
+        case .sharedMemoryUnusable: return "shared memory unusable"
+        case .badMessage: return "bad message"
+        case .backboneUnavailable: return "backbone unavailable"
+        case .itemFailed: return "item failed"
+        case .extractionFailed: return "extraction failed"
+        }
+    }
+}
+
+/// ERROR (both ways): `u16 code`, `u8 has item` (0 or 1), `u32 item` when it is 1, and
+/// `string message`. The item (the EXTRACT item's number) is there exactly when the code
+/// is `itemFailed`; anything else is malformed.
+public struct ErrorPayload: Equatable, Sendable {
+    public var code: ErrorCode
+    public var item: UInt32?
+    public var message: String
+
+    public init(_ code: ErrorCode, item: UInt32? = nil, _ message: String) {
+        self.code = code; self.item = item; self.message = message
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u16(code.rawValue)
+        if let item { w.u8(1); w.u32(item) } else { w.u8(0) }
+        w.string(message)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        let raw = try r.u16("ERROR code")
+        guard let code = ErrorCode(rawValue: raw) else { throw .malformed("ERROR: code \(raw)") }
+        self.code = code
+        switch try r.u8("ERROR has item") {
+        case 0: item = nil
+        case 1: item = try r.u32("ERROR item")
+        case let flag: throw .malformed("ERROR: item flag \(flag)")
+        }
+        guard (item != nil) == (code == .itemFailed) else {
+            throw .malformed(item == nil ? "ERROR: \(code) without an item" : "ERROR: \(code) with an item")
+        }
+        message = try r.string("ERROR message")
+        try r.finish("ERROR")
     }
 }
 
@@ -271,7 +414,7 @@ public enum BankPayload {
     public static func digest(_ encoded: [UInt8]) -> String { fnv1aDigest(encoded) }
 }
 
-/// A single-string payload (READY's bank digest, BYE's reason, ERROR's message).
+/// A single-string payload (BYE's reason).
 public enum TextPayload {
     public static func encode(_ s: String) -> [UInt8] { var w = ByteWriter(); w.string(s); return w.bytes }
     public static func decode(_ bytes: [UInt8], _ what: String) throws(WireError) -> String {

@@ -1,19 +1,19 @@
 import Foundation
 
-/// The 10 MB parameter and gradient vectors travel as pieces of at most
-/// `floatsPerPiece` values, each its own message (PARAMS, GRAD), sent in order. The
-/// receiver handles one piece while the next is on the wire and the sender encodes the
-/// one after, so encoding, transfer and decoding overlap instead of adding up.
+/// The 10 MB parameter and gradient vectors travel as pieces of at most a given number of
+/// values, each its own message (PARAMS, GRAD), sent in order. The receiver handles one
+/// piece while the next is on the wire and the sender encodes the one after, so encoding,
+/// transfer and decoding overlap instead of adding up.
 public enum Pieces {
-    /// 2 MiB of Float32. Receivers accept any piece size, so this is only the sender's
-    /// choice; ULTRAAD_PIECE_FLOATS overrides it (tests use tiny pieces to get many).
-    public static let floatsPerPiece: Int = {
-        if let n = ProcessInfo.processInfo.environment["ULTRAAD_PIECE_FLOATS"].flatMap(Int.init), n >= 1 { return n }
-        return 1 << 19
-    }()
+    /// 2 MiB of Float32: the coordinator's piece size unless `ultraad train --piece-floats`
+    /// says otherwise (tests use tiny pieces to get many). Receivers accept any piece size;
+    /// the coordinator's is in WELCOME, and workers cut their GRAD pieces to it.
+    public static let defaultFloats = 1 << 19
 
-    /// The pieces of a vector of `count` values, in order (one empty piece for none).
-    public static func ranges(count: Int) -> [Range<Int>] {
+    /// The pieces of a vector of `count` values, at most `floatsPerPiece` (at least 1)
+    /// each, in order (one empty piece for none).
+    public static func ranges(count: Int, floatsPerPiece: Int) -> [Range<Int>] {
+        precondition(floatsPerPiece >= 1, "pieces of \(floatsPerPiece) floats")
         guard count > 0 else { return [0..<0] }
         return stride(from: 0, to: count, by: floatsPerPiece).map { $0..<min($0 + floatsPerPiece, count) }
     }

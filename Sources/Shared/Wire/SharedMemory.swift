@@ -13,17 +13,14 @@ import Darwin
 /// which the reader checks after copying them out.
 public enum SharedMemory {
     static let folder = "/dev/shm"
-    /// In a worker's ERROR: shared memory did not work for it (send it pieces instead).
-    public static let errorPrefix = "shared memory unusable:"
 
     /// What identifies the /dev/shm this process sees: the kernel's boot id and the
     /// device and inode of /dev/shm ("" where there is none). Two processes with the same
     /// value can open each other's files there; containers on one kernel differ in the
-    /// device of their /dev/shm. ULTRAAD_SHARED_MEMORY=off makes it "" (everything over
-    /// the socket), for tests and for comparing the two paths.
+    /// device of their /dev/shm. A worker started with `--no-shared-memory` offers ""
+    /// in HELLO instead (everything over the socket).
     public static let namespace: String = {
         #if os(Linux)
-        if ProcessInfo.processInfo.environment["ULTRAAD_SHARED_MEMORY"] == "off" { return "" }
         var st = stat()
         guard stat(folder, &st) == 0,
               let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8) else { return "" }

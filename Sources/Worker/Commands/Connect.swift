@@ -30,7 +30,10 @@ struct Connect: ParsableCommand {
     var key: String?
     @Flag(help: "Log every message (debug level).")
     var verbose = false
-    @Option(help: .hidden) var debugDelayMs: Int = 0   // fault-injection tests: slow each block and extraction batch down
+    @Flag(help: "Offer no shared memory to a coordinator on this machine: parameters and gradients go over the socket.")
+    var noSharedMemory = false
+    @Option(help: "For failure-injection tests: sleep this long (milliseconds) before each block and extraction batch.")
+    var delayPerBlockMs: Int = 0
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
 
@@ -59,6 +62,7 @@ struct Connect: ParsableCommand {
             throw ValidationError("CURVE needs both --server-key (the coordinator's public key) and --key (this worker's secret key)")
         }
         guard w.idleExit.seconds > 0, w.reconnectMax.seconds > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
+        guard delayPerBlockMs >= 0 else { throw ValidationError("--delay-per-block-ms must be at least 0") }
     }
 
     func run() throws {
@@ -79,7 +83,7 @@ struct Connect: ParsableCommand {
         }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
-            debugDelay: Double(debugDelayMs) / 1000, curve: curve))
+            delayPerBlock: Double(delayPerBlockMs) / 1000, sharedMemory: !noSharedMemory, curve: curve))
         throw ExitCode(try session.run())
     }
 }

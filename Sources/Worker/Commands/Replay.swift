@@ -13,7 +13,7 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("in"), help: "Input safetensors (the replay contract's IN).") var input: String
     @Option(help: "Output safetensors for loss and grad.NAME.") var out: String
     @Option(help: "BLAS threads.") var threads: Int = 1
-    @Flag(help: .hidden) var timing = false   // phase times on stderr, for benchmarks
+    @Flag(help: "Print the read, compute and write times to stderr, for benchmarks.") var timing = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }

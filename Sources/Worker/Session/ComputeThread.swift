@@ -16,6 +16,8 @@ struct BlockJob: Sendable {
     /// Where the gradient goes when the coordinator shares this machine's memory (nil:
     /// GRAD pieces over the socket).
     var sharedGradient: SharedVectorWriter?
+    /// Floats per GRAD piece (WELCOME's).
+    var pieceFloats: Int
 }
 
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
@@ -56,7 +58,7 @@ final class ComputeThread: @unchecked Sendable {
                 outbox.post(header(payload), payload, via: socket)
                 continue
             }
-            for piece in Pieces.ranges(count: sum.count) {
+            for piece in Pieces.ranges(count: sum.count, floatsPerPiece: job.pieceFloats) {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
                                           computeSeconds: seconds,
                                           part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()

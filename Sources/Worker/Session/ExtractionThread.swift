@@ -10,19 +10,29 @@ struct ExtractionJob: Sendable {
     var request: ExtractPayload
 }
 
-/// Why a worker could not extract a batch; the text goes to the coordinator in ERROR.
+/// Why a worker could not extract a batch; `report` is the ERROR it answers with.
 enum ExtractionError: Error, CustomStringConvertible {
     /// The backbone named by EXTRACT cannot be loaded here (`weights` is its path).
     case backbone(weights: String, reason: String)
-    /// One item's image could not be decoded: "item N: ..." (docs/PROTOCOL.md).
-    case image(DatasetError)
+    /// One item's image (`item`: its number in EXTRACT) could not be decoded.
+    case image(item: UInt32, reason: String)
     case encoder(String)
 
     var description: String {
         switch self {
         case let .backbone(weights, reason): return "cannot load the backbone \(weights): \(reason)"
-        case let .image(e): return e.description
+        case let .image(item, reason): return "item \(item): \(reason)"
         case let .encoder(m): return "CLIP: \(m)"
+        }
+    }
+
+    /// The ERROR payload: the coordinator names an item's file itself, so the message of
+    /// `itemFailed` is the reason alone.
+    var report: ErrorPayload {
+        switch self {
+        case .backbone: return ErrorPayload(.backboneUnavailable, description)
+        case let .image(item, reason): return ErrorPayload(.itemFailed, item: item, reason)
+        case .encoder: return ErrorPayload(.extractionFailed, description)
         }
     }
 }
@@ -59,7 +69,7 @@ final class ExtractionThread: @unchecked Sendable {
             let answer: (MessageType, [UInt8])
             do { answer = (.features, try extract(job.request).encoded()) } catch {
                 log.error("batch \(job.batch): \(error)")
-                answer = (.error, TextPayload.encode(error.description))
+                answer = (.error, error.report.encoded())
             }
             outbox.post(MessageHeader(type: answer.0, runID: job.runID, step: job.batch, payload: answer.1), answer.1, via: socket)
         }
@@ -72,7 +82,7 @@ final class ExtractionThread: @unchecked Sendable {
         var images = [Tensor]()
         for item in r.items {
             do { images.append(item.view.apply(toImage: try DatasetEntry.decodeImage(item.imageFile, name: "item \(item.index)"))) }
-            catch { throw .image(error) }
+            catch { throw .image(item: item.index, reason: Self.problem(error)) }
         }
         let features: [ImageFeatures]
         do {
@@ -87,6 +97,13 @@ final class ExtractionThread: @unchecked Sendable {
         return FeaturesPayload(extractorDigest: r.extractorDigest,
                                computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
                                items: zip(r.items, features).map { ($0.index, $1) })
+    }
+
+    /// What is wrong with an item's image, without its name (which is "item N" here; the
+    /// coordinator names the file).
+    static func problem(_ error: DatasetError) -> String {
+        if case let .unreadable(_, reason) = error { return "cannot read: \(reason)" }
+        return error.description
     }
 
     /// The CLIP of `weights`, loaded on first use (image tower only).

@@ -8,9 +8,12 @@ struct WorkerSettings {
     var threads: Int
     var idleExit: Double
     var reconnectMax: Double
-    /// Extra seconds per block or extraction batch (tests that kill processes mid-run need
-    /// slow steps).
-    var debugDelay: Double = 0
+    /// Extra seconds before each block and extraction batch (`--delay-per-block-ms`: tests
+    /// that kill processes mid-run need slow steps).
+    var delayPerBlock: Double = 0
+    /// Whether HELLO offers this machine's shared-memory namespace (`--no-shared-memory`:
+    /// everything over the socket).
+    var sharedMemory = true
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
     var heartbeat: Double = 1
@@ -58,9 +61,9 @@ final class WorkerSession {
         let host = ProcessInfo.processInfo.hostName
         workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         compute = ComputeThread(outbox: try Outbox(context: context, name: "compute-\(workerID)"),
-                                delay: settings.debugDelay)
+                                delay: settings.delayPerBlock)
         extraction = ExtractionThread(outbox: try Outbox(context: context, name: "extract-\(workerID)"),
-                                      threads: settings.threads, delay: settings.debugDelay)
+                                      threads: settings.threads, delay: settings.delayPerBlock)
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
@@ -107,7 +110,7 @@ final class WorkerSession {
         let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
                           threads: UInt32(settings.threads), blasCore: BLAS.coreName,
                           bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""),
-                          sharedMemory: SharedMemory.namespace)
+                          sharedMemory: settings.sharedMemory ? SharedMemory.namespace : "")
         try socket.send(.hello, runID: 0, payload: hello.encoded())
         lastHeard = Date()
         lastSent = Date()
@@ -142,42 +145,53 @@ final class WorkerSession {
             welcome = w
             heartbeat = w.heartbeat
             timeout = w.timeout
-            log.info("joined run \(runID) (config \(w.configDigest))")
-            // Ready at once when there is no bank (feature extraction) or it is already here
-            // (reconnected with this run's bank: no need to send it again).
-            if w.bankDigest.isEmpty || bank != nil {
-                try socket.send(.ready, runID: runID, payload: TextPayload.encode(w.bankDigest))
+            log.info("joined run \(runID) for \(w.mode) (config \(w.configDigest))")
+            switch w.mode {
+            case .featureExtraction:   // no bank to wait for
+                try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .featureExtraction, bankDigest: "").encoded())
+            case .training:
+                // Reconnected with this run's bank: no need to send it again. Otherwise READY
+                // follows the BANK.
+                if bank != nil {
+                    try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: w.bankDigest).encoded())
+                }
             }
         case .bank:
-            guard let w = welcome else { return nil }
+            guard let w = welcome, w.mode == .training else { return nil }
             let raw = try LZ4Frame.decompress(env.payload, maxSize: 1 << 34, what: "BANK")
             let digest = BankPayload.digest(raw)
             guard digest == w.bankDigest else {
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("bank digest \(digest) does not match WELCOME's \(w.bankDigest)"))
+                try socket.send(.error, runID: runID,
+                                payload: ErrorPayload(.badMessage, "bank digest \(digest) does not match WELCOME's \(w.bankDigest)").encoded())
                 return nil
             }
             let b = try BankPayload.decode(raw)
             try b.validate(for: w.head)
             bank = b
-            try socket.send(.ready, runID: runID, payload: TextPayload.encode(digest))
+            try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: digest).encoded())
             log.info("bank received (\(b.count) entries, digest \(digest))")
         case .params:
             guard let w = welcome else { return nil }
             let p = try ParamsPayload(decoding: env.payload)
             let layout = ParameterLayout(head: w.head)
-            do {
-                if let shared = p.part.shared {
-                    do { try receiveShared(shared, version: p.version, layout: layout) } catch {
-                        sharedParameters = nil
-                        throw WireError.malformed("\(SharedMemory.errorPrefix) \(error)")
+            var failure: ErrorPayload?
+            if let shared = p.part.shared {
+                do throws(WireError) {
+                    guard settings.sharedMemory else {
+                        throw .unexpected("PARAMS through shared memory, which this worker did not offer")
                     }
-                } else {
-                    try receivePiece(p, layout: layout)
+                    try receiveShared(shared, version: p.version, layout: layout)
+                } catch {
+                    sharedParameters = nil
+                    failure = ErrorPayload(.sharedMemoryUnusable, "shared memory unusable: \(error)")
                 }
-            } catch {
+            } else {
+                do { try receivePiece(p, layout: layout) } catch { failure = ErrorPayload(.badMessage, "\(error)") }
+            }
+            if let failure {
                 arrivingParams = nil
-                log.warning("PARAMS: \(error)")
-                try socket.send(.error, runID: runID, payload: TextPayload.encode("\(error)"))
+                log.warning("PARAMS: \(failure.message)")
+                try socket.send(.error, runID: runID, payload: failure.encoded())
             }
         case .task:
             try startTask(env)
@@ -185,7 +199,7 @@ final class WorkerSession {
             do {
                 extraction.submit(ExtractionJob(runID: runID, batch: h.step, request: try ExtractPayload(decoding: env.payload)))
             } catch {
-                try socket.send(.error, runID: runID, step: h.step, payload: TextPayload.encode(error.description))
+                try socket.send(.error, runID: runID, step: h.step, payload: ErrorPayload(.badMessage, error.description).encoded())
             }
         case .heartbeat:
             break
@@ -193,9 +207,13 @@ final class WorkerSession {
             log.info("coordinator said BYE: \((try? TextPayload.decode(env.payload, "BYE")) ?? "")")
             return 0
         case .error:
-            let message = (try? TextPayload.decode(env.payload, "ERROR")) ?? "?"
-            log.warning("coordinator error: \(message)")
-            if message.hasPrefix("unknown worker") { welcome = nil; try openSocket() }
+            let report: ErrorPayload
+            do { report = try ErrorPayload(decoding: env.payload) } catch {
+                log.warning("dropped an ERROR from the coordinator: \(error)")
+                return nil
+            }
+            log.warning("coordinator error (\(report.code)): \(report.message)")
+            if report.code == .unknownWorker { welcome = nil; try openSocket() }
         default:
             log.warning("unexpected \(h.type) from the coordinator")
         }
@@ -221,8 +239,8 @@ final class WorkerSession {
     }
 
     /// PARAMS naming the coordinator's shared-memory file: the values are copied out and
-    /// checked against the CRC. A failure is answered with an ERROR that contains
-    /// `SharedMemory.errorPrefix`, after which the coordinator sends this worker pieces.
+    /// checked against the CRC. A failure is answered with an ERROR of code
+    /// `sharedMemoryUnusable`, after which the coordinator sends this worker pieces.
     private func receiveShared(_ shared: VectorPart.SharedLocation, version: UInt64,
                                layout: ParameterLayout) throws(WireError) {
         if sharedParameters?.path != shared.path {
@@ -242,7 +260,7 @@ final class WorkerSession {
 
     private func startTask(_ env: Envelope) throws {
         guard let w = welcome, let bank else {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK before WELCOME and BANK"))
+            try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK before WELCOME and BANK").encoded())
             return
         }
         let task = try TaskPayload(decoding: env.payload)
@@ -251,12 +269,14 @@ final class WorkerSession {
             features[ref] = q
         }
         guard let parameters, parameterVersion == task.parameterVersion else {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)"))
+            try socket.send(.error, runID: runID, payload: ErrorPayload(
+                .badMessage, "TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)").encoded())
             return
         }
         // Padding (empty chunks past the episode's end) only ever follows the real chunks.
         if let firstEmpty = task.chunks.firstIndex(where: \.isEmpty), task.chunks[firstEmpty...].contains(where: { !$0.isEmpty }) {
-            try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK: chunk \(firstEmpty) is empty but a later chunk is not"))
+            try socket.send(.error, runID: runID,
+                            payload: ErrorPayload(.badMessage, "TASK: chunk \(firstEmpty) is empty but a later chunk is not").encoded())
             return
         }
         var chunks = [ChunkInput]()
@@ -264,7 +284,8 @@ final class WorkerSession {
             var queries = [ChunkInput.Query]()
             for ref in refs {
                 guard let q = features[ref] else {
-                    try socket.send(.error, runID: runID, payload: TextPayload.encode("TASK names query image \(ref.image) view \(ref.view) whose features were never sent"))
+                    try socket.send(.error, runID: runID, payload: ErrorPayload(
+                        .badMessage, "TASK names query image \(ref.image) view \(ref.view) whose features were never sent").encoded())
                     return
                 }
                 queries.append(q)
@@ -273,6 +294,7 @@ final class WorkerSession {
         }
         compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
                                 parameterVersion: task.parameterVersion, config: w.head,
-                                parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient))
+                                parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient,
+                                pieceFloats: w.pieceFloats))
     }
 }
