@@ -13,10 +13,23 @@ final class RunFolderTests: XCTestCase {
 
     /// metrics.jsonl lines for `steps`, as appendMetrics writes them.
     func writeMetrics(_ run: RunFolder, steps: ClosedRange<Int>) throws {
-        for s in steps { try run.appendMetrics(["step": s, "loss": Double(s) / 4]) }
+        for s in steps { try run.appendMetrics(Self.record(step: s)) }
     }
 
     func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+    /// The text `writeMetrics` writes for `steps`.
+    static func lines(_ steps: ClosedRange<Int>) throws -> String {
+        try steps.map { String(decoding: try record(step: $0).encodedLine(), as: UTF8.self) + "\n" }.joined()
+    }
+
+    static func record(step: Int) -> StepMetrics {
+        var loss = LossParts()
+        loss.focal = Double(step) / 4
+        return StepMetrics(step: step, loss: loss, queries: 4, chunks: 2, workers: 1, blocks: 2, featuresSent: 0,
+                           seconds: 0.5, computeSeconds: 0.25, criticalComputeSeconds: 0.25,
+                           bankSendsPerWorker: ["w": 1], rejected: [:], lateResults: 0)
+    }
 
     func touch(_ url: URL) {
         XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: Data([1])), url.path)
@@ -51,7 +64,11 @@ final class RunFolderTests: XCTestCase {
     func testAppendMetricsWritesOneSortedJSONLinePerCall() throws {
         let run = try folder()
         try writeMetrics(run, steps: 1...2)
-        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+        let lines = try text(run.metrics).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[2], "")
+        XCTAssertEqual(String(lines[0]), "{\"bank_sends\":1,\"bank_sends_per_worker\":{\"w\":1},\"bce\":0,\"blocks\":2,\"ce\":0,\"chunks\":2,\"compute_seconds\":0.25,\"critical_compute_seconds\":0.25,\"dice\":0,\"episodes_per_s\":2,\"features_sent\":0,\"focal\":0.25,\"late_results\":0,\"loss\":0.25,\"queries\":4,\"rejected\":{},\"seconds\":0.5,\"step\":1,\"workers\":1}")
+        XCTAssertEqual(try StepMetrics.read(run.metrics), [Self.record(step: 1), Self.record(step: 2)])
     }
 
     func testNoOrEmptyMetricsFileNeedsNothing() throws {
@@ -72,12 +89,12 @@ final class RunFolderTests: XCTestCase {
         let all = try text(run.metrics)
         let message = try run.startMetrics(afterStep: 2)
         XCTAssertEqual(message, "metrics.jsonl: kept steps up to 2, dropped 2 line(s) after it (they are computed again)")
-        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+        XCTAssertEqual(try text(run.metrics), try Self.lines(1...2))
         XCTAssertTrue(all.hasPrefix(try text(run.metrics)))
         // Nothing after the step: the file stays as it is.
         XCTAssertNil(try run.startMetrics(afterStep: 2))
         XCTAssertNil(try run.startMetrics(afterStep: 9))
-        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n{\"loss\":0.5,\"step\":2}\n")
+        XCTAssertEqual(try text(run.metrics), try Self.lines(1...2))
         // The next line goes after the kept ones.
         try writeMetrics(run, steps: 3...3)
         XCTAssertEqual(try text(run.metrics).split(separator: "\n").count, 3)
@@ -94,7 +111,7 @@ final class RunFolderTests: XCTestCase {
         try writeMetrics(run, steps: 2...2)
         XCTAssertEqual(try run.startMetrics(afterStep: 5),
                        "metrics.jsonl: kept steps up to 5, dropped 2 line(s) after it (they are computed again)")
-        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n")
+        XCTAssertEqual(try text(run.metrics), try Self.lines(1...1))
     }
 
     func testAFreshRunMovesAnEarlierRunsFileToPrevious() throws {
@@ -108,6 +125,6 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: previous), earlier, "replaces what was there")
         // The fresh run's lines start a new file.
         try writeMetrics(run, steps: 1...1)
-        XCTAssertEqual(try text(run.metrics), "{\"loss\":0.25,\"step\":1}\n")
+        XCTAssertEqual(try text(run.metrics), try Self.lines(1...1))
     }
 }

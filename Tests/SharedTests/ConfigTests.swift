@@ -482,7 +482,7 @@ final class ConfigTests: XCTestCase {
 
         // Every setting that changes the result counts, whatever its section.
         var digests: Set<String> = [a.digest]
-        let results = ["train:\n  steps: 301", "run:\n  seed: 1", "model:\n  temperature: 0.0700001",
+        let results = ["train:\n  chunk_size: 3", "run:\n  seed: 1", "model:\n  temperature: 0.0700001",
                        "fewshot:\n  views: [hflip, identity]", "data:\n  mask_threshold: 0.4",
                        "eval:\n  smoothing_sigma: 3", "backbone:\n  layers: [1, 2]", "train:\n  betas: [0.5, 0.99]"]
         for change in results {
@@ -494,7 +494,7 @@ final class ConfigTests: XCTestCase {
         // Names, places, checkpoint and log rates, pictures and process settings do not:
         // a SLURM requeue on another node or with other ports resumes.
         for change in ["run:\n  name: other\n  folder: /elsewhere/run", "coordinator:\n  heartbeat: 2s\n  bind: \"tcp://127.0.0.1:7000\"",
-                       "worker: {threads: 8, idle_exit: 1m, reconnect_max: 1s}", "train: {checkpoint_every: 5, log_every: 1s}",
+                       "worker: {threads: 8, idle_exit: 1m, reconnect_max: 1s}", "train: {steps: 301, checkpoint_every: 5, log_every: 1s}",
                        "eval:\n  overlays: 0", "fewshot:\n  cache: /tmp/other-cache", "coordinator:\n  min_workers: 4"] {
             let changed = try parseMinimal(change)
             XCTAssertNotEqual(changed, a, change)

@@ -7,16 +7,17 @@ import Yams
 /// `--config` of a later command.
 extension ClusterConfig {
     /// Keys that never change what a run computes, so the digest leaves them out: names and
-    /// where things are (a SLURM requeue on another node sees other absolute paths), how
-    /// often to checkpoint and log, the report's pictures, and how the processes find and
-    /// watch each other. The data and the backbone enter a training run's identity through
+    /// where things are (a SLURM requeue on another node sees other absolute paths), where
+    /// training stops (no schedule depends on the total, so step k is the same bits in a
+    /// longer run, which may resume a shorter one), how often to checkpoint and log, the
+    /// report's pictures, and how the processes find and watch each other. The data and the backbone enter a training run's identity through
     /// the prepared pool (its bank digest), not through their paths.
     public static let digestExcludedKeys = [
         "run.name", "run.folder",
         "backbone.weights", "backbone.vocab", "backbone.merges",
         "sites[].path",
         "fewshot.cache", "fewshot.shots_file",
-        "train.checkpoint_every", "train.log_every",
+        "train.steps", "train.checkpoint_every", "train.log_every",
         "eval.overlays",
         "coordinator", "worker",
     ]
