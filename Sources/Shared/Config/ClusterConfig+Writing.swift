@@ -42,7 +42,13 @@ extension ClusterConfig {
         func text(_ s: String) -> Node { Node(s, Tag(.str), .doubleQuoted) }
         func texts(_ list: [String]) -> Node { Node(list.map(text)) }
         func int(_ i: Int) -> Node { Node(String(i), Tag(.int)) }
-        func number(_ d: Double) -> Node { .scalar(d.represented()) }
+        func number(_ d: Double) -> Node {
+            // Swift's shortest form (0.005, 1e-08), with the fraction YAML wants before an exponent.
+            guard d.isFinite else { return .scalar(d.represented()) }
+            var t = "\(d)"
+            if let e = t.firstIndex(of: "e"), !t.contains(".") { t.insert(contentsOf: ".0", at: e) }
+            return Node(t, Tag(.float))
+        }
         func bool(_ b: Bool) -> Node { Node(b ? "true" : "false", Tag(.bool)) }
         func path(_ u: URL?) -> Node { u.map { text($0.path) } ?? Node("null", Tag(.null)) }
         func duration(_ d: ConfigDuration) -> Node { text(d.description) }

@@ -24,6 +24,8 @@ struct Connect: ParsableCommand {
     var idleExit: Double?
     @Option(help: ArgumentHelp("Longest wait between reconnection attempts, in seconds (worker.reconnect_max; default \(ClusterConfig.WorkerSettings().reconnectMax.seconds)))."))
     var reconnectMax: Double?
+    @Option(help: "Exit as soon as the process with this id, which started the worker, is gone (`ultraad --local-workers` passes its own).")
+    var parentPid: Int32?
     @Option(help: "The coordinator's CURVE public key file (coordinator.key); with --key, encrypts the connection. Default: ULTRAAD_SERVER_KEY.")
     var serverKey: String?
     @Option(help: "This worker's CURVE secret key file (NAME.key_secret, mode 0600). Default: ULTRAAD_KEY.")
@@ -83,7 +85,7 @@ struct Connect: ParsableCommand {
         }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
-            delayPerBlock: Double(delayPerBlockMs) / 1000, sharedMemory: !noSharedMemory, curve: curve))
+            delayPerBlock: Double(delayPerBlockMs) / 1000, sharedMemory: !noSharedMemory, curve: curve, parentPID: parentPid))
         throw ExitCode(try session.run())
     }
 }

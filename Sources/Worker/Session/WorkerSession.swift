@@ -16,6 +16,9 @@ struct WorkerSettings {
     var sharedMemory = true
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
+    /// Exit once this process is gone (`--parent-pid`: workers a coordinator starts leave
+    /// with it, even when it is killed and cannot say BYE).
+    var parentPID: Int32?
     var heartbeat: Double = 1
     var timeout: Double = 10
 }
@@ -87,6 +90,10 @@ final class WorkerSession {
             if now.timeIntervalSince(lastSent) >= heartbeat, welcome != nil {
                 try socket.send(.heartbeat, runID: runID)
                 lastSent = now
+            }
+            if let parent = settings.parentPID, getppid() != parent {
+                log.notice("the process that started this worker (pid \(parent)) is gone; exiting")
+                return 0
             }
             if now.timeIntervalSince(lastCoordinator) > settings.idleExit {
                 log.notice("no coordinator for \(Int(settings.idleExit)) s; exiting")
