@@ -15,7 +15,8 @@ struct Keys: ParsableCommand {
               coordinator.curve.secret_key: keys/coordinator.key_secret
               coordinator.curve.public_key: keys/coordinator.key
               coordinator.curve.authorized_workers: [keys/worker-1.key, ...]
-            and start each worker with
+
+            Then start each worker with:
               ultraad-worker --connect tcp://HOST:PORT --server-key keys/coordinator.key --key keys/worker-1.key_secret
             """)
         @Option(help: "Folder for the key files (created if missing).") var out: String
