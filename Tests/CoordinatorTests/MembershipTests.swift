@@ -17,13 +17,12 @@ final class MembershipTests: XCTestCase {
 
     func testAJoiningWorkerStartsIdleWithNothingSent() throws {
         var m = Membership()
-        XCTAssertNil(m.join(a, hello: hello("w-a"), step: 4, now: t0))
+        XCTAssertNil(m.join(a, hello: hello("w-a"), now: t0), "a stranger until now")
         let w = try XCTUnwrap(m[a])
         XCTAssertEqual(w.identity, a)
         XCTAssertEqual(w.hello, hello("w-a"))
         XCTAssertEqual(w.lastSeen, t0)
         XCTAssertEqual(w.lastSent, t0)
-        XCTAssertEqual(w.joinedStep, 4)
         XCTAssertFalse(w.ready)
         XCTAssertNil(w.parameterVersion)
         XCTAssertEqual(w.sentFeatures, [])
@@ -35,20 +34,19 @@ final class MembershipTests: XCTestCase {
 
     func testRejoiningReturnsThePreviousAssignmentAndStartsOver() throws {
         var m = Membership()
-        _ = m.join(a, hello: hello("w-a"), step: 1, now: t0)
-        _ = m.join(b, hello: hello("w-b"), step: 1, now: t0)
+        _ = m.join(a, hello: hello("w-a"), now: t0)
+        _ = m.join(b, hello: hello("w-b"), now: t0)
         m[a]?.ready = true
         m[a]?.parameterVersion = 7
         m[a]?.sentFeatures = [QueryRef(image: 3, view: 1)]
         m[a]?.assignment = (step: 5, block: Block(start: 4, count: 2))
         XCTAssertEqual(m.readyCount, 1)
 
-        let previous = try XCTUnwrap(m.join(a, hello: hello("w-a2"), step: 6, now: t0.addingTimeInterval(3)))
+        let previous = try XCTUnwrap(m.join(a, hello: hello("w-a2"), now: t0.addingTimeInterval(3))?.assignment)
         XCTAssertEqual(previous.step, 5)
         XCTAssertEqual(previous.block, Block(start: 4, count: 2))
         let w = try XCTUnwrap(m[a])
         XCTAssertEqual(w.hello.workerID, "w-a2")
-        XCTAssertEqual(w.joinedStep, 6)
         XCTAssertEqual(w.lastSeen, t0.addingTimeInterval(3))
         XCTAssertFalse(w.ready)
         XCTAssertNil(w.parameterVersion)
@@ -57,12 +55,13 @@ final class MembershipTests: XCTestCase {
         XCTAssertEqual(m.readyCount, 0)
         XCTAssertEqual(m.workers.count, 2)
         // A worker that had no block: nothing to give back.
-        XCTAssertNil(m.join(b, hello: hello("w-b"), step: 6, now: t0))
+        XCTAssertNil(m.join(b, hello: hello("w-b"), now: t0)?.assignment)
+        XCTAssertNotNil(m.join(b, hello: hello("w-b"), now: t0), "but it was known")
     }
 
     func testANewAssignmentDropsTheGradientPiecesOfTheLastOne() throws {
         var m = Membership()
-        _ = m.join(a, hello: hello("w-a"), step: 1, now: t0)
+        _ = m.join(a, hello: hello("w-a"), now: t0)
         m[a]?.assignment = (step: 1, block: Block(start: 0, count: 2))
         m[a]?.gradient = PieceAssembler(total: 10)
         XCTAssertNotNil(m[a]?.gradient)
@@ -72,23 +71,23 @@ final class MembershipTests: XCTestCase {
 
     func testSharedMemoryOnlyForTheCoordinatorsOwnNamespace() throws {
         var m = Membership()
-        _ = m.join(a, hello: hello("same", sharedMemory: SharedMemory.namespace), step: 0, now: t0)
-        _ = m.join(b, hello: hello("none", sharedMemory: ""), step: 0, now: t0)
-        _ = m.join(c, hello: hello("other", sharedMemory: "another-boot-id/64/2"), step: 0, now: t0)
+        _ = m.join(a, hello: hello("same", sharedMemory: SharedMemory.namespace), now: t0)
+        _ = m.join(b, hello: hello("none", sharedMemory: ""), now: t0)
+        _ = m.join(c, hello: hello("other", sharedMemory: "another-boot-id/64/2"), now: t0)
         // Where this process sees no /dev/shm, the namespace is "" and nobody gets it.
         XCTAssertEqual(m[a]?.sharedMemory, !SharedMemory.namespace.isEmpty)
         XCTAssertEqual(m[b]?.sharedMemory, false)
         XCTAssertEqual(m[c]?.sharedMemory, false)
         // Re-joining decides again, from the new HELLO.
-        _ = m.join(a, hello: hello("same", sharedMemory: ""), step: 1, now: t0)
+        _ = m.join(a, hello: hello("same", sharedMemory: ""), now: t0)
         XCTAssertEqual(m[a]?.sharedMemory, false)
     }
 
     func testWorkersSilentLongerThanTheTimeoutExpire() throws {
         var m = Membership()
-        _ = m.join(a, hello: hello("w-a"), step: 0, now: t0)
-        _ = m.join(b, hello: hello("w-b"), step: 0, now: t0.addingTimeInterval(5))
-        _ = m.join(c, hello: hello("w-c"), step: 0, now: t0.addingTimeInterval(0.5))
+        _ = m.join(a, hello: hello("w-a"), now: t0)
+        _ = m.join(b, hello: hello("w-b"), now: t0.addingTimeInterval(5))
+        _ = m.join(c, hello: hello("w-c"), now: t0.addingTimeInterval(0.5))
         // Exactly the timeout is not yet too long.
         XCTAssertEqual(m.expire(now: t0.addingTimeInterval(10), timeout: 10).map(\.identity), [])
         let dead = m.expire(now: t0.addingTimeInterval(10.25), timeout: 10)
@@ -106,9 +105,9 @@ final class MembershipTests: XCTestCase {
 
     func testHeartbeatsAreDueToWorkersSentNothingForTheInterval() throws {
         var m = Membership()
-        _ = m.join(b, hello: hello("w-b"), step: 0, now: t0)
-        _ = m.join(a, hello: hello("w-a"), step: 0, now: t0)
-        _ = m.join(c, hello: hello("w-c"), step: 0, now: t0)
+        _ = m.join(b, hello: hello("w-b"), now: t0)
+        _ = m.join(a, hello: hello("w-a"), now: t0)
+        _ = m.join(c, hello: hello("w-c"), now: t0)
         m[b]?.lastSent = t0.addingTimeInterval(0.5)
         XCTAssertEqual(m.dueForHeartbeat(now: t0.addingTimeInterval(0.9), every: 1), [])
         // Due at exactly the interval; in identity order, whatever the join order.
@@ -121,8 +120,8 @@ final class MembershipTests: XCTestCase {
 
     func testRemoveAndBankSends() throws {
         var m = Membership()
-        _ = m.join(a, hello: hello("w-a"), step: 0, now: t0)
-        _ = m.join(b, hello: hello("w-b"), step: 0, now: t0)
+        _ = m.join(a, hello: hello("w-a"), now: t0)
+        _ = m.join(b, hello: hello("w-b"), now: t0)
         XCTAssertEqual(m.remove(a)?.hello.workerID, "w-a")
         XCTAssertNil(m.remove(a))
         XCTAssertEqual(m.sortedIdentities, [b])

@@ -62,7 +62,7 @@ final class DistributedTests: ProcessTestCase {
     /// parameters there (ERROR with code `sharedMemoryUnusable`) is sent PARAMS pieces from
     /// then on; it leaves, a real worker finishes, and the bits are the in-process loop's.
     func testAWorkerThatCannotUseSharedMemoryGetsPiecesAndTheResultIsUnchanged() throws {
-        guard !SharedMemory.namespace.isEmpty else { throw XCTSkip("no /dev/shm here") }
+        guard !SharedMemory.namespace.isEmpty else { throw missingPrerequisite("no /dev/shm here") }
         let reference = try inProcessReference()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }

@@ -76,7 +76,7 @@ final class SlurmTests: XCTestCase {
     var ultraad: URL { productsDirectory!.appendingPathComponent("ultraad") }
 
     override func setUpWithError() throws {
-        if let reason = Self.skipReason { throw XCTSkip(reason) }
+        if let reason = Self.skipReason { throw missingPrerequisite(reason) }
     }
 
     /// The environment for SLURM commands: this cluster's slurm.conf, and no ULTRAAD_ or

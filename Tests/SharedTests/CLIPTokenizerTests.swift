@@ -96,7 +96,7 @@ final class CLIPTokenizerTests: XCTestCase {
     /// (scripts/test fetches it from the open-clip-torch wheel).
     func testRealVocabularyMatchesOpenCLIP() throws {
         guard let path = ProcessInfo.processInfo.environment["ULTRAAD_CLIP_VOCAB"], !path.isEmpty else {
-            throw XCTSkip("ULTRAAD_CLIP_VOCAB is not set: skipping the real-vocabulary comparison with open_clip "
+            throw missingPrerequisite("ULTRAAD_CLIP_VOCAB is not set: skipping the real-vocabulary comparison with open_clip "
                           + "(set it to bpe_simple_vocab_16e6.txt.gz; scripts/test does this)")
         }
         let vocabulary = try BPEVocabulary.openCLIP(contentsOf: path)

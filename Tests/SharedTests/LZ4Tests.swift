@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Shared
+@testable import TestSupport
 
 final class LZ4Tests: XCTestCase {
     // MARK: Helpers
@@ -144,7 +145,7 @@ final class LZ4Tests: XCTestCase {
     // MARK: The lz4 command line tool
 
     func testInteropWithCommandLineTool() throws {
-        guard let lz4 = lz4Binary() else { throw XCTSkip("no lz4 binary on PATH") }
+        guard let lz4 = lz4Binary() else { throw missingPrerequisite("no lz4 binary on PATH") }
         let dir = try tempDir()
         let input = compressibleBytes(300_000, seed: 6) + randomBytes(100_000, seed: 7)
         let plain = dir.appendingPathComponent("plain.bin")

@@ -32,10 +32,9 @@ struct WorkerState {
     /// Whether it gets the parameters through shared memory: it sees the coordinator's
     /// /dev/shm, and has not reported that reading them there failed.
     var sharedMemory = false
-    var joinedStep: Int
 }
 
-/// The workers of a run: who is connected, who is alive, who is idle (the postoffice).
+/// The workers of a run: who is connected, who is alive, who is idle (kept by `PostOffice`).
 struct Membership {
     private(set) var workers: [[UInt8]: WorkerState] = [:]
     /// Bank transfers so far, per worker id (the test of "once per worker per run").
@@ -51,10 +50,10 @@ struct Membership {
         set { workers[identity] = newValue }
     }
 
-    /// Registers (or re-registers) a worker; returns the block it was computing, if any.
-    mutating func join(_ identity: [UInt8], hello: Hello, step: Int, now: Date) -> (step: Int, block: Block)? {
-        let previous = workers[identity]?.assignment
-        workers[identity] = WorkerState(identity: identity, hello: hello, lastSeen: now, lastSent: now, joinedStep: step)
+    /// Registers (or re-registers) a worker; returns what was known of it before, if anything.
+    mutating func join(_ identity: [UInt8], hello: Hello, now: Date) -> WorkerState? {
+        let previous = workers[identity]
+        workers[identity] = WorkerState(identity: identity, hello: hello, lastSeen: now, lastSent: now)
         workers[identity]?.sharedMemory = !hello.sharedMemory.isEmpty && hello.sharedMemory == SharedMemory.namespace
         return previous
     }

@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import Shared
 
-/// The coordinator's event loop for training: membership, the bank, block assignment,
-/// the reduction tree, AdamW, metrics and checkpoints. Single-threaded: it only moves
-/// bytes and adds arrays; the workers compute.
+/// The coordinator's session for training: block assignment, parameters to the workers,
+/// the reduction tree, AdamW, metrics and checkpoints, over the `PostOffice` (membership,
+/// the bank, heartbeats). Single-threaded: it only moves bytes and adds arrays; the
+/// workers compute.
 final class TrainingCoordinator {
     let config: ClusterConfig
     /// What checkpoints are written under (`TrainRun`): the result-changing settings and the pool.
@@ -14,13 +15,13 @@ final class TrainingCoordinator {
     let head: HeadConfig
     let folder: RunFolder
     let log = Logger(label: "ultraad.coordinator")
-    let runID = UInt64.random(in: 1...UInt64.max)
-
-    let listener: CoordinatorSocket
-    private let bankFrame: [UInt8]
-    private let bankDigest: String
-    private let welcome: Welcome
-    private var members = Membership()
+    let office: PostOffice
+    var listener: CoordinatorSocket { office.socket }
+    private var runID: UInt64 { office.runID }
+    private var members: Membership {
+        get { office.members }
+        set { office.members = newValue }
+    }
     private var parameters: ParameterSet
     private var optimizer: AdamW
     private let sampler: EpisodeSampler
@@ -32,16 +33,12 @@ final class TrainingCoordinator {
     private var sharedUnavailable = false
     /// Workers' shared-memory gradient files, mapped, by path.
     private var gradientFiles: [String: SharedVectorReader] = [:]
-    private var rejected = Rejections()
     private var lateResults = 0
     private var progress: Progress
     /// The step of the last checkpoint this run wrote.
     private var checkpointedStep: Int?
-    private var waiting: WaitingNotice
 
     private var steps: Int { config.train.steps }
-    private var heartbeat: Double { config.coordinator.heartbeat.seconds }
-    private var workerTimeout: Double { config.coordinator.workerTimeout.seconds }
 
     /// `bank`: the pool's bank as BankPayload encodes it (the caller digests it too).
     init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], head: HeadConfig, runDigest: String,
@@ -52,15 +49,14 @@ final class TrainingCoordinator {
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: config.run.seed, queriesPerClass: config.train.queriesPerClass,
                                  chunkSize: config.train.chunkSize)
-        bankDigest = BankPayload.digest(raw)
-        bankFrame = try LZ4Frame.compress(raw, what: "bank")
-        welcome = Welcome(configDigest: runDigest, mode: .training, bankDigest: bankDigest, head: head,
-                          heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
-                          pieceFloats: session.pieceFloats)
-        listener = try CoordinatorSocket(config.coordinator, localWorkers: localWorkers, folder: folder, log: log)
+        let bank = PostOffice.Bank(frame: try LZ4Frame.compress(raw, what: "bank"), digest: BankPayload.digest(raw))
+        let welcome = Welcome(configDigest: runDigest, mode: .training, bankDigest: bank.digest, head: head,
+                              heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
+                              pieceFloats: session.pieceFloats)
+        office = try PostOffice(config.coordinator, welcome: welcome, bank: bank, localWorkers: localWorkers,
+                                folder: folder, log: log)
         progress = Progress(total: config.train.steps, quiet: quiet, log: log, logEvery: config.train.logEvery.seconds)
-        waiting = WaitingNotice(localWorkers: localWorkers, endpoint: listener.endpoint, curve: config.coordinator.curve)
-        log.info("listening \(listener.listeningOn) (run \(runID), bank \(bankDigest), \(bankFrame.count) bytes LZ4)")
+        log.info("listening \(office.socket.listeningOn) (run \(office.runID), bank \(bank.digest), \(bank.frame.count) bytes LZ4)")
     }
 
     /// Trains until `train.steps`; returns the final parameters. With `stopsOnSignal`,
@@ -71,26 +67,16 @@ final class TrainingCoordinator {
         while optimizer.step < steps || current != nil {
             if stopsOnSignal, let sig = StopRequest.received { throw try stop(signal: sig) }
             // Right after a step the next one can start at once: do not wait on the socket.
-            let wait = current == nil && optimizer.step < steps && members.readyCount > 0 ? 0 : min(heartbeat / 2, 0.05)
-            if try listener.wait(timeout: wait) {
-                while let incoming = try listener.receive() { try handle(incoming) }
-            }
-            let now = Date()
-            for dead in members.expire(now: now, timeout: workerTimeout) {
-                log.warning("worker \(dead.hello.workerID) silent for \(workerTimeout) s: dead")
-                if let a = dead.assignment, a.step == current?.step { current?.requeue(a.block) }
-            }
-            try sendHeartbeats(now: now)
+            let wait = current == nil && optimizer.step < steps && members.readyCount > 0 ? 0 : min(office.heartbeat / 2, 0.05)
+            for event in try office.poll(wait: wait) { try handle(event) }
             if current == nil, optimizer.step < steps {
                 let needed = optimizer.step == 0 || members.readyCount == 0 ? config.coordinator.minWorkers : 1
-                if members.readyCount >= needed { startStep(now: now) } else { waiting.remind(ready: members.readyCount, needed: needed, log: log) }
+                if members.readyCount >= needed { startStep(now: Date()) } else { office.remindWaiting(needed: needed) }
             }
             try assignBlocks()
             if let s = current, s.tree.isComplete { try finishStep(s) }
         }
-        for id in members.sortedIdentities {
-            deliver(.bye, to: id, payload: TextPayload.encode("training finished"))
-        }
+        office.sayBye("training finished")
         progress.finish()
         return parameters
     }
@@ -106,110 +92,56 @@ final class TrainingCoordinator {
             if checkpointedStep != step { try writeCheckpoint() }
             checkpoint = folder.checkpointURL(step: step)
         }
-        for id in members.sortedIdentities {
-            deliver(.bye, to: id, payload: TextPayload.encode("training stopped by \(StopRequest.name(sig))"))
-        }
+        office.sayBye("training stopped by \(StopRequest.name(sig))")
         progress.finish()
         return TrainingStopped(signal: sig, step: step, checkpoint: checkpoint)
     }
 
     // MARK: - Messages
 
-    /// Sends to one worker. A peer that has gone away (libzmq: host unreachable) is
-    /// dropped and its block requeued; that is a worker failure, not the coordinator's.
-    @discardableResult
-    private func deliver(_ type: MessageType, to id: [UInt8], step: UInt64 = 0, block: Block? = nil,
-                         payload: [UInt8] = []) -> Bool {
-        deliver(MessageHeader(type: type, runID: runID, step: step, blockStart: UInt32(block?.start ?? 0),
-                              blockCount: UInt32(block?.count ?? 0), payload: payload),
-                payload: payload, to: id)
-    }
-
-    private func deliver(_ header: MessageHeader, payload: [UInt8], to id: [UInt8]) -> Bool {
-        do {
-            try listener.router.send(header, payload: payload, to: id)
-            return true
-        } catch {
-            if let gone = members.remove(id) {
-                log.warning("worker \(gone.hello.workerID) unreachable (\(error)): dropped")
-                if let a = gone.assignment, a.step == current?.step { current?.requeue(a.block) }
-            }
-            return false
-        }
-    }
-
-    private func reject(_ error: WireError, from sender: [UInt8]) {
-        rejected.record(error, log: log)
-    }
-
-    private func handle(_ incoming: Incoming) throws {
-        let env: Envelope
-        switch incoming.message {
-        case .failure(let e): reject(e, from: incoming.sender); return
-        case .success(let m): env = m
-        }
-        let id = incoming.sender, h = env.header, now = Date()
-        if h.type == .hello {
-            do { try hello(id, try Hello(decoding: env.payload), now: now) } catch let e as WireError { reject(e, from: id) }
-            return
-        }
-        guard h.runID == runID else { reject(.wrongRun(h.runID), from: id); return }
-        guard var w = members[id] else {
-            reject(.unexpected("\(h.type) from an unknown worker"), from: id)
-            deliver(.error, to: id, payload: ErrorPayload(.unknownWorker, "unknown worker: say HELLO").encoded())
-            return
-        }
-        w.lastSeen = now
-        members[id] = w
-        do {
-            switch h.type {
-            case .ready:
-                let ready = try ReadyPayload(decoding: env.payload)
-                guard ready.mode == .training, ready.bankDigest == bankDigest else {
-                    throw WireError.unexpected("READY for \(ready.mode) with bank digest \(ready.bankDigest)")
+    /// A worker that left or said HELLO again has dropped its block: it is computed again.
+    private func handle(_ event: PostOffice.Event) throws {
+        switch event {
+        case let .joined(_, previous):
+            if let a = previous?.assignment { requeue(a) }
+        case let .left(worker):
+            if let a = worker.assignment { requeue(a) }
+        case let .message(id, env):
+            do {
+                switch env.header.type {
+                case .grad: try grad(id, env.header, try GradPayload(decoding: env.payload))
+                case .error: try error(id, try ErrorPayload(decoding: env.payload))
+                default: throw WireError.unexpected("\(env.header.type) is not something a training worker sends")
                 }
-                members[id]?.ready = true
-                log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)")
-            case .grad:
-                try grad(id, h, try GradPayload(decoding: env.payload))
-            case .heartbeat:
-                break
-            case .error:
-                let report = try ErrorPayload(decoding: env.payload)
-                switch report.code {
-                case .sharedMemoryUnusable, .badMessage: break
-                case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
-                    throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
-                }
-                log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
-                // Whatever it was, the worker's block is computed again, and it is sent the
-                // parameters and features afresh.
-                if let a = w.assignment, a.step == current?.step { current?.requeue(a.block) }
-                members[id]?.assignment = nil
-                members[id]?.parameterVersion = nil
-                members[id]?.sentFeatures = []
-                if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
-            case .bye:
-                if let a = members.remove(id)?.assignment, a.step == current?.step { current?.requeue(a.block) }
-            default:
-                throw WireError.unexpected("\(h.type) is not something a worker sends")
+            } catch let e as WireError {
+                office.reject(e)
             }
-        } catch let e as WireError {
-            reject(e, from: id)
         }
     }
 
-    private func hello(_ id: [UInt8], _ hello: Hello, now: Date) throws {
-        if let a = members.join(id, hello: hello, step: optimizer.step, now: now), a.step == current?.step {
-            current?.requeue(a.block)
+    private func requeue(_ a: (step: Int, block: Block)) {
+        if a.step == current?.step { current?.requeue(a.block) }
+    }
+
+    private func deliver(_ type: MessageType, to id: [UInt8], step: UInt64 = 0, block: Block? = nil, payload: [UInt8] = []) -> Bool {
+        office.deliver(type, to: id, step: step, block: block, payload: payload)
+    }
+
+    /// A worker's ERROR: whatever it was, its block is computed again, and it is sent the
+    /// parameters and features afresh; shared memory stops for it when that failed.
+    private func error(_ id: [UInt8], _ report: ErrorPayload) throws(WireError) {
+        switch report.code {
+        case .sharedMemoryUnusable, .badMessage: break
+        case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
+            throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
         }
-        guard deliver(.welcome, to: id, payload: welcome.encoded()) else { return }
-        if hello.bankDigest != bankDigest {
-            guard deliver(.bank, to: id, payload: bankFrame) else { return }
-            members.countBankSend(hello.workerID)
-        }
-        let shared = members[id]?.sharedMemory == true ? ", parameters and gradients through shared memory" : ""
-        log.info("worker \(hello.workerID) joined (\(hello.host), pid \(hello.pid), \(hello.threads) threads, BLAS \(hello.blasCore)\(shared))")
+        guard let w = members[id] else { return }
+        log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
+        if let a = w.assignment { requeue(a) }
+        members[id]?.assignment = nil
+        members[id]?.parameterVersion = nil
+        members[id]?.sentFeatures = []
+        if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
     }
 
     private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
@@ -348,7 +280,7 @@ final class TrainingCoordinator {
                 encodedParams.pieces.append((MessageHeader(type: .params, runID: runID, step: version, payload: payload), payload))
             }
             let message = encodedParams.pieces[i]
-            remote = remote.filter { deliver(message.header, payload: message.payload, to: $0) }
+            remote = remote.filter { office.deliver(message.header, payload: message.payload, to: $0) }
         }
         return local + remote
     }
@@ -379,7 +311,7 @@ final class TrainingCoordinator {
                                workers: members.readyCount, blocks: s.blocks, featuresSent: s.featuresSent,
                                seconds: seconds, computeSeconds: s.computeSeconds,
                                criticalComputeSeconds: s.criticalComputeSeconds,
-                               bankSendsPerWorker: members.bankSends, rejected: rejected.byKind, lateResults: lateResults)
+                               bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults)
         try folder.appendMetrics(line)
         if step == steps || (config.train.checkpointEvery > 0 && step % config.train.checkpointEvery == 0) {
             try writeCheckpoint()
@@ -392,11 +324,5 @@ final class TrainingCoordinator {
         try Checkpoint(parameters: parameters, optimizer: optimizer, seed: config.run.seed,
                        configDigest: runDigest).write(to: folder.checkpointURL(step: optimizer.step))
         checkpointedStep = optimizer.step
-    }
-
-    private func sendHeartbeats(now: Date) throws {
-        for id in members.dueForHeartbeat(now: now, every: heartbeat) where deliver(.heartbeat, to: id) {
-            members[id]?.lastSent = now
-        }
     }
 }
