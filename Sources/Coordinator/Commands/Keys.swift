@@ -23,19 +23,21 @@ struct Keys: ParsableCommand {
         @Option(help: "Worker key pairs to make.") var workers: Int = 1
         @Flag(help: "Replace key files that already exist.") var force = false
 
+        var names: [String] { ["coordinator"] + (0..<workers).map { "worker-\($0 + 1)" } }
+
         func validate() throws {
             guard workers >= 0 else { throw ValidationError("--workers must be at least 0") }
-        }
-
-        func run() throws {
             let dir = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let names = ["coordinator"] + (0..<workers).map { "worker-\($0 + 1)" }
             if !force {
                 for n in names where FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(n).key_secret").path) {
                     throw ValidationError("\(dir.appendingPathComponent("\(n).key_secret").path) exists; use --force to replace it")
                 }
             }
+        }
+
+        func run() throws {
+            let dir = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             for n in names {
                 try CurveKeyPair.generate().write(to: dir, name: n)
                 print("wrote \(dir.appendingPathComponent("\(n).key").path) and .key_secret")

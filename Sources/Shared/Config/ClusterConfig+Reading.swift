@@ -54,9 +54,8 @@ extension ConfigSection {
 extension ClusterConfig.RunSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
         let s = try v.section(["name", "folder", "seed"])
-        let name = try s.string("name", default: Self.defaultName)
-        self.init(name: name, folder: try s.path("folder", default: "runs/\(name)"),
-                  seed: try s.uint64("seed", default: 0))
+        let d = Self(baseDirectory: v.source.baseDirectory, name: try s.string("name", default: Self.defaultName))
+        self.init(name: d.name, folder: try s.path("folder", default: d.folder), seed: try s.uint64("seed", default: d.seed))
     }
 }
 
@@ -109,12 +108,13 @@ extension ClusterConfig.DataSettings {
 extension ClusterConfig.FewShotSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
         let s = try v.section(["shots", "shots_file", "views", "cache"])
-        var views = View.allCases
+        let d = Self(baseDirectory: v.source.baseDirectory)
+        var views = d.views
         if let list = s["views"] {
             views = []
             for element in try list.list() { views.append(try element.choice(View.self)) }
         }
-        self.init(shots: try s.int("shots", default: 8), shotsFile: try s.optionalPath("shots_file"),
-                  views: views, cache: try s.path("cache", default: "cache"))
+        self.init(shots: try s.int("shots", default: d.shots), shotsFile: try s.optionalPath("shots_file"),
+                  views: views, cache: try s.path("cache", default: d.cache))
     }
 }

@@ -6,8 +6,9 @@ extension ClusterConfig.ModelSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
         let s = try v.section(["classes", "adapter_rank", "temperature", "leaky_slope", "prompt_templates",
                                "normal_states", "abnormal_states", "class_descriptions"])
-        let classes = try s.strings("classes", default: DefaultText.classes)
-        var descriptions = DefaultText.classDescriptions.filter { classes.contains($0.key) }
+        let d = Self()
+        let classes = try s.strings("classes", default: d.classes)
+        var descriptions = d.classDescriptions.filter { classes.contains($0.key) }
         if let d = s["class_descriptions"] {
             // Keys are the class names; a key that is not one is an unknown key.
             let section = try d.section(classes)
@@ -17,12 +18,12 @@ extension ClusterConfig.ModelSettings {
             }
         }
         self.init(classes: classes,
-                  adapterRank: try s.int("adapter_rank", default: 128),
-                  temperature: try s.double("temperature", default: 0.07),
-                  leakySlope: try s.double("leaky_slope", default: 0.01),
-                  promptTemplates: try s.strings("prompt_templates", default: DefaultText.promptTemplates),
-                  normalStates: try s.strings("normal_states", default: DefaultText.normalStates),
-                  abnormalStates: try s.strings("abnormal_states", default: DefaultText.abnormalStates),
+                  adapterRank: try s.int("adapter_rank", default: d.adapterRank),
+                  temperature: try s.double("temperature", default: d.temperature),
+                  leakySlope: try s.double("leaky_slope", default: d.leakySlope),
+                  promptTemplates: try s.strings("prompt_templates", default: d.promptTemplates),
+                  normalStates: try s.strings("normal_states", default: d.normalStates),
+                  abnormalStates: try s.strings("abnormal_states", default: d.abnormalStates),
                   classDescriptions: descriptions)
     }
 }

@@ -54,9 +54,7 @@ struct ConfigSection {
     func duration(_ key: String, default d: ConfigDuration) throws(ConfigError) -> ConfigDuration {
         try self[key]?.duration() ?? d
     }
-    /// A path; when absent, `d` resolved against the config's folder.
-    func path(_ key: String, default d: String) throws(ConfigError) -> URL {
-        try self[key]?.path() ?? ClusterConfig.resolvePath(d, against: value.source.baseDirectory)
-    }
+    /// A path (null is refused); when absent, `d`.
+    func path(_ key: String, default d: URL) throws(ConfigError) -> URL { try self[key]?.path() ?? d }
     func optionalPath(_ key: String) throws(ConfigError) -> URL? { try optional(key)?.path() }
 }

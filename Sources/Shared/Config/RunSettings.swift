@@ -12,7 +12,9 @@ extension ClusterConfig {
         /// Seed of every random choice of the run (shots, initial parameters, episodes).
         public var seed: UInt64
 
-        public init(name: String = defaultName, folder: URL, seed: UInt64 = 0) {
+        public static let defaultSeed: UInt64 = 0
+
+        public init(name: String = defaultName, folder: URL, seed: UInt64 = defaultSeed) {
             self.name = name; self.folder = folder; self.seed = seed
         }
 

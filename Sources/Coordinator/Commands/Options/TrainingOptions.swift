@@ -8,7 +8,7 @@ struct TrainingOptions: ParsableArguments {
     private static let d = ClusterConfig.TrainSettings()
 
     @Option(help: ArgumentHelp("Optimizer steps in total (train.steps; default \(d.steps)).")) var steps: Int?
-    @Option(help: "Seed of the shots, the initial parameters and the episodes (run.seed; default 0).") var seed: UInt64?
+    @Option(help: ArgumentHelp("Seed of the shots, the initial parameters and the episodes (run.seed; default \(ClusterConfig.RunSettings.defaultSeed)).")) var seed: UInt64?
     @Option(help: ArgumentHelp("Queries per class in each episode (train.queries_per_class; default \(d.queriesPerClass)).")) var queriesPerClass: Int?
     @Option(help: ArgumentHelp("Queries per chunk (train.chunk_size; default \(d.chunkSize)).")) var chunkSize: Int?
     @Option(help: ArgumentHelp("AdamW learning rate (train.learning_rate; default \(d.learningRate)).")) var learningRate: Double?
