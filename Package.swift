@@ -3,13 +3,25 @@
 // across ZeroMQ-connected worker processes. See ../shared/DESIGN.md for the layout.
 import PackageDescription
 
-// x86-64: SSE4.2 for the hardware CRC-32C of message payloads (Wire/CRC32C.swift); every
-// x86-64 CPU since 2009 has it. Elsewhere CRC-32C falls back to a table.
+// x86-64: SSE4.2 for the hardware CRC-32C of message payloads (Wire/CRC32C.swift: the Wire
+// target); every x86-64 CPU since 2009 has it. Elsewhere CRC-32C falls back to a table.
 #if arch(x86_64)
 let hardwareCRC: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
 #else
 let hardwareCRC: [SwiftSetting] = []
 #endif
+
+// The numeric code (CLIP, the head, metrics) is 30-100x slower unoptimized, which would make
+// the end-to-end tests of the debug build take many minutes: the four library targets are
+// optimized in debug builds too (tests still see their internals: -enable-testing).
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+// Math and Shared both live in Sources/Shared: each lists its own folders and excludes the
+// others' (so a new folder there has to be given to one of them, or SwiftPM warns).
+let mathFolders = ["Tensor", "Model"]
+let sharedFolders = ["Config", "Data", "CLIP", "Training", "Metrics", "Report", "System", "Benchmarks",
+                     "Exports.swift"]
+let ownTargetFolders = ["Formats", "Wire"]
 
 let package = Package(
     name: "UltraAD",
@@ -37,17 +49,57 @@ let package = Package(
         // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already).
         .systemLibrary(name: "CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // The library, in four targets under Sources/Shared, each above the ones it depends on
+        // (Math <- Formats <- Wire <- Shared). The compiler holds the borders: a target sees only
+        // the Swift targets it depends on, and of them only what is `public`. C modules are the
+        // one leak: SwiftPM hands every target the module maps of all the C libraries below
+        // it, so Tests/SharedTests/ModuleBorderTests.swift checks that each C module is
+        // imported (`internal import`) only in the folder of the target that declares it.
+        //
+        // Math (Tensor/, Model/): tensors, BLAS, row kernels, resize and filters, the UltraAD
+        // head with its kernels, losses, the reduction tree and AdamW, and the plain values
+        // they and the wire share (MemoryBank, ImageFeatures, ChunkInput, ViewKind). Only
+        // CBLAS: no file format, no socket, no file.
+        .target(
+            name: "Math",
+            dependencies: ["CBLAS"],
+            path: "Sources/Shared",
+            exclude: sharedFolders + ownTargetFolders,
+            sources: mathFolders,
+            swiftSettings: optimizedInDebug
+        ),
+        // Formats (Formats/): safetensors, PNG, LZ4, gzip, CSV, atomic files, the digest. The
+        // only target with the compression and image libraries; knows Tensor, not the head.
+        .target(
+            name: "Formats",
+            dependencies: ["Math", "CLZ4", "CPNG", "CZlib"],
+            path: "Sources/Shared/Formats",
+            swiftSettings: optimizedInDebug
+        ),
+        // Wire (Wire/): header, payloads, pieces, CRC-32C, shared memory, CURVE and the ZeroMQ
+        // sockets. The only target that declares CZMQ, so the only code that calls libzmq
+        // (everything else opens sockets through its ZMQSocket); it does not see Config, Data,
+        // CLIP or Training, which can depend on it without a cycle.
+        .target(
+            name: "Wire",
+            dependencies: ["Math", "Formats", "CZMQ"],
+            path: "Sources/Shared/Wire",
+            swiftSettings: optimizedInDebug + hardwareCRC
+        ),
+        // Shared (every other folder: Config, Data, CLIP, Training, Metrics, Report, System,
+        // Benchmarks): no C module of its own. Exports.swift re-exports Math, Formats and Wire,
+        // so the executables and the tests write `import Shared` alone.
         .target(
             name: "Shared",
             dependencies: [
-                "CBLAS", "CZMQ", "CLZ4", "CPNG", "CZlib",
+                "Math", "Formats", "Wire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            // The numeric code (CLIP, the head, metrics) is 30-100x slower unoptimized, which
-            // would make the end-to-end tests of the debug build take many minutes: Shared is
-            // optimized in debug builds too (tests still see its internals: -enable-testing).
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + hardwareCRC
+            path: "Sources/Shared",
+            exclude: mathFolders + ownTargetFolders,
+            sources: sharedFolders,
+            swiftSettings: optimizedInDebug
         ),
         .executableTarget(
             name: "Coordinator",

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Math
 @testable import Shared
 
 /// The Tensor kernels behind the CLIP encoders against plain reference code, with sizes

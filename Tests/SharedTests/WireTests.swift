@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Shared
 @testable import TestSupport
+@testable import Wire
 
 final class WireTests: XCTestCase {
     func testCRC32CKnownValues() {

@@ -116,13 +116,18 @@ struct DatasetProblems {
             _ = try entry.load()
             return
         }
-        let size = try PNGHeader.size(of: entry.imagePath)
+        let size = try pngSize(entry.imagePath)
         for mask in entry.maskPaths {
-            let m = try PNGHeader.size(of: mask)
+            let m = try pngSize(mask)
             guard m == size else {
                 throw .sizeMismatch(mask: mask, maskWidth: m.width, maskHeight: m.height,
                                     image: entry.imagePath, width: size.width, height: size.height)
             }
         }
+    }
+
+    /// The size a PNG declares (Formats' `PNGHeader`), its failure as a dataset error.
+    static func pngSize(_ path: String) throws(DatasetError) -> (width: Int, height: Int) {
+        do { return try PNGHeader.size(of: path) } catch { throw .unreadable(file: error.file, reason: error.reason) }
     }
 }

@@ -1,22 +1,22 @@
 import Foundation
 
 /// A syntax error in CSV text, at a 1-based line.
-struct CSVSyntaxError: Error, Sendable {
-    var line: Int
-    var reason: String
+public struct CSVSyntaxError: Error, Sendable {
+    public var line: Int
+    public var reason: String
 }
 
 /// One CSV record and the line it starts on (1-based; quoted fields may span lines).
-struct CSVRecord: Sendable {
-    var line: Int
-    var fields: [String]
+public struct CSVRecord: Sendable {
+    public var line: Int
+    public var fields: [String]
 }
 
 /// RFC 4180 CSV: fields separated by commas, records by LF or CRLF, fields with a comma,
 /// quote or line break enclosed in double quotes with inner quotes doubled. A UTF-8 byte
 /// order mark at the start is skipped; blank lines are skipped.
-enum CSV {
-    static func parse(_ text: String) throws(CSVSyntaxError) -> [CSVRecord] {
+public enum CSV {
+    public static func parse(_ text: String) throws(CSVSyntaxError) -> [CSVRecord] {
         var records: [CSVRecord] = []
         var fields: [String] = []
         var field = ""
@@ -75,7 +75,7 @@ enum CSV {
     }
 
     /// One record as a line (with a trailing LF), quoting fields that need it.
-    static func format(_ fields: [String]) -> String {
+    public static func format(_ fields: [String]) -> String {
         fields.map { f in
             if f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || f != f.trimmingCharacters(in: .whitespaces) {
                 return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -85,7 +85,7 @@ enum CSV {
     }
 
     /// Reads a UTF-8 text file, or the reason it cannot be read.
-    static func readText(_ path: String) -> (text: String?, reason: String) {
+    public static func readText(_ path: String) -> (text: String?, reason: String) {
         guard FileManager.default.fileExists(atPath: path) else { return (nil, "no such file") }
         guard let data = FileManager.default.contents(atPath: path) else { return (nil, "cannot be read") }
         guard let text = String(data: data, encoding: .utf8) else { return (nil, "not UTF-8 text") }

@@ -1,4 +1,4 @@
-import CLZ4
+internal import CLZ4
 import Foundation
 
 /// Why an LZ4 frame could not be written or read. `what` names the payload (a file, a

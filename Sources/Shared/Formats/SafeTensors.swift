@@ -1,4 +1,5 @@
 import Foundation
+import Math
 
 /// A validated, memory-mapped safetensors file.
 ///

@@ -138,12 +138,3 @@ public struct ParameterSet: Equatable, Sendable {
         return p
     }
 }
-
-extension SafeTensorsWriter {
-    /// Adds every tensor of `set` as `PREFIX + name`, written straight from the flat buffer.
-    public mutating func add(_ set: ParameterSet, prefix: String) throws(SafeTensorsError) {
-        for e in set.layout.entries {
-            try add(prefix + e.name, shape: e.shape, float32: set.values[e.offset..<(e.offset + e.count)])
-        }
-    }
-}

@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 import Foundation
 
 /// OpenBLAS, behind a safe interface: every call checks that the matrices it touches lie

@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 import Foundation
 
 /// Row-parallel sgemm: the rows of the output are split into one contiguous block per

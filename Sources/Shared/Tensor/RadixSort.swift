@@ -1,8 +1,8 @@
 /// In-place MSD radix sort (American flag sort) of UInt64 keys, descending, on bits 1...32
 /// (bit 0 carries a label and need not be ordered). No scratch array: each byte pass
 /// permutes the keys within their bucket by cycle-chasing, then recurses per bucket.
-enum RadixSort {
-    static func sortDescending(_ keys: inout [UInt64]) {
+public enum RadixSort {
+    public static func sortDescending(_ keys: inout [UInt64]) {
         keys.withUnsafeMutableBufferPointer { buf in
             sort(buf, 0, buf.count, shift: 25)
         }

@@ -1,3 +1,5 @@
+import Math
+
 /// Little-endian encoding of message payloads. The reader checks every length against
 /// what is left, so a hostile or truncated payload is an error, never an over-read.
 public struct ByteWriter: Sendable {

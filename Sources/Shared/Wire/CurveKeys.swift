@@ -1,4 +1,4 @@
-import CZMQ
+internal import CZMQ
 import Foundation
 
 /// CURVE key pairs as Z85 text (40 characters for 32 bytes), and their files:

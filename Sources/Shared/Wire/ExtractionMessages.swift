@@ -1,3 +1,5 @@
+import Math
+
 /// Payloads of feature extraction (docs/PROTOCOL.md, EXTRACT and FEATURES): the
 /// coordinator sends image files and views, workers answer with their frozen CLIP features.
 

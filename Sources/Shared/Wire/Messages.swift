@@ -1,3 +1,6 @@
+import Formats
+import Math
+
 /// Payloads of the protocol's messages (docs/PROTOCOL.md), each with its encoding and a
 /// strict decoder: every field is length-checked and the payload must be consumed exactly.
 

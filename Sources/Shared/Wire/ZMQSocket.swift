@@ -1,4 +1,4 @@
-import CZMQ
+internal import CZMQ
 import Foundation
 
 /// A ZeroMQ context: one per process, shared by its sockets.

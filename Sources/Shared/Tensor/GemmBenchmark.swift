@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 import Foundation
 
 /// Times `BLAS.sgemm` (the safe wrapper every caller uses) against a direct `cblas_sgemm`
