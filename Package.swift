@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // UltraAD: few-shot CLIP adaptation for breast-ultrasound anomaly detection, trained
-// across ZeroMQ-connected worker processes. See ../shared/DESIGN.md for the layout.
+// across ZeroMQ-connected worker processes. See docs/ARCHITECTURE.md for the layout.
 import PackageDescription
 
 // x86-64: SSE4.2 for the hardware CRC-32C of message payloads (Wire/CRC32C.swift: the Wire

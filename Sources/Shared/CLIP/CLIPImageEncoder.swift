@@ -1,4 +1,4 @@
-/// What the frozen image encoder gives for a batch of B images (METHOD.md, "Frozen inputs").
+/// What the frozen image encoder gives for a batch of B images (docs/METHOD.md, "Frozen inputs").
 public struct CLIPImageFeatures: Sendable {
     /// CLS token of the last block -> ln_post -> projection. g: [B, d]
     public var g: Tensor

@@ -1,6 +1,6 @@
 import Foundation
 
-/// METHOD.md's frozen inputs from a CLIP: image views -> g, U.{l}, Z0.{l}; masks brought to
+/// docs/METHOD.md's frozen inputs from a CLIP: image views -> g, U.{l}, Z0.{l}; masks brought to
 /// the encoder's field of view; text ensembles -> T0 and Pt. Pure compute, no file I/O.
 public struct FrozenFeatureExtractor: Sendable {
     public let encoder: CLIPImageEncoder
@@ -72,7 +72,7 @@ public struct FrozenFeatureExtractor: Sendable {
 
 /// The text side of the bank: T0 (normal and abnormal prompt ensembles) and Pt (one
 /// description ensemble per class). Each sentence is encoded and L2-normalized, averaged
-/// over its group, and normalized again (METHOD.md, "Frozen inputs").
+/// over its group, and normalized again (docs/METHOD.md, "Frozen inputs").
 public enum PromptEmbeddings {
     public static func compute(encoder: CLIPTextEncoder, tokenizer: CLIPTokenizer, statePrompts: [[String]],
                                classDescriptions: [[String]], threads: Int) throws -> (t0: Tensor, pt: Tensor) {

@@ -1,6 +1,6 @@
 extension ClusterConfig.ModelSettings {
     /// The default text ensembles: breast-ultrasound prompt templates, state words, and
-    /// descriptions of each class's anatomy and abnormality (METHOD.md, "Frozen inputs").
+    /// descriptions of each class's anatomy and abnormality (docs/METHOD.md, "Frozen inputs").
     public enum DefaultText {
         public static let classes = ["normal", "benign", "malignant"]
 

@@ -1,7 +1,7 @@
 import Foundation
 
 extension ClusterConfig {
-    /// `model:` the classes, the head's constants and the text ensembles of METHOD.md.
+    /// `model:` the classes, the head's constants and the text ensembles of docs/METHOD.md.
     public struct ModelSettings: Equatable, Sendable, Codable {
         /// Class names, C >= 2; the first is the normal class.
         public var classes: [String]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The frozen-feature cache of DESIGN.md: one LZ4 file per (backbone digest, image digest,
+/// The frozen-feature cache of docs/ARCHITECTURE.md: one LZ4 file per (backbone digest, image digest,
 /// view), so each image view goes through CLIP once, across runs.
 ///
 /// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat (BACKBONE: `FrozenFeatureExtractor.digest`, of the

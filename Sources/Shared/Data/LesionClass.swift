@@ -1,6 +1,6 @@
 import Foundation
 
-/// The three classes of METHOD.md, in class-index order: 0 normal, 1 benign, 2 malignant.
+/// The three classes of docs/METHOD.md, in class-index order: 0 normal, 1 benign, 2 malignant.
 public enum LesionClass: Int, CaseIterable, Comparable, Codable, Sendable, CustomStringConvertible {
     case normal = 0
     case benign = 1

@@ -1,4 +1,4 @@
-/// Step 6 of METHOD.md: the memory-bank classifier.
+/// Step 6 of docs/METHOD.md: the memory-bank classifier.
 ///   mini(x) = n(x + relu(x V1 + c1) V2 + c2)
 ///   logits_c = 100 f' . n(Pt_c) + alpha sum_j m_j exp(-beta (1 - f' . K_j)) Lt_jc
 /// with f' = mini(gh) and K_j = mini(n(Ft_j)).

@@ -22,7 +22,7 @@ public struct LossParts: Equatable, Sendable, Codable {
     }
 }
 
-/// The UltraAD head of METHOD.md: the loss of a chunk of queries and its gradient with
+/// The UltraAD head of docs/METHOD.md: the loss of a chunk of queries and its gradient with
 /// respect to every trainable parameter, written out layer by layer (no autodiff).
 ///
 /// Work is organized per query: prompts, then each layer's patch branch forward, map loss
@@ -58,7 +58,7 @@ public enum UltraADHead {
             layout = parameters.layout
         }
 
-        /// The tree-order sum (METHOD.md, "Episodes") of the chunks' gradients, with their
+        /// The tree-order sum (docs/METHOD.md, "Episodes") of the chunks' gradients, with their
         /// loss parts and query count: one aligned block on a worker, or a whole episode in
         /// process. Padding (empty chunks past the episode's end) can only follow the real
         /// chunks and adds nothing; the sum is nil when every chunk is padding.

@@ -1,4 +1,4 @@
-/// The sizes and constants of the UltraAD head (METHOD.md). Every constant is a default
+/// The sizes and constants of the UltraAD head (docs/METHOD.md). Every constant is a default
 /// that cluster.yaml can override.
 public struct HeadConfig: Equatable, Sendable, Codable {
     /// Joint (projection) dimension of CLIP: g, Z0 and the text embeddings live here.

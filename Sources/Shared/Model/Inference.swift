@@ -1,4 +1,4 @@
-/// What the head says about one image at inference (METHOD.md, "Inference and metrics").
+/// What the head says about one image at inference (docs/METHOD.md, "Inference and metrics").
 public struct HeadPrediction: Sendable {
     /// Final anomaly map at the requested size, after the Gaussian filter: [H, W].
     public var map: Tensor

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The per-layer map loss of METHOD.md on one query's upsampled map M and mask G, both
+/// The per-layer map loss of docs/METHOD.md on one query's upsampled map M and mask G, both
 /// [H, W]: Focal(M, G) + Dice(M, G) + Dice(1 - M, 1 - G), with its gradient.
 ///
 /// Eight pixels at a time (SIMD8, with a vectorized log): two passes over the ~1e5 pixels

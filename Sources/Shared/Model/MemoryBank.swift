@@ -1,4 +1,4 @@
-/// The frozen memory bank of METHOD.md: text embeddings and support keys with labels.
+/// The frozen memory bank of docs/METHOD.md: text embeddings and support keys with labels.
 /// Built once per run and shipped to every worker; never trained.
 public struct MemoryBank: Equatable, Sendable {
     /// T0: [2, d] the initial normal / abnormal prompt embeddings.
@@ -29,7 +29,7 @@ public struct MemoryBank: Equatable, Sendable {
     }
 }
 
-/// What the frozen image encoder gives for one image view (METHOD.md, "Frozen inputs").
+/// What the frozen image encoder gives for one image view (docs/METHOD.md, "Frozen inputs").
 public struct ImageFeatures: Sendable {
     /// g: [d] global image feature.
     public var g: Tensor

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Parameters, gradients and AdamW moments all share one layout, so that summing
 /// gradients, stepping the optimizer and sending parameters over the wire are loops over
-/// a single array, while the model reads each tensor by its METHOD.md name.
+/// a single array, while the model reads each tensor by its docs/METHOD.md name.
 public struct ParameterLayout: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public let name: String
@@ -36,7 +36,7 @@ public struct ParameterLayout: Equatable, Sendable {
 
     public static func == (a: Self, b: Self) -> Bool { a.entries == b.entries }
 
-    /// The trainable parameters of METHOD.md, in a fixed order (the checkpoint's order).
+    /// The trainable parameters of docs/METHOD.md, in a fixed order (the checkpoint's order).
     public init(head c: HeadConfig) {
         let d = c.jointDim, D = c.visionWidth, r = c.adapterRank
         var named: [(String, [Int])] = [
@@ -119,7 +119,7 @@ public struct ParameterSet: Equatable, Sendable {
         return e.offset
     }
 
-    /// The initial parameters of METHOD.md: zeros where it says 0, N(0, 1/fan_in) where it
+    /// The initial parameters of docs/METHOD.md: zeros where it says 0, N(0, 1/fan_in) where it
     /// says so, log 1 and log 5 for the cache. The same seed gives the same bits.
     public static func initial(_ c: HeadConfig, seed: UInt64) -> ParameterSet {
         let layout = ParameterLayout(head: c)

@@ -1,4 +1,4 @@
-/// Steps 2-4 of METHOD.md for one query and one layer: patch adapter on centred tokens,
+/// Steps 2-4 of docs/METHOD.md for one query and one layer: patch adapter on centred tokens,
 /// attention of each patch over the two prompts, and the anomaly map, with the backward
 /// beside the forward.
 ///

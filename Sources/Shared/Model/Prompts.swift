@@ -1,4 +1,4 @@
-/// Step 1 of METHOD.md, image-informed prompts, for one query:
+/// Step 1 of docs/METHOD.md, image-informed prompts, for one query:
 ///   gh = n(g); pi = relu(gh W_m1 + b_m1) W_m2 + b_m2; p_c = n(T0_c + E_c + pi).
 struct Prompts {
     let gh: Tensor        // [1, d]

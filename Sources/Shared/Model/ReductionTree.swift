@@ -1,4 +1,4 @@
-/// The fixed binary reduction tree of METHOD.md ("Episodes").
+/// The fixed binary reduction tree of docs/METHOD.md ("Episodes").
 ///
 /// K chunk gradients are the leaves of a tree of width K rounded up to a power of two;
 /// missing leaves are zeros, and every inner node is left + right in Float32. A worker

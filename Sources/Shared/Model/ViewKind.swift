@@ -1,4 +1,4 @@
-/// The augmented views of a support image (METHOD.md, "Episodes"). The raw value is the
+/// The augmented views of a support image (docs/METHOD.md, "Episodes"). The raw value is the
 /// stable name the feature cache and configs use. A plain value here, in Math, so that Wire
 /// can carry it (EXTRACT); the transforms themselves are in Data/ViewKind+Apply.swift.
 public enum ViewKind: String, CaseIterable, Codable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-/// The evaluation metrics of one test site (METHOD.md, "Inference and metrics"). A metric
+/// The evaluation metrics of one test site (docs/METHOD.md, "Inference and metrics"). A metric
 /// that is undefined on the site (a class absent) is NaN; `ReportMetric.undefinedReason`
 /// says why. In JSON a NaN is `null`.
 public struct SiteMetrics: Codable, Equatable, Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The replay contract of METHOD.md: one worker computation from a file, so any run can be
+/// The replay contract of docs/METHOD.md: one worker computation from a file, so any run can be
 /// reproduced and checked offline (`ultraad-worker replay --in IN --out OUT`).
 public struct ReplayCase: Sendable {
     public var config: HeadConfig

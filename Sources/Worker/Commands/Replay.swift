@@ -4,7 +4,7 @@ import Shared
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute one chunk's loss and gradients from a safetensors file (METHOD.md, the replay contract).",
+        abstract: "Recompute one chunk's loss and gradients from a safetensors file (docs/METHOD.md, the replay contract).",
         discussion: """
         IN holds every trainable parameter, the frozen bank (frozen.T0, frozen.Pt, frozen.Ft, frozen.Lt, frozen.source) and the queries (query.g, query.U.{l}, query.Z0.{l}, query.mask, query.label, query.source). OUT gets `loss` (mean over the queries) and grad.NAME for every parameter. Sizes are read from the shapes.
 

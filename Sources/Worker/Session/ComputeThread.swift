@@ -67,7 +67,7 @@ final class ComputeThread: @unchecked Sendable {
         }
     }
 
-    /// The block's tree-order sum (METHOD.md, "Episodes"), its loss parts and the seconds
+    /// The block's tree-order sum (docs/METHOD.md, "Episodes"), its loss parts and the seconds
     /// it took, preparation of the head included.
     static func compute(_ job: BlockJob) -> ([Float]?, Int, LossParts, Double) {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Row kernels for METHOD.md's patch-to-prompt fusion (steps 3-4), fused row by row.
+/// Row kernels for docs/METHOD.md's patch-to-prompt fusion (steps 3-4), fused row by row.
 ///
 /// For each row z_i of z: [n, d], with two vectors per role (b: [2, d] attention keys,
 /// w: [2, d] values, p: [2, d] prompts):
