@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Shared
+import Shared
 
 /// A temporary folder for dataset tests, removed when the test ends.
 struct DataTestFolder {

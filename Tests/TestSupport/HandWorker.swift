@@ -1,5 +1,5 @@
 import Foundation
-@testable import Shared
+import Shared
 
 /// A worker played by a test on a real socket: the test sends what it likes and reads
 /// what the coordinator answers.

@@ -1,4 +1,4 @@
-@testable import Shared
+import Shared
 
 /// Small random head problems for tests: sizes chosen so that every branch is exercised
 /// (odd patch grid, mask size not a multiple of it, a query whose image is in the bank).

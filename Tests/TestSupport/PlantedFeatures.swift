@@ -1,4 +1,4 @@
-@testable import Shared
+import Shared
 
 /// Features with a planted lesion signal: lesion patches carry an extra direction in U
 /// (and through the projection in Z0), so the adapters have something to learn.

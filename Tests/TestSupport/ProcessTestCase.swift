@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Shared
+import Shared
 
 /// Shared set-up of the tests that run real coordinator and worker processes: a small
 /// planted pool file in a temporary folder, the binaries, and helpers to read a run.

@@ -3,7 +3,7 @@ import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Shared
+import Shared
 
 /// Synthetic test-site predictions with known metrics, and readers for the report files.
 enum ReportTestData {
