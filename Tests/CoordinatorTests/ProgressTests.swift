@@ -20,7 +20,7 @@ final class ProgressTests: XCTestCase {
     func testQuietProgressShowsNothing() {
         let records = LogRecords()
         let log = Logger(label: "test.progress") { _ in CapturingLogHandler(records: records) }
-        var progress = Progress(total: 3, quiet: true, log: log)
+        var progress = Progress(total: 3, quiet: true, log: log, logEvery: 0.001)
         guard case .off = progress.output else { return XCTFail("quiet progress is \(progress.output)") }
         XCTAssertEqual(progress.total, 3)
         for step in 1...3 { progress.update(step: step, loss: .init(), workers: 2) }

@@ -6,8 +6,9 @@ import Shared
 /// episodes/s, ETA and live workers.
 ///
 /// On a terminal it is one line redrawn in place. Anywhere else (a SLURM job's output
-/// file, a pipe) it is a log line every `logEvery` seconds and at the last step, so a job
-/// log shows how far a run got without one line per step; metrics.jsonl has every step.
+/// file, a pipe) it is a log line at the first step, then every `logEvery` seconds
+/// (`train.log_every`) and at the last step, so a job log shows how far a run got without
+/// one line per step; metrics.jsonl has every step.
 struct Progress {
     enum Output { case terminal, log(every: Double), off }
 
@@ -19,7 +20,7 @@ struct Progress {
     private var stepsSeen = 0
 
     /// `quiet`: nothing at all (the benchmarks and the demo print their own summaries).
-    init(total: Int, quiet: Bool, log: Logger, logEvery: Double = 30) {
+    init(total: Int, quiet: Bool, log: Logger, logEvery: Double) {
         self.total = total
         self.log = log
         output = quiet ? .off : isatty(STDERR_FILENO) == 1 ? .terminal : .log(every: logEvery)
