@@ -59,9 +59,9 @@ struct Train: ParsableCommand {
 /// The flags of `SessionTuning`.
 struct SessionOptions: ParsableArguments {
     @Option(parsing: .upToNextOption,
-            help: "Step k uses at most LIMITS[k % count] of the ready workers, e.g. `1 2` alternates one and two (`ultraad bench comm --interleaved` times neighbouring steps this way).")
+            help: ArgumentHelp("Step k uses at most LIMITS[k % count] of the ready workers, e.g. `1 2` alternates one and two (`ultraad bench comm --interleaved` times neighbouring steps this way).", valueName: "limits"))
     var stepWorkerLimits: [Int] = []
-    @Option(help: ArgumentHelp("Floats per PARAMS and GRAD piece over sockets (default \(Pieces.defaultFloats)); the tests use tiny pieces to get many."))
+    @Option(help: "Floats per PARAMS and GRAD piece over sockets; the tests use tiny pieces to get many.")
     var pieceFloats: Int = Pieces.defaultFloats
 
     func validate() throws {
