@@ -3,8 +3,8 @@
 // across ZeroMQ-connected worker processes. See docs/ARCHITECTURE.md for the layout.
 import PackageDescription
 
-// x86-64: SSE4.2 for the hardware CRC-32C of message payloads (Wire/CRC32C.swift: the Wire
-// target); every x86-64 CPU since 2009 has it. Elsewhere CRC-32C falls back to a table.
+// x86-64: SSE4.2 for the hardware CRC-32C of message payloads and file data
+// (Formats/CRC32C.swift: the Formats target); every x86-64 CPU since 2009 has it. Elsewhere CRC-32C falls back to a table.
 #if arch(x86_64)
 let hardwareCRC: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
 #else
@@ -68,15 +68,15 @@ let package = Package(
             sources: mathFolders,
             swiftSettings: optimizedInDebug
         ),
-        // Formats (Formats/): safetensors, PNG, LZ4, gzip, CSV, atomic files, the digest. The
+        // Formats (Formats/): safetensors, PNG, LZ4, gzip, CSV, atomic files, the digests (FNV-1a, CRC-32C). The
         // only target with the compression and image libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
             dependencies: ["Math", "CLZ4", "CPNG", "CZlib"],
             path: "Sources/Shared/Formats",
-            swiftSettings: optimizedInDebug
+            swiftSettings: optimizedInDebug + hardwareCRC
         ),
-        // Wire (Wire/): header, payloads, pieces, CRC-32C, shared memory, CURVE and the ZeroMQ
+        // Wire (Wire/): header, payloads, pieces, shared memory, CURVE and the ZeroMQ
         // sockets. The only target that declares CZMQ, so the only code that calls libzmq
         // (everything else opens sockets through its ZMQSocket); it does not see Config, Data,
         // CLIP or Training, which can depend on it without a cycle.
@@ -84,7 +84,7 @@ let package = Package(
             name: "Wire",
             dependencies: ["Math", "Formats", "CZMQ"],
             path: "Sources/Shared/Wire",
-            swiftSettings: optimizedInDebug + hardwareCRC
+            swiftSettings: optimizedInDebug
         ),
         // Shared (every other folder: Config, Data, CLIP, Training, Metrics, Report, System,
         // Benchmarks): no C module of its own. Exports.swift re-exports Math, Formats and Wire,

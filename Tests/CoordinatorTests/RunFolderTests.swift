@@ -35,6 +35,29 @@ final class RunFolderTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: Data([1])), url.path)
     }
 
+    /// A run folder records its layout version; another version, or a folder of the
+    /// layout before versions (a pool or checkpoints and no version file), is refused
+    /// with both versions named.
+    func testTheRunFolderVersionIsWrittenAndChecked() throws {
+        let run = try folder()
+        XCTAssertEqual(try text(run.versionFile), "ultraad run folder version 2\n")
+        XCTAssertNoThrow(try RunFolder(run.url), "a folder of this version opens again")
+        try "ultraad run folder version 3\n".write(to: run.versionFile, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try RunFolder(run.url)) { error in
+            XCTAssertEqual("\(error)", "\(run.url.path) is a run folder of version 3; this build reads version 2: use a new run.folder, or the UltraAD that wrote it")
+        }
+        let old = run.url.deletingLastPathComponent().appendingPathComponent("old")
+        try FileManager.default.createDirectory(at: old.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        touch(old.appendingPathComponent("checkpoints/step-00000010.safetensors"))
+        XCTAssertThrowsError(try RunFolder(old)) { error in
+            XCTAssertEqual("\(error)", "\(old.path) is a run folder of version 1 (written before run folders had a version file); this build reads version 2: use a new run.folder, or the UltraAD that wrote it")
+        }
+        let config = run.url.deletingLastPathComponent().appendingPathComponent("with-config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        touch(config.appendingPathComponent("cluster.yaml"))
+        XCTAssertNoThrow(try RunFolder(config), "other files do not make a folder an old run folder")
+    }
+
     func testTheFolderAndItsFiles() throws {
         let run = try folder()
         var isFolder: ObjCBool = false

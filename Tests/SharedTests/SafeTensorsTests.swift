@@ -180,6 +180,33 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: url), writer.encoded())
     }
 
+    /// A checksummed file records the CRC-32C of its data section; a flipped bit anywhere
+    /// in the data is an error naming the file, and files without the key read as before.
+    func testChecksummedFilesRefuseAFlippedBit() throws {
+        var writer = SafeTensorsWriter(metadata: ["format": "test"])
+        writer.checksummed = true
+        try writer.add("a", Tensor(shape: [3], data: [1, 2, 3]))
+        try writer.add("b", shape: [2], int32: [7, -7])
+        let bytes = writer.encoded()
+        let reader = try SafeTensorsReader(bytes: bytes, file: "sum.safetensors")
+        let data = bytes.suffix(20)   // 3 floats and 2 int32s
+        XCTAssertEqual(reader.metadata["crc32c"], SafeTensorsReader.hex(data.withUnsafeBytes { CRC32C.checksum($0) }))
+        XCTAssertEqual(reader.metadata["format"], "test")
+        XCTAssertEqual(try reader.tensor("a").data, [1, 2, 3])
+        for position in [bytes.count - 20, bytes.count - 9, bytes.count - 1] {
+            var damaged = bytes
+            damaged[position] ^= 0x04
+            XCTAssertThrowsError(try SafeTensorsReader(bytes: damaged, file: "sum.safetensors"), "byte \(position)") { error in
+                guard case let .checksumMismatch(file, expected, actual)? = error as? SafeTensorsError else { return XCTFail("\(error)") }
+                XCTAssertEqual(file, "sum.safetensors")
+                XCTAssertEqual(expected, reader.metadata["crc32c"])
+                XCTAssertNotEqual(actual, expected)
+            }
+        }
+        writer.checksummed = false
+        XCTAssertNil(try SafeTensorsReader(bytes: writer.encoded(), file: "plain").metadata["crc32c"])
+    }
+
     func testWriterLayoutIsDeterministic() throws {
         var a = SafeTensorsWriter(metadata: ["b": "2", "a": "1"])
         try a.add("zeta", Tensor(shape: [3], data: [1, 2, 3]))

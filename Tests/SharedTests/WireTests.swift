@@ -3,6 +3,7 @@ import XCTest
 @testable import Shared
 @testable import TestSupport
 @testable import Wire
+@testable import Formats
 
 final class WireTests: XCTestCase {
     func testCRC32CKnownValues() {

@@ -12,9 +12,35 @@ struct RunFolder {
     /// The settings the last command ran with, cluster.yaml and flags together.
     var effectiveConfig: URL { url.appendingPathComponent("effective-config.yaml") }
 
+    /// The layout this build reads and writes, recorded in `versionFile`.
+    static let version = 2
+    var versionFile: URL { url.appendingPathComponent("run-folder-version") }
+
+    /// Opens (or makes) a run folder. One of another version is refused with both versions
+    /// named; one of UltraAD before run folders had versions (a pool, metrics or
+    /// checkpoints, and no version file) counts as version 1.
     init(_ url: URL) throws {
         self.url = url
-        try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
+        let fm = FileManager.default
+        if let text = try? String(contentsOf: versionFile, encoding: .utf8) {
+            guard let found = Int(text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "ultraad run folder version ", with: "")) else {
+                throw CoordinatorError.run("\(versionFile.path): not a run folder version (\(text.prefix(40)))")
+            }
+            guard found == Self.version else {
+                throw CoordinatorError.run("\(url.path) is a run folder of version \(found); this build reads version \(Self.version): use a new run.folder, or the UltraAD that wrote it")
+            }
+        } else {
+            let old = ["pool.safetensors", "metrics.jsonl", "shots.csv"].contains { fm.fileExists(atPath: url.appendingPathComponent($0).path) }
+                || !((try? fm.contentsOfDirectory(atPath: checkpoints.path)) ?? []).isEmpty
+            if old {
+                throw CoordinatorError.run("\(url.path) is a run folder of version 1 (written before run folders had a version file); this build reads version \(Self.version): use a new run.folder, or the UltraAD that wrote it")
+            }
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            if let failure = AtomicFile.write(Array("ultraad run folder version \(Self.version)\n".utf8), to: versionFile, durable: false) {
+                throw CoordinatorError.run("cannot write \(versionFile.path): \(failure)")
+            }
+        }
+        try fm.createDirectory(at: checkpoints, withIntermediateDirectories: true)
     }
 
     func checkpointURL(step: Int) -> URL {
@@ -22,9 +48,12 @@ struct RunFolder {
     }
 
     /// The checkpoint with the highest step, if any.
-    func latestCheckpoint() -> URL? {
+    func latestCheckpoint() -> URL? { checkpointsNewestFirst().first }
+
+    /// Every checkpoint, the highest step first.
+    func checkpointsNewestFirst() -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
-        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted().last
+        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted().reversed()
             .map { checkpoints.appendingPathComponent($0) }
     }
 

@@ -14,13 +14,25 @@ extension RunInputs {
         return out.map { $0! }
     }
 
-    /// The cache's features of an image view, which must be there (`computeMissing`).
+    /// The cache's features of an image view, which must be there (`computeMissing`). An
+    /// entry damaged on disk is named in a warning, computed again here and replaced.
     func cachedFeatures(_ entry: DatasetEntry, _ view: ViewKind) throws -> ImageFeatures {
         let digest = try digests.of(entry)
-        guard let f = try cache.lookup(backbone: extractor.digest, image: digest, view: view.rawValue) else {
+        let found: ImageFeatures?
+        do {
+            found = try cache.lookup(backbone: extractor.digest, image: digest, view: view.rawValue)
+        } catch .damaged {
+            let url = cache.url(backbone: extractor.digest, image: digest, view: view.rawValue)
+            FileHandle.standardError.write(Data("warning: \(url.path): damaged feature cache entry of \(entry.imagePath) (\(view)); computing it again\n".utf8))
+            let image = view.apply(toImage: try entry.loadImage())
+            let f = try extractor.extract([image], threads: ProcessInfo.processInfo.activeProcessorCount)[0]
+            try cache.store(f, backbone: extractor.digest, image: digest, view: view.rawValue)
+            return f
+        }
+        guard let found else {
             throw CoordinatorError.run("\(cache.url(backbone: extractor.digest, image: digest, view: view.rawValue).path): the features of \(entry.imagePath) (\(view)) vanished from the cache")
         }
-        return f
+        return found
     }
 
     /// Computes the features of the image views the cache lacks, in batches of

@@ -48,16 +48,13 @@ struct TrainRun {
         var parameters = ParameterSet.initial(head, seed: config.run.seed)
         var optimizer = AdamW(layout: parameters.layout, settings: adamW)
         if resume {
-            guard let latest = folder.latestCheckpoint() else {
-                throw CoordinatorError.run("--resume: \(folder.checkpoints.path) holds no checkpoint")
-            }
-            let c = try Checkpoint.read(from: latest, layout: parameters.layout, settings: adamW)
+            let (url, c) = try Self.newestVerifying(in: folder, layout: parameters.layout, settings: adamW)
             guard c.configDigest == runDigest else {
-                throw CoordinatorError.run("--resume: \(latest.path) was written under settings \(c.configDigest), this run's are \(runDigest): a setting that changes the result (docs/CONFIGURATION.md lists them) or the pool differs; compare with \(folder.effectiveConfig.path)")
+                throw CoordinatorError.run("--resume: \(url.path) was written under settings \(c.configDigest), this run's are \(runDigest): a setting that changes the result (docs/CONFIGURATION.md lists them) or the pool differs; compare with \(folder.effectiveConfig.path)")
             }
             parameters = c.parameters
             optimizer = c.optimizer
-            FileHandle.standardError.write(Data("resuming from \(latest.lastPathComponent) (step \(optimizer.step))\n".utf8))
+            FileHandle.standardError.write(Data("resuming from \(url.lastPathComponent) (step \(optimizer.step))\n".utf8))
         }
         if let note = try folder.startMetrics(afterStep: optimizer.step) {
             FileHandle.standardError.write(Data("\(note)\n".utf8))
@@ -72,5 +69,21 @@ struct TrainRun {
         let final = try coordinator.run(stopsOnSignal: stopsOnSignal)
         workers.stop()
         if !quiet { print("trained \(config.train.steps) steps; final checkpoint \(folder.checkpointURL(step: config.train.steps).path) (\(final.layout.totalCount) parameters)") }
+    }
+
+    /// The newest checkpoint that reads and verifies: a damaged one (a flipped bit, a torn
+    /// copy) is named in a warning and the one before it is tried.
+    static func newestVerifying(in folder: RunFolder, layout: ParameterLayout,
+                                settings: AdamW.Settings) throws -> (URL, Checkpoint) {
+        let all = folder.checkpointsNewestFirst()
+        guard !all.isEmpty else { throw CoordinatorError.run("--resume: \(folder.checkpoints.path) holds no checkpoint") }
+        for url in all {
+            do {
+                return (url, try Checkpoint.read(from: url, layout: layout, settings: settings))
+            } catch {
+                FileHandle.standardError.write(Data("warning: --resume: \(error); trying the checkpoint before it\n".utf8))
+            }
+        }
+        throw CoordinatorError.run("--resume: none of the \(all.count) checkpoints in \(folder.checkpoints.path) reads and verifies (each is named above)")
     }
 }

@@ -68,7 +68,7 @@ public enum FeatureCacheError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .damaged(f, m): return "\(f): damaged feature cache entry (\(m)); delete it to recompute"
+        case let .damaged(f, m): return "\(f): damaged feature cache entry (\(m))"
         case let .unwritable(f, m): return "\(f): cannot write the feature cache: \(m)"
         }
     }

@@ -77,6 +77,12 @@ public struct SafeTensorsReader: Sendable {
                                                 file: file)
         }
         try Self.checkOverlaps(names.compactMap { entries[$0] }, file: file)
+        if let expected = metadata[SafeTensorsWriter.checksumKey] {
+            let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
+            guard expected == Self.hex(actual) else {
+                throw .checksumMismatch(file: file, expected: expected, actual: Self.hex(actual))
+            }
+        }
 
         self.file = file
         self.metadata = metadata
@@ -85,6 +91,12 @@ public struct SafeTensorsReader: Sendable {
         self.bytes = bytes
         self.dataStart = dataStart
         self.fromFile = false
+    }
+
+    /// A CRC as the `crc32c` metadata writes it: 8 lowercase hex digits.
+    static func hex(_ crc: UInt32) -> String {
+        let digits = String(crc, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Whether the file holds a tensor called `name`.

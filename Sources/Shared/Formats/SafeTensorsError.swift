@@ -43,6 +43,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     case invalidTensor(tensor: String, reason: String)
     /// Writing the file failed; no partial file is left at the destination.
     case writeFailed(file: String, reason: String)
+    /// The data section does not match the `crc32c` its metadata records: the file was
+    /// damaged after it was written.
+    case checksumMismatch(file: String, expected: String, actual: String)
 
     public var description: String {
         switch self {
@@ -91,6 +94,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
             return "safetensors writer: tensor \"\(tensor)\": \(reason)"
         case let .writeFailed(file, reason):
             return "\(file): cannot write safetensors file: \(reason)"
+        case let .checksumMismatch(file, expected, actual):
+            return "\(file): damaged: its tensor data has CRC-32C \(actual), the file records \(expected)"
         }
     }
 }

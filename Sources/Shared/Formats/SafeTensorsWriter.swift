@@ -15,8 +15,15 @@ import Darwin
 /// with spaces to a multiple of 8 bytes, all numbers little-endian. `write(to:)` is atomic
 /// (`AtomicFile`): readers see the old file or the complete new one.
 public struct SafeTensorsWriter: Sendable {
+    /// The metadata key of the data section's checksum (`checksummed`).
+    public static let checksumKey = "crc32c"
+
     /// Written as `__metadata__` (always present, possibly `{}`).
     public var metadata: [String: String]
+    /// Adds `crc32c` to the metadata: the CRC-32C of the data section as 8 hex digits,
+    /// which `SafeTensorsReader` verifies, so a flipped bit on disk is an error naming the
+    /// file instead of a silently different tensor (checkpoints, pools).
+    public var checksummed = false
     private var items: [String: Item] = [:]
 
     private enum Payload: Sendable {
@@ -102,6 +109,12 @@ public struct SafeTensorsWriter: Sendable {
 
     /// The 8-byte length followed by the padded JSON header.
     func headerBytes() -> [UInt8] {
+        var metadata = self.metadata
+        if checksummed {
+            var crc: UInt32 = 0
+            for name in names { items[name]?.withLittleEndianBytes { crc = CRC32C.appending($0, to: crc) } }
+            metadata[Self.checksumKey] = SafeTensorsReader.hex(crc)
+        }
         var json = "{\"__metadata__\":{"
         let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         json += keys.map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0] ?? ""))" }.joined(separator: ",")

@@ -5,12 +5,13 @@ import Foundation
 /// new one, never half of one).
 ///
 /// Tensors: `param.NAME`, `adam.m.NAME`, `adam.v.NAME` for every trainable NAME (F32).
-/// Metadata: format "ultraad-checkpoint", version "1", step, seed, config_digest, and the
-/// AdamW settings. The episode sampler is a pure function of (seed, step), so the step is
+/// Metadata: format "ultraad-checkpoint", version "2", step, seed, config_digest, the
+/// AdamW settings, and crc32c, the checksum of the tensor data, verified on reading
+/// (version 1 had none). The episode sampler is a pure function of (seed, step), so the step is
 /// all of its state.
 public struct Checkpoint: Equatable, Sendable {
     public static let format = "ultraad-checkpoint"
-    public static let version = "1"
+    public static let version = "2"
 
     public var parameters: ParameterSet
     public var optimizer: AdamW
@@ -31,6 +32,7 @@ public struct Checkpoint: Equatable, Sendable {
             "step": String(optimizer.step), "seed": String(seed), "config_digest": configDigest,
             "adamw": "lr=\(s.learningRate) betas=\(s.beta1),\(s.beta2) eps=\(s.epsilon) wd=\(s.weightDecay)",
         ])
+        w.checksummed = true
         try w.add(parameters, prefix: "param.")
         try w.add(optimizer.m, prefix: "adam.m.")
         try w.add(optimizer.v, prefix: "adam.v.")
@@ -47,7 +49,7 @@ public struct Checkpoint: Equatable, Sendable {
         guard r.metadata["format"] == format else {
             throw .invalid(file: file, "metadata format is \(r.metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
         }
-        guard r.metadata["version"] == version else {
+        guard r.metadata["version"] == version, r.metadata[SafeTensorsWriter.checksumKey] != nil else {
             throw .invalid(file: file, "checkpoint version \(r.metadata["version"] ?? "missing") is not supported (this build reads version \(version))")
         }
         guard let step = r.metadata["step"].flatMap(Int.init), step >= 0 else {

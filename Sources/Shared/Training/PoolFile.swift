@@ -31,6 +31,7 @@ public struct PreparedPool: Sendable {
     public func write(to url: URL) throws(SafeTensorsError) {
         var w = SafeTensorsWriter(metadata: ["format": Self.format, "version": "1",
                                              "layers": layers.map(String.init).joined(separator: ",")])
+        w.checksummed = true
         let n = pool.images.count
         try w.add("image.id", shape: [n], int32: pool.images.map(\.id))
         try w.add("image.label", shape: [n], int32: pool.images.map { Int32($0.label) })

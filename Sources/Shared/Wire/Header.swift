@@ -1,3 +1,5 @@
+import Formats
+
 /// The message types of the protocol (docs/PROTOCOL.md).
 public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1, welcome = 2, bank = 3, ready = 4, task = 5, grad = 6

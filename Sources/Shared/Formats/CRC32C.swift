@@ -21,6 +21,11 @@ public enum CRC32C {
         checksum(bytes, copyingTo: nil)
     }
 
+    /// The checksum of what `crc` covers followed by `bytes` (`crc` 0: nothing before).
+    public static func appending(_ bytes: UnsafeRawBufferPointer, to crc: UInt32) -> UInt32 {
+        combine(crc, checksum(bytes), length: bytes.count)
+    }
+
     /// Copies `bytes` to `destination` and returns their checksum, in one pass: each
     /// word is checksummed on its way through, so a 10 MB vector is read once instead of
     /// twice (the shared-memory files are written and read this way).
