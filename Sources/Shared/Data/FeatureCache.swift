@@ -7,7 +7,8 @@ import Foundation
 /// weights' content, input size, layers and numerics version), each an LZ4 frame of:
 /// magic "UADF", u32 version 1, then the features (tensor g, u32 L, L x U, L x Z0) in the
 /// wire encoding (docs/PROTOCOL.md). Written atomically (temporary file, rename), so a
-/// crash never leaves a half entry; an unreadable entry is reported and treated as a miss.
+/// crash never leaves a half entry; an unreadable entry is `damaged`, which the reader
+/// (`RunInputs.cachedFeatures`) names in a warning, computes again and replaces.
 public struct FeatureCache: Sendable {
     public let root: URL
     static let magic: [UInt8] = Array("UADF".utf8)
