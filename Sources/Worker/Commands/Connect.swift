@@ -22,7 +22,7 @@ struct Connect: ParsableCommand {
     var threads: Int?
     @Option(help: ArgumentHelp("Exit after this many seconds without a coordinator (worker.idle_exit; default \(ClusterConfig.WorkerSettings().idleExit.seconds))."))
     var idleExit: Double?
-    @Option(help: ArgumentHelp("Longest wait between reconnection attempts, in seconds (worker.reconnect_max; default \(ClusterConfig.WorkerSettings().reconnectMax.seconds)))."))
+    @Option(help: ArgumentHelp("Longest wait between reconnection attempts, in seconds (worker.reconnect_max; default \(ClusterConfig.WorkerSettings().reconnectMax.seconds))."))
     var reconnectMax: Double?
     @Option(help: "Exit as soon as the process with this id, which started the worker, is gone (`ultraad --local-workers` passes its own).")
     var parentPid: Int32?
