@@ -74,4 +74,51 @@ final class StorageFaultTests: ProcessTestCase {
             XCTAssertEqual(try Data(contentsOf: entry) == bytes, named, entry.lastPathComponent)
         }
     }
+
+    /// A full disk while writing a checkpoint: a clear error naming the file and the free
+    /// space, no partial file, and once space is freed training continues from the last
+    /// good checkpoint to the bits of a run that never failed. The disk is a small tmpfs
+    /// this test mounts (root only).
+    func testAFullDiskStopsWithAClearErrorAndTrainingContinuesOnceSpaceIsFreed() throws {
+        let disk = dir.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let (mounted, mountOutput) = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.path])
+        guard mounted == 0 else { throw missingPrerequisite("cannot mount a tmpfs (needs root): \(mountOutput)") }
+        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), [disk.path]) }
+
+        func args(_ run: URL, _ extra: [String]) -> [String] {
+            ["train", "--pool", poolFile.path, "--run", run.path, "--steps", "6", "--seed", "7", "--adapter-rank", "4",
+             "--chunk-size", "2", "--learning-rate", "0.005", "--checkpoint-every", "3", "--worker-timeout", "2", "--heartbeat", "0.2"] + extra
+        }
+        let reference = dir.appendingPathComponent("reference")
+        var (status, output) = try runProcess(ultraad, args(reference, ["--local-workers", "1"]))
+        XCTAssertEqual(status, 0, output)
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: reference.appendingPathComponent("checkpoints/step-00000003.safetensors").path)[.size] as? Int)
+        let pages = (size + 4095) / 4096
+
+        // The coordinator waits for its worker with everything but metrics and checkpoints
+        // written; then the disk is filled to leave one checkpoint and a half.
+        let run = disk.appendingPathComponent("run")
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let coordinator = try procs.start(ultraad, args(run, ["--workers", "1"]), log: "full.log")
+        XCTAssertTrue(eventually(30) { endpoint(run) != nil }, procs.log("full.log"))
+        let free = try XCTUnwrap(try FileManager.default.attributesOfFileSystem(forPath: disk.path)[.systemFreeSize] as? Int)
+        let filler = disk.appendingPathComponent("filler")
+        try Data(count: free - (pages + pages / 2 + 1) * 4096).write(to: filler)
+        try procs.start(worker, ["--connect", try XCTUnwrap(endpoint(run))], log: "worker.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("full.log"))
+        XCTAssertNotEqual(coordinator.terminationStatus, 0)
+        let log = procs.log("full.log")
+        XCTAssertTrue(log.contains("\(run.path)/checkpoints/step-00000006.safetensors: cannot write safetensors file: write: No space left on device ("), log)
+        XCTAssertTrue(log.contains("bytes free on the file system of \(run.path)/checkpoints)"), log)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path),
+                       ["step-00000003.safetensors"], "no partial file left")
+
+        try FileManager.default.removeItem(at: filler)
+        (status, output) = try runProcess(ultraad, args(run, ["--local-workers", "1", "--resume"]))
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("resuming from step-00000003.safetensors (step 3)"), output)
+        XCTAssertEqual(try finalParameters(run, step: 6), try finalParameters(reference, step: 6))
+    }
 }

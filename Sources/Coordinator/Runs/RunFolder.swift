@@ -91,10 +91,15 @@ struct RunFolder {
         if !FileManager.default.fileExists(atPath: metrics.path) {
             _ = FileManager.default.createFile(atPath: metrics.path, contents: nil)
         }
-        let handle = try FileHandle(forWritingTo: metrics)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: data)
+        do {
+            let handle = try FileHandle(forWritingTo: metrics)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: data)
+        } catch {
+            let reason = "\(error.localizedDescription)"
+            throw CoordinatorError.run("cannot append to \(metrics.path): \(reason)\(AtomicFile.freeSpaceNote(reason, folder: url))")
+        }
     }
 
     func writeEffectiveConfig(_ config: ClusterConfig) throws {

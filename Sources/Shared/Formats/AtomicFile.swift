@@ -48,7 +48,7 @@ public enum AtomicFile {
         if failure == nil, rename(temporary, path) != 0 { failure = "rename: \(errnoText())" }
         if let failure {
             unlink(temporary)
-            return failure
+            return failure + freeSpaceNote(failure, folder: url.deletingLastPathComponent())
         }
         // Make the rename itself durable; a failure here leaves a complete file, so it is ignored.
         if durable {
@@ -67,4 +67,14 @@ public enum AtomicFile {
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// For a failure that is a full disk (or quota): how much space the file system of
+    /// `folder` has left, so the message says what to free.
+    public static func freeSpaceNote(_ failure: String, folder: URL) -> String {
+        let full = [ENOSPC, EDQUOT].map { String(cString: strerror($0)) }
+        guard full.contains(where: failure.contains) else { return "" }
+        var info = statvfs()
+        guard statvfs(folder.path, &info) == 0 else { return "" }
+        return " (\(UInt64(info.f_bavail) * UInt64(info.f_frsize)) bytes free on the file system of \(folder.path))"
+    }
 }
