@@ -34,19 +34,16 @@ public enum WeightsDigest {
             throw .unreadable(file: path, reason: "cannot open")
         }
         defer { try? handle.close() }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        var h = FNV1a()
         while true {
             let piece: Data
             do { piece = try handle.read(upToCount: 4 << 20) ?? Data() } catch {
                 throw .unreadable(file: path, reason: "\(error)")
             }
             if piece.isEmpty { break }
-            piece.withUnsafeBytes { raw in
-                for b in raw { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            }
+            piece.withUnsafeBytes { h.add($0) }
         }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return h.digest
     }
 
     /// The table: one "DIGEST<TAB>STAMP" line per file; unreadable lines are ignored.

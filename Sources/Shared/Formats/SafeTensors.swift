@@ -94,10 +94,7 @@ public struct SafeTensorsReader: Sendable {
     }
 
     /// A CRC as the `crc32c` metadata writes it: 8 lowercase hex digits.
-    static func hex(_ crc: UInt32) -> String {
-        let digits = String(crc, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
-    }
+    static func hex(_ crc: UInt32) -> String { hexDigits(UInt64(crc), count: 8) }
 
     /// Whether the file holds a tensor called `name`.
     public func contains(_ name: String) -> Bool { entryByName[name] != nil }
