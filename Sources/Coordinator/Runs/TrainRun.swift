@@ -39,9 +39,10 @@ struct TrainRun {
         }
         try prepared.pool.validate(classes: head.classes)
         let bank = BankPayload.encode(prepared.bank)
+        let bankDigest = BankPayload.digest(bank)
         // What a checkpoint must have been written under to be resumed: the settings that
         // change the result, and the pool they train on.
-        let runDigest = fnv1aDigest(Array("config \(config.digest) bank \(BankPayload.digest(bank))".utf8))
+        let runDigest = fnv1aDigest(Array("config \(config.digest) bank \(bankDigest)".utf8))
         let folder = try RunFolder(config.run.folder)
         try folder.writeEffectiveConfig(config)
         let adamW = config.adamWSettings
@@ -59,7 +60,7 @@ struct TrainRun {
         if let note = try folder.startMetrics(afterStep: optimizer.step) {
             FileHandle.standardError.write(Data("\(note)\n".utf8))
         }
-        let coordinator = try TrainingCoordinator(config: config, prepared: prepared, bank: bank, head: head,
+        let coordinator = try TrainingCoordinator(config: config, prepared: prepared, bank: bank, bankDigest: bankDigest, head: head,
                                                   runDigest: runDigest, parameters: parameters, optimizer: optimizer,
                                                   folder: folder, localWorkers: localWorkers, session: session, quiet: quiet)
         let workers = LocalWorkers()

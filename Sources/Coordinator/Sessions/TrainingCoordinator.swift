@@ -40,8 +40,8 @@ final class TrainingCoordinator {
 
     private var steps: Int { config.train.steps }
 
-    /// `bank`: the pool's bank as BankPayload encodes it (the caller digests it too).
-    init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], head: HeadConfig, runDigest: String,
+    /// `bank`: the pool's bank as BankPayload encodes it, with its digest.
+    init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], bankDigest: String, head: HeadConfig, runDigest: String,
          parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0,
          session: SessionTuning = .init(), quiet: Bool = false) throws {
         self.config = config; self.runDigest = runDigest; self.session = session
@@ -49,7 +49,7 @@ final class TrainingCoordinator {
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: config.run.seed, queriesPerClass: config.train.queriesPerClass,
                                  chunkSize: config.train.chunkSize)
-        let bank = PostOffice.Bank(frame: try LZ4Frame.compress(raw, what: "bank"), digest: BankPayload.digest(raw))
+        let bank = PostOffice.Bank(frame: try LZ4Frame.compress(raw, what: "bank"), digest: bankDigest)
         let welcome = Welcome(configDigest: runDigest, mode: .training, bankDigest: bank.digest, head: head,
                               heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
                               pieceFloats: session.pieceFloats)
@@ -121,10 +121,6 @@ final class TrainingCoordinator {
 
     private func requeue(_ a: (step: Int, block: Block)) {
         if a.step == current?.step { current?.requeue(a.block) }
-    }
-
-    private func deliver(_ type: MessageType, to id: [UInt8], step: UInt64 = 0, block: Block? = nil, payload: [UInt8] = []) -> Bool {
-        office.deliver(type, to: id, step: step, block: block, payload: payload)
     }
 
     /// A worker's ERROR: whatever it was, its block is computed again, and it is sent the
@@ -237,7 +233,7 @@ final class TrainingCoordinator {
                 sent.insert(ref)
             }
             let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures)
-            guard deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
+            guard office.deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
                 s.requeue(block)
                 continue
             }
@@ -267,7 +263,7 @@ final class TrainingCoordinator {
             }
             let payload = ParamsPayload(version: version,
                                         part: .shared(.init(path: shared.path, crc: shared.crc), total: total)).encoded()
-            local = local.filter { deliver(.params, to: $0, step: version, payload: payload) }
+            local = local.filter { office.deliver(.params, to: $0, step: version, payload: payload) }
         } else {
             for id in local { members[id]?.sharedMemory = false }   // no file: they get pieces below
             local = []
