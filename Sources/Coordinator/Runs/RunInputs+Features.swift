@@ -24,8 +24,7 @@ extension RunInputs {
         } catch .damaged {
             let url = cache.url(backbone: extractor.digest, image: digest, view: view.rawValue)
             FileHandle.standardError.write(Data("warning: \(url.path): damaged feature cache entry of \(entry.imagePath) (\(view)); computing it again\n".utf8))
-            let image = view.apply(toImage: try entry.loadImage())
-            let f = try extractor.extract([image], threads: ProcessInfo.processInfo.activeProcessorCount)[0]
+            let f = try extractHere([(entry, view)], threads: ProcessInfo.processInfo.activeProcessorCount)[0]
             try cache.store(f, backbone: extractor.digest, image: digest, view: view.rawValue)
             return f
         }
@@ -66,8 +65,8 @@ extension RunInputs {
         switch extraction {
         case .inProcess(let threads):
             for batch in batches {
-                let images = try batch.map { $0.view.apply(toImage: try $0.entry.loadImage()) }
-                for (m, f) in zip(batch, try extractor.extract(images, threads: threads)) { try store(m, f) }
+                let features = try extractHere(batch.map { ($0.entry, $0.view) }, threads: threads)
+                for (m, f) in zip(batch, features) { try store(m, f) }
             }
         case .workers(let workers):
             let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
@@ -78,6 +77,12 @@ extension RunInputs {
                             settings: config.worker, keys: coordinator.listener.localWorkerKeys)
             try coordinator.run(store: store)
         }
+    }
+
+    /// The features of image views computed in this process: each image decoded, its view
+    /// applied, and the batch through CLIP.
+    func extractHere(_ views: [(DatasetEntry, ViewKind)], threads: Int) throws -> [ImageFeatures] {
+        try extractor.extract(views.map { $0.1.apply(toImage: try $0.0.loadImage()) }, threads: threads)
     }
 
     /// Image views per CLIP batch, here and per EXTRACT. Fixed, so that a view's features
