@@ -14,6 +14,7 @@ struct RunFolder {
 
     /// The layout this build reads and writes, recorded in `versionFile`.
     static let version = 2
+    static let versionPrefix = "ultraad run folder version "
     var versionFile: URL { url.appendingPathComponent("run-folder-version") }
 
     /// Opens (or makes) a run folder. One of another version is refused with both versions
@@ -23,7 +24,7 @@ struct RunFolder {
         self.url = url
         let fm = FileManager.default
         if let text = try? String(contentsOf: versionFile, encoding: .utf8) {
-            guard let found = Int(text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "ultraad run folder version ", with: "")) else {
+            guard let found = Int(text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: Self.versionPrefix, with: "")) else {
                 throw CoordinatorError.run("\(versionFile.path): not a run folder version (\(text.prefix(40)))")
             }
             guard found == Self.version else {
@@ -36,7 +37,7 @@ struct RunFolder {
                 throw CoordinatorError.run("\(url.path) is a run folder of version 1 (written before run folders had a version file); this build reads version \(Self.version): use a new run.folder, or the UltraAD that wrote it")
             }
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
-            if let failure = AtomicFile.write(Array("ultraad run folder version \(Self.version)\n".utf8), to: versionFile, durable: false) {
+            if let failure = AtomicFile.write(Array("\(Self.versionPrefix)\(Self.version)\n".utf8), to: versionFile, durable: false) {
                 throw CoordinatorError.run("cannot write \(versionFile.path): \(failure)")
             }
         }
