@@ -101,10 +101,19 @@ let package = Package(
             sources: sharedFolders,
             swiftSettings: optimizedInDebug
         ),
+        // Datasets (Sources/Datasets): every public breast-ultrasound layout and the CSV
+        // manifest read into a Dataset, layout detection, duplicate scans and `data check`'s
+        // report. Coordinator-only, like Tables which it reads label spreadsheets with: the
+        // worker never reads a dataset (EXTRACT carries the image bytes).
+        .target(
+            name: "Datasets",
+            dependencies: ["Shared", "Tables"],
+            swiftSettings: optimizedInDebug
+        ),
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "Shared",
+                "Shared", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -133,7 +142,12 @@ let package = Package(
         // Unit tests of the library: none runs our executables (LZ4Tests runs the lz4 tool).
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared", "TestSupport"]
+            dependencies: ["Shared", "Datasets", "TestSupport"]
+        ),
+        // Unit tests of the dataset layouts, on replicas generated at test time.
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "Shared", "TestSupport"]
         ),
         // Unit tests of the coordinator's own logic (an executable target, testable on Linux).
         .testTarget(

@@ -144,6 +144,39 @@ extension ConfigKeyEffectTests {
         let auto = try prepare("auto", dataBaseline.setting("sites", "[{name: A, path: data/list.txt}, {name: B, path: data/site-B}]"), evaluate: false)
         XCTAssertNotEqual(auto.status, 0, "format auto reads data/list.txt as a BUSI folder:\n\(auto.output)")
 
+        // merge_duplicates: every benign image of site A has a copy under another name; the
+        // drawn benign shot brings its copy into the support set, unless duplicates stay apart.
+        try copy("data/site-A", "data/dup-A")
+        let benign = dir.appendingPathComponent("data/dup-A/benign")
+        for name in try FileManager.default.contentsOfDirectory(atPath: benign.path) {
+            let copyName = name.replacingOccurrences(of: "benign (", with: "benign (10")
+            try FileManager.default.copyItem(at: benign.appendingPathComponent(name), to: benign.appendingPathComponent(copyName))
+        }
+        let dup = dataBaseline.setting("sites", "[{name: A, path: data/dup-A}, {name: B, path: data/site-B}]")
+        let merged = try prepare("merged", dup, evaluate: false), apart = try prepare("apart", dup.setting("data.merge_duplicates", "false"), evaluate: false)
+        XCTAssertEqual(merged.status, 0, merged.output)
+        XCTAssertEqual(apart.status, 0, apart.output)
+        XCTAssertEqual(merged.shots.filter { $0.hasPrefix("A,benign,") }.count, 2, "data.merge_duplicates: \(merged.shots)")
+        XCTAssertEqual(apart.shots.filter { $0.hasPrefix("A,benign,") }.count, 1, "\(apart.shots)")
+
+        // table: BUS-UCLM's INFO.csv replaced by another table that calls one benign image malignant.
+        let uclm = try Replica.busUCLM(in: dir.appendingPathComponent("data/uclm").path)
+        let info = try String(contentsOfFile: uclm.folder + "/INFO.csv", encoding: .utf8)
+        try info.replacingOccurrences(of: "ALWI_001.png;56x40;Benign", with: "ALWI_001.png;56x40;Malignant")
+            .write(toFile: dir.appendingPathComponent("data/relabelled.csv").path, atomically: true, encoding: .utf8)
+        func checked(_ name: String, _ site: String) throws -> [String: Any] {
+            let url = try write(name, dataBaseline.setting("sites", "[\(site), {name: B, path: data/site-B}]"))
+            let json = dir.appendingPathComponent(name + ".json")
+            let (status, output) = try runProcess(ultraad, ["data", "check", "--config", url.path, "--json", json.path])
+            XCTAssertEqual(status, 0, output)
+            let top = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+            return try XCTUnwrap((top?["sites"] as? [[String: Any]])?.first?["classes"] as? [String: Any])
+        }
+        let own = try checked("own-table", "{name: A, path: data/uclm}")
+        let named = try checked("named-table", "{name: A, path: data/uclm, table: data/relabelled.csv}")
+        XCTAssertEqual(own["malignant"] as? Int, uclm.count(.malignant))
+        XCTAssertEqual(named["malignant"] as? Int, uclm.count(.malignant) + 1, "sites[].table")
+
         // The backbone: input size, layers, weights, vocabulary, merges.
         let size = try prepare("size", dataBaseline.setting("backbone.image_size", "96"), evaluate: false)
         XCTAssertEqual(size.status, 0, size.output)

@@ -34,7 +34,7 @@ final class DataShotsTests: XCTestCase {
         let abnormal = try d.drawShots(perClass: 1, seed: 7, classes: [.benign, .malignant])
         XCTAssertEqual(abnormal.support.map(\.label), [.benign, .malignant])
         XCTAssertThrowsError(try d.drawShots(perClass: 7, seed: 1)) { e in
-            XCTAssertEqual(e as? ShotsError, .notEnoughImages(site: "A", label: .normal, available: 6, requested: 7))
+            XCTAssertEqual(e as? ShotsError, .notEnoughGroups(site: "A", label: .normal, available: 6, requested: 7, images: 6))
         }
     }
 

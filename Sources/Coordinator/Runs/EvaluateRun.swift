@@ -35,11 +35,13 @@ enum EvaluateRun {
         let model = HeadInference(parameters: parameters, config: head, bank: prepared.bank,
                                   normalSupport: normals, smoothingSigma: sigma > 0 ? Float(sigma) : nil)
         let size = inputs.extractor.imageSize
-        let tests = config.testSites.map { ($0, inputs.testEntries($0)) }
+        let split = config.testSites.map { ($0, inputs.testEntries($0)) }
+        let tests = split.map { ($0.0, $0.1.test) }
         let show = LineProgress(label: "test features")
         try inputs.computeMissing(tests.flatMap { $0.1.map { ($0, ViewKind.identity) } }, extraction: extraction,
                                   progress: { show($0, $1) })
         var sites = [SiteEvaluation]()
+        var scores = ScoresFile(classes: config.model.classes)
         for (name, entries) in tests {
             var acc = SiteAccumulator(name: name, classNames: config.model.classes,
                                       overlaysPerClass: config.eval.overlays > 0 ? max(1, config.eval.overlays / 6) : 0,
@@ -47,6 +49,7 @@ enum EvaluateRun {
             for entry in entries {
                 let labeled = try entry.load()
                 let p = model.predict(try inputs.cachedFeatures(entry, .identity), size: (size, size))
+                scores.add(entry, prediction: p)
                 try acc.add(ImageEvaluation(id: entry.id, label: entry.label.rawValue,
                                             image: try inputs.extractor.cropImage(labeled.image),
                                             mask: try inputs.extractor.cropMask(labeled.mask), map: p.map,
@@ -59,7 +62,14 @@ enum EvaluateRun {
             notes.append("builtin:tiny is a CLIP with seeded random weights for trying the pipeline; its numbers say nothing about a real CLIP.")
         }
         let skipped = inputs.datasets.values.map(\.skipped.count).reduce(0, +)
-        if skipped > 0 { notes.append("\(skipped) unreadable or inconsistent files were skipped (data.skip_bad).") }
+        if skipped > 0 { notes.append("\(skipped) unreadable or inconsistent files were skipped (see `ultraad data check`).") }
+        for (name, parts) in split where !parts.excluded.isEmpty {
+            notes.append("\(name): \(parts.excluded.count) image(s) not tested: they share a patient or a duplicate group with a shot.")
+        }
+        try scores.write(to: (output ?? inputs.runFolder).appendingPathComponent("scores.csv"))
+        if config.eval.fewShotMemory && normals.isEmpty {
+            notes.append("No normal shot (the training sites have no normal images): no normal-patch memory; the anomaly map is the mean of the per-layer maps.")
+        }
         notes += extraNotes
         return try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
                                           title: "UltraAD evaluation: \(config.run.name)", notes: notes)

@@ -101,4 +101,7 @@ final class ImageDigests {
         known[entry.imagePath] = d
         return d
     }
+
+    /// Digests computed elsewhere (a duplicate scan reads every file too).
+    func remember(_ digests: [String: String]) { known.merge(digests) { a, _ in a } }
 }

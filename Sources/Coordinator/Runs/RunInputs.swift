@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Shared
 
@@ -8,6 +9,8 @@ struct RunInputs {
     let datasets: [String: Dataset]
     /// Support / test split of each training site (from shots.csv when the run has one).
     let splits: [String: FewShotSplit]
+    /// Patients and duplicates across the sites: what no test image may share with a shot.
+    let groups: SplitGroups
     let clip: CLIPModel
     let extractor: FrozenFeatureExtractor
     let cache: FeatureCache
@@ -23,13 +26,22 @@ struct RunInputs {
         config = c
         var datasets = [String: Dataset]()
         let options = Dataset.Options(skipBad: c.data.skipBad, maskThreshold: Float(c.data.maskThreshold))
+        var loaded: [Dataset] = []
         for site in c.sites {
-            let layout: Dataset.Layout = site.format == .csv ? .csv : .busi
-            let d = try Dataset.load(site: site.name, from: site.path.path, layout: layout, options: options)
+            let d = try Dataset.load(site, options: options)
             for bad in d.skipped { FileHandle.standardError.write(Data("warning: skipped \(bad)\n".utf8)) }
             datasets[site.name] = d
+            loaded.append(d)
         }
         self.datasets = datasets
+        var duplicates: [[String]] = []
+        if c.data.mergeDuplicates {
+            let scan = try DuplicateScan.run(loaded, cache: c.fewShot.cache, progress: LineProgress(label: "duplicate check").callAsFunction)
+            duplicates = scan.groups.map(\.members)
+            digests.remember(scan.fileDigests)
+        }
+        let groups = SplitGroups(datasets: loaded, duplicates: duplicates)
+        self.groups = groups
         let train = c.trainSites.compactMap { datasets[$0] }
         var splits = [String: FewShotSplit]()
         let runShots = c.run.folder.appendingPathComponent("shots.csv")
@@ -37,7 +49,10 @@ struct RunInputs {
             for s in try ShotsFile.read(file.path).splits(train) { splits[s.site] = s }
         } else {
             let classes = LesionClass.allCases.filter { $0.rawValue < c.model.classes.count }
-            for d in train { splits[d.name] = try d.drawShots(perClass: c.fewShot.shots, seed: c.run.seed, classes: classes) }
+            for d in train {
+                splits[d.name] = try d.drawShots(perClass: c.fewShot.shots, seed: c.run.seed, classes: classes,
+                                                 groupOf: groups.key, conflicted: groups.conflicted)
+            }
         }
         self.splits = splits
         clip = try CLIPModel.load(c.backbone.weights.description)
@@ -47,8 +62,11 @@ struct RunInputs {
         cache = FeatureCache(root: c.fewShot.cache)
     }
 
-    /// Test images of a site: everything but the shots for a training site, else all.
-    func testEntries(_ site: String) -> [DatasetEntry] {
-        splits[site]?.test ?? datasets[site]?.entries ?? []
+    /// Test images of a site: every image that is not a shot and shares no patient or
+    /// duplicate group with one (of any training site); `excluded` are those left out for
+    /// sharing a group.
+    func testEntries(_ site: String) -> (test: [DatasetEntry], excluded: [DatasetEntry]) {
+        guard let d = datasets[site] else { return ([], []) }
+        return groups.testEntries(of: d, support: splits.values.flatMap(\.support))
     }
 }

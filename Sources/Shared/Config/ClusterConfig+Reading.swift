@@ -80,28 +80,27 @@ extension ClusterConfig.BackboneSettings {
 
 extension ClusterConfig.SiteSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["name", "path", "format"])
+        let s = try v.section(["name", "path", "format", "table"])
         let name = try s.required("name", hint: "give each site a unique name, e.g. `name: A`").string()
-        let path = try s.required("path", hint: "give the BUSI folder or .csv manifest, e.g. `path: data/site-A`").path()
-        var format: Format?
+        let path = try s.required("path", hint: "give the dataset folder or .csv manifest, e.g. `path: data/BUSI`").path()
+        var format = Format.auto
         if let f = s["format"] {
             let text = try f.string()
-            if text != "auto" {
-                guard let known = Format(rawValue: text) else {
-                    throw f.invalid("\"\(text)\" is not one of auto, busi, csv")
-                }
-                format = known
+            guard let known = Format(rawValue: text) else {
+                throw f.invalid("\"\(text)\" is not one of \(Format.names)")
             }
+            format = known
         }
-        self.init(name: name, path: path, format: format)
+        self.init(name: name, path: path, format: format, table: try s.optionalPath("table"))
     }
 }
 
 extension ClusterConfig.DataSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["skip_bad", "mask_threshold"])
+        let s = try v.section(["skip_bad", "mask_threshold", "merge_duplicates"])
         self.init(skipBad: try s.bool("skip_bad", default: false),
-                  maskThreshold: try s.double("mask_threshold", default: 0.5))
+                  maskThreshold: try s.double("mask_threshold", default: 0.5),
+                  mergeDuplicates: try s.bool("merge_duplicates", default: true))
     }
 }
 

@@ -15,7 +15,7 @@ extension ClusterConfig {
     public static let digestExcludedKeys = [
         "run.name", "run.folder",
         "backbone.weights", "backbone.vocab", "backbone.merges",
-        "sites[].path",
+        "sites[].path", "sites[].table",
         "fewshot.cache", "fewshot.shots_file",
         "train.steps", "train.checkpoint_every", "train.log_every",
         "eval.overlays",
@@ -63,10 +63,14 @@ extension ClusterConfig {
             ("backbone", map([("weights", text(backbone.weights.description)), ("vocab", path(backbone.vocab)),
                               ("merges", path(backbone.merges)), ("image_size", backbone.imageSize.map(int) ?? null),
                               ("layers", backbone.layers.map { Node($0.map(int)) } ?? null)])),
-            ("sites", Node(sites.map { map([("name", text($0.name)), ("path", path($0.path)), ("format", text($0.format.rawValue))]) })),
+            ("sites", Node(sites.map {
+                map([("name", text($0.name)), ("path", path($0.path)), ("format", text($0.format.rawValue)),
+                     ("table", path($0.table))])
+            })),
             ("train_sites", texts(trainSites)),
             ("test_sites", texts(testSites)),
-            ("data", map([("skip_bad", bool(data.skipBad)), ("mask_threshold", number(data.maskThreshold))])),
+            ("data", map([("skip_bad", bool(data.skipBad)), ("mask_threshold", number(data.maskThreshold)),
+                          ("merge_duplicates", bool(data.mergeDuplicates))])),
             ("fewshot", map([("shots", int(fewShot.shots)), ("shots_file", path(fewShot.shotsFile)),
                              ("views", texts(fewShot.views.map(\.rawValue))), ("cache", path(fewShot.cache))])),
             ("model", map([("classes", texts(model.classes)), ("adapter_rank", int(model.adapterRank)),

@@ -13,13 +13,20 @@ public struct DatasetEntry: Hashable, Sendable {
     /// The mask files, OR-merged on load. Empty for normal images (their mask is all zeros).
     public var maskPaths: [String]
     public var label: LesionClass
+    /// The patient (or study) the image belongs to, as the dataset names it; the image's own
+    /// `relativePath` where the dataset names none. Few-shot splits draw whole groups.
+    public var group: String
     /// A mask pixel is lesion when its value in [0, 1] is at least this (in any mask file).
     public var maskThreshold: Float
+    /// A mask whose size differs from its image's is resized to it (nearest) when the two
+    /// aspect ratios agree (`MaskFit`), instead of being an error: BUS-UCLM's rule.
+    public var resizesMismatchedMask: Bool
 
     public init(site: String, relativePath: String, imagePath: String, maskPaths: [String], label: LesionClass,
-                maskThreshold: Float = 0.5) {
+                group: String? = nil, maskThreshold: Float = 0.5, resizesMismatchedMask: Bool = false) {
         self.site = site; self.relativePath = relativePath; self.imagePath = imagePath
-        self.maskPaths = maskPaths; self.label = label; self.maskThreshold = maskThreshold
+        self.maskPaths = maskPaths; self.label = label; self.group = group ?? relativePath
+        self.maskThreshold = maskThreshold; self.resizesMismatchedMask = resizesMismatchedMask
     }
 
     /// A stable id, unique within a set of sites: `site/relativePath`.
@@ -34,11 +41,15 @@ public struct DatasetEntry: Hashable, Sendable {
         for path in maskPaths {
             let m: (width: Int, height: Int, values: [Float])
             do { m = try PNGImage.readMask(path) } catch { throw .unreadable(file: path, reason: Self.reason(error)) }
-            guard m.width == width, m.height == height else {
-                throw .sizeMismatch(mask: path, maskWidth: m.width, maskHeight: m.height,
-                                    image: imagePath, width: width, height: height)
+            var values = m.values
+            if m.width != width || m.height != height {
+                guard resizesMismatchedMask, MaskFit.aspectsAgree(mask: (m.width, m.height), image: (width, height)) else {
+                    throw .sizeMismatch(mask: path, maskWidth: m.width, maskHeight: m.height,
+                                        image: imagePath, width: width, height: height)
+                }
+                values = MaskFit.nearest(values, from: (m.width, m.height), to: (width, height))
             }
-            for i in m.values.indices where m.values[i] >= maskThreshold { mask.data[i] = 1 }
+            for i in values.indices where values[i] >= maskThreshold { mask.data[i] = 1 }
         }
         return LabeledImage(image: image, mask: mask, label: label)
     }
@@ -72,7 +83,7 @@ public struct DatasetEntry: Hashable, Sendable {
         fnv1aDigest(try contents(ofFile: path))
     }
 
-    static func contents(ofFile path: String) throws(DatasetError) -> [UInt8] {
+    package static func contents(ofFile path: String) throws(DatasetError) -> [UInt8] {
         do { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw .unreadable(file: path, reason: reason(error))
         }
@@ -85,7 +96,7 @@ public struct DatasetEntry: Hashable, Sendable {
     ]
 
     /// A short reason without repeating the file name when the error already has it.
-    static func reason(_ error: any Error) -> String {
+    package static func reason(_ error: any Error) -> String {
         switch error {
         case let PNGError.cannotRead(_, reason): return reason
         case let PNGError.invalidPNG(_, message): return "not a readable PNG: \(message)"

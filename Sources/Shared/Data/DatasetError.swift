@@ -1,9 +1,9 @@
-/// Why a dataset (BUSI folder or CSV manifest) or one of its files could not be used.
+/// Why a dataset (a layout's folder or a CSV manifest) or one of its files could not be used.
 /// Every case names the file or folder at fault; `line` is the manifest's 1-based line.
 public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The dataset folder or manifest does not exist.
     case notFound(path: String)
-    /// The folder has none of the class folders `normal/`, `benign/`, `malignant/`.
+    /// The folder is not in the layout asked for (or in any layout, for `auto`).
     case notADataset(path: String, reason: String)
     /// A folder inside a BUSI dataset that is not a class: an unknown label.
     case unknownClassFolder(folder: String)
@@ -19,6 +19,11 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case sizeMismatch(mask: String, maskWidth: Int, maskHeight: Int, image: String, width: Int, height: Int)
     /// A malformed manifest: header, quoting, column count, duplicate image.
     case badManifest(manifest: String, line: Int, reason: String)
+    /// A layout's label table (CSV or .xlsx) lacks a column or has a bad row; `row` is the
+    /// spreadsheet row or CSV line.
+    case badTable(table: String, row: Int, reason: String)
+    /// An image file that its layout's table has no row for.
+    case notInTable(image: String, table: String)
     /// The manifest has a site column but no row for the requested site.
     case siteNotInManifest(manifest: String, site: String, available: [String])
     /// A dataset with no usable image.
@@ -44,6 +49,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(mask): mask is \(mw)x\(mh) but its image \(image) is \(w)x\(h)"
         case let .badManifest(manifest, line, reason):
             return "\(manifest):\(line): \(reason)"
+        case let .badTable(table, row, reason):
+            return "\(table), row \(row): \(reason)"
+        case let .notInTable(image, table):
+            return "\(image): no row for it in \(table)"
         case let .siteNotInManifest(manifest, site, available):
             return "\(manifest): no row for site \"\(site)\" (sites in the manifest: \(available.joined(separator: ", ")))"
         case let .empty(path):
@@ -57,7 +66,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .notFound(p), let .notADataset(p, _), let .unknownClassFolder(p),
              let .unknownLabel(p, _, _), let .missingMask(p, _), let .orphanMask(p, _),
              let .unreadable(p, _), let .sizeMismatch(p, _, _, _, _, _), let .badManifest(p, _, _),
-             let .siteNotInManifest(p, _, _), let .empty(p):
+             let .badTable(p, _, _), let .notInTable(p, _), let .siteNotInManifest(p, _, _), let .empty(p):
             return p
         }
     }

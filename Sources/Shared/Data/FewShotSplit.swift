@@ -12,27 +12,45 @@ public struct FewShotSplit: Sendable {
 }
 
 extension Dataset {
-    /// Draws `shots` images of each class in `classes` with SplitMix64 seeded by `seed`
-    /// and the site name (so sites draw independently and one site's draw does not depend
-    /// on which other sites are loaded). The rest of the site is the test split.
-    public func drawShots(perClass shots: Int, seed: UInt64,
-                          classes: [LesionClass] = LesionClass.allCases) throws(ShotsError) -> FewShotSplit {
+    /// Draws `shots` groups for each class in `classes` that the site has images of, with
+    /// SplitMix64 seeded by `seed` and the site name (so sites draw independently and one
+    /// site's draw does not depend on which other sites are loaded). Every image of a drawn
+    /// group is a support image; the rest of the site is the test split.
+    ///
+    /// A group is `groupOf(entry)`: the entry's patient (`DatasetEntry.group`) unless the
+    /// caller merges more (near duplicates, `SplitGroups`). A group can be drawn for class c
+    /// when it has an image of c, is not named in `conflicted` (the same picture under two
+    /// labels) and was not drawn for an earlier class: a BUS-UCLM patient with normal and
+    /// benign frames is a normal or a benign shot, and brings all its frames along. Classes
+    /// are drawn in order and groups taken in the order of their first image, so where
+    /// every group is one image the draw is the per-image draw of earlier versions.
+    public func drawShots(perClass shots: Int, seed: UInt64, classes: [LesionClass] = LesionClass.allCases,
+                          groupOf: (DatasetEntry) -> String = { $0.group },
+                          conflicted: Set<String> = []) throws(ShotsError) -> FewShotSplit {
         precondition(shots >= 0, "negative number of shots")
         var rng = SplitMix64(seed: seed ^ (UInt64(fnv1aDigest(name.utf8), radix: 16) ?? 0))
         _ = rng.next()
+        var order: [String] = [], labels: [String: Set<LesionClass>] = [:]
+        for e in entries {
+            let g = groupOf(e)
+            if labels[g] == nil { order.append(g) }
+            labels[g, default: []].insert(e.label)
+        }
+        let present = Set(entries.map(\.label))
         var chosen = Set<String>()
-        for label in classes.sorted() {
-            var members = entries(of: label)
+        for label in classes.sorted() where present.contains(label) {
+            var members = order.filter { labels[$0]!.contains(label) && !conflicted.contains($0) && !chosen.contains($0) }
             guard members.count >= shots else {
-                throw .notEnoughImages(site: name, label: label, available: members.count, requested: shots)
+                throw .notEnoughGroups(site: name, label: label, available: members.count, requested: shots,
+                                       images: entries(of: label).count)
             }
             for k in 0..<shots {   // partial Fisher-Yates
                 let j = k + Int(rng.next() % UInt64(members.count - k))
                 members.swapAt(k, j)
-                chosen.insert(members[k].relativePath)
+                chosen.insert(members[k])
             }
         }
-        return split(support: chosen)
+        return split(support: Set(entries.filter { chosen.contains(groupOf($0)) }.map(\.relativePath)))
     }
 
     /// The split with the images at these relative paths as support.

@@ -1,8 +1,9 @@
 /// Why few-shot support sets could not be drawn, written, or reused from a shots.csv.
 /// Every case names the file (and line) or the site at fault.
 public enum ShotsError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// A site has fewer images of a class than the shots asked for.
-    case notEnoughImages(site: String, label: LesionClass, available: Int, requested: Int)
+    /// A site has fewer groups (patients, or images where it names none) of a class that
+    /// can be drawn than the shots asked for; `images` is the class's image count.
+    case notEnoughGroups(site: String, label: LesionClass, available: Int, requested: Int, images: Int)
     case unreadable(file: String, reason: String)
     case cannotWrite(file: String, reason: String)
     /// Bad header, quoting, column count, label, digest or a repeated shot.
@@ -22,8 +23,10 @@ public enum ShotsError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .notEnoughImages(site, label, available, requested):
-            return "site \(site): \(available) \(label) image(s), fewer than the \(requested) shots per class asked for"
+        case let .notEnoughGroups(site, label, available, requested, images):
+            let what = available == images ? "\(available) \(label) image(s)"
+                : "\(available) \(label) group(s) to draw from (patients or duplicate groups; \(images) image(s))"
+            return "site \(site): \(what), fewer than the \(requested) shots per class asked for (fewshot.shots)"
         case let .unreadable(file, reason):
             return "\(file): cannot read: \(reason)"
         case let .cannotWrite(file, reason):

@@ -12,11 +12,12 @@ public struct CSVRecord: Sendable {
     public var fields: [String]
 }
 
-/// RFC 4180 CSV: fields separated by commas, records by LF or CRLF, fields with a comma,
-/// quote or line break enclosed in double quotes with inner quotes doubled. A UTF-8 byte
-/// order mark at the start is skipped; blank lines are skipped.
+/// RFC 4180 CSV: fields separated by commas (or `separator`: BUS-UCLM's INFO.csv uses
+/// semicolons), records by LF or CRLF, fields with a separator, quote or line break
+/// enclosed in double quotes with inner quotes doubled. A UTF-8 byte order mark at the
+/// start is skipped; blank lines are skipped.
 public enum CSV {
-    public static func parse(_ text: String) throws(CSVSyntaxError) -> [CSVRecord] {
+    public static func parse(_ text: String, separator: Unicode.Scalar = ",") throws(CSVSyntaxError) -> [CSVRecord] {
         var records: [CSVRecord] = []
         var fields: [String] = []
         var field = ""
@@ -54,7 +55,7 @@ public enum CSV {
                         throw CSVSyntaxError(line: line, reason: "a quote inside an unquoted field (quote the whole field and double inner quotes)")
                     }
                     inQuotes = true; wasQuoted = true
-                case ",":
+                case separator:
                     fields.append(field); field = ""; wasQuoted = false
                 case "\r" where i + 1 < chars.count && chars[i + 1] == "\n":
                     break

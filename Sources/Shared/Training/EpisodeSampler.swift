@@ -20,15 +20,18 @@ public struct SupportPool: Sendable {
     public var images: [Image]
     public init(images: [Image]) { self.images = images }
 
-    /// Every class needs at least one support image, or episodes would miss it.
+    /// The pool needs an image, and labels among the head's classes. A class may be
+    /// absent (a site without normal images, as BUS-BRA and UDIAT are): episodes then have
+    /// no queries of it and the bank no key labelled with it (`classesPresent`).
     public func validate(classes: Int) throws(ModelError) {
-        for c in 0..<classes where !images.contains(where: { $0.label == c }) {
-            throw .invalid("the support pool has no image of class \(c); each class needs at least one shot")
-        }
+        guard !images.isEmpty else { throw .invalid("the support pool has no image") }
         if let bad = images.first(where: { !(0..<classes).contains($0.label) }) {
             throw .invalid("support image \(bad.id) has label \(bad.label), not in 0..<\(classes)")
         }
     }
+
+    /// The class indices the pool has images of, in order.
+    public var classesPresent: [Int] { Array(Set(images.map(\.label))).sorted() }
 
     /// The bank's keys and labels from every view: Ft [N, d], Lt [N, C], source [N].
     public func bank(t0: Tensor, pt: Tensor, classes: Int) -> MemoryBank {

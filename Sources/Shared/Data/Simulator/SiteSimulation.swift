@@ -32,9 +32,9 @@ public enum SiteSimulation {
                              progress: (String) -> Void = { _ in }) throws(SimulatorError) -> SitesFile {
         precondition(sites >= 1 && sites <= maxSites && perClass >= 1 && size >= 8, "invalid simulation sizes")
         let fm = FileManager.default
-        let yamlPath = BUSIFolder.join(dir, "sites.yaml")
+        let yamlPath = joinPath(dir, "sites.yaml")
         let names = (0..<sites).map(siteName)
-        let existing = ([yamlPath] + names.map { BUSIFolder.join(dir, $0) }).filter { fm.fileExists(atPath: $0) }
+        let existing = ([yamlPath] + names.map { joinPath(dir, $0) }).filter { fm.fileExists(atPath: $0) }
         if let first = existing.first {
             guard overwrite else {
                 throw .outputExists(path: first, hint: "pass --overwrite to replace a previous simulation, or choose another --out")
@@ -53,7 +53,7 @@ public enum SiteSimulation {
             let start = Date()
             var renderSeconds = 0.0
             for label in LesionClass.allCases {
-                let folder = BUSIFolder.join(dir, "\(name)/\(label.name)")
+                let folder = joinPath(dir, "\(name)/\(label.name)")
                 do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                     throw .cannotWrite(file: folder, reason: DatasetEntry.reason(error))
                 }
@@ -62,7 +62,7 @@ public enum SiteSimulation {
                     let image = simulator.render(kind: label, size: size,
                                                  seed: imageSeed(seed: seed, site: s, label: label, index: k))
                     renderSeconds += Date().timeIntervalSince(t0)
-                    let stem = BUSIFolder.join(folder, "\(label.name) (\(k))")
+                    let stem = joinPath(folder, "\(label.name) (\(k))")
                     do {
                         try PNGImage.writeGray8(stem + ".png", width: size, height: size, values: image.image)
                         try PNGImage.writeGray8(stem + "_mask.png", width: size, height: size, values: image.mask)

@@ -77,14 +77,4 @@ public struct SitesFile: Codable, Equatable, Sendable {
         guard file.version == version else { throw .unsupportedVersion(file: path, version: file.version) }
         return file
     }
-
-    /// Loads every site's dataset; `path` is the sites.yaml the paths are relative to.
-    public func datasets(relativeTo path: String, options: Dataset.Options = Dataset.Options()) throws(DatasetError) -> [Dataset] {
-        let folder = (path as NSString).deletingLastPathComponent
-        var out: [Dataset] = []
-        for s in sites {
-            out.append(try Dataset.load(site: s.name, from: BUSIFolder.join(folder.isEmpty ? "." : folder, s.path), options: options))
-        }
-        return out
-    }
 }

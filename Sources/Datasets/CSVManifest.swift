@@ -1,7 +1,9 @@
 import Foundation
+import Shared
 
 /// A CSV manifest: a header naming the columns `image`, `mask`, `label` and optionally
-/// `site` (any order; other columns are ignored), then one row per image. Paths are
+/// `site` and `patient` (any order; other columns are ignored), then one row per image.
+/// Images of one `patient` form one few-shot group; an empty `patient` is the image itself. Paths are
 /// relative to the manifest's folder (or absolute). `mask` may be empty for a normal
 /// image and may list several masks separated by `;`, which are OR-merged. `label` is
 /// normal/benign/malignant (any case) or 0/1/2.
@@ -17,6 +19,7 @@ enum CSVManifest {
         var masks: [String]
         var labelText: String
         var site: String
+        var patient: String
     }
 
     static func load(site: String, manifest: String, options: Dataset.Options) throws(DatasetError) -> Dataset {
@@ -39,7 +42,7 @@ enum CSVManifest {
         for row in mine {
             guard !row.image.isEmpty else {
                 if let mask = row.masks.first {
-                    try problems.report(.orphanMask(mask: BUSIFolder.join(folder, mask),
+                    try problems.report(.orphanMask(mask: joinPath(folder, mask),
                                                     expectedImage: "an image in the image column of \(manifest):\(row.line)"))
                 } else {
                     throw .badManifest(manifest: manifest, line: row.line, reason: "empty image path")
@@ -54,18 +57,18 @@ enum CSVManifest {
                 try problems.report(.unknownLabel(manifest: manifest, line: row.line, label: row.labelText))
                 continue
             }
-            let imagePath = BUSIFolder.join(folder, row.image)
+            let imagePath = joinPath(folder, row.image)
             if label.isAbnormal && row.masks.isEmpty {
                 try problems.report(.missingMask(image: imagePath, expected: "a mask path in the mask column of \(manifest):\(row.line)"))
                 continue
             }
             let entry = DatasetEntry(site: site, relativePath: row.image, imagePath: imagePath,
-                                     maskPaths: label.isAbnormal ? row.masks.map { BUSIFolder.join(folder, $0) } : [],
-                                     label: label, maskThreshold: options.maskThreshold)
+                                     maskPaths: label.isAbnormal ? row.masks.map { joinPath(folder, $0) } : [],
+                                     label: label, group: row.patient.isEmpty ? nil : "patient " + row.patient,
+                                     maskThreshold: options.maskThreshold)
             if let ok = try problems.verified(entry, decode: options.decodeAll) { entries.append(ok) }
         }
-        guard !entries.isEmpty else { throw .empty(path: manifest) }
-        return Dataset(name: site, root: manifest, entries: Dataset.sorted(entries), skipped: problems.skipped)
+        return try problems.dataset(site: site, root: manifest, format: .csv, entries: entries)
     }
 
     /// The distinct site names of a manifest, sorted (empty when it names none).
@@ -104,7 +107,8 @@ enum CSVManifest {
                 column[name].map { r.fields[$0].trimmingCharacters(in: .whitespaces) } ?? ""
             }
             let masks = value("mask").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            return Row(line: r.line, image: value("image"), masks: masks, labelText: value("label"), site: value("site"))
+            return Row(line: r.line, image: value("image"), masks: masks, labelText: value("label"), site: value("site"),
+                       patient: value("patient"))
         }
     }
 }

@@ -1,3 +1,4 @@
+@testable import Datasets
 import Foundation
 import XCTest
 @testable import Shared
@@ -181,12 +182,10 @@ final class DataLoaderTests: XCTestCase {
         let dir = try DataTestFolder(self)
         try dir.makeBUSI(root: "busi")
         try dir.text("list.txt", "image,mask,label\nbusi/normal/normal (2).png,,normal\n")
-        XCTAssertEqual(Dataset.Layout.detect("a/b.CSV"), .csv)
-        XCTAssertEqual(Dataset.Layout.detect("a/site-A"), .busi)
-        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("list.txt"), layout: .csv).entries.count, 1)
+        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("list.txt"), format: .csv).entries.count, 1)
         assertDatasetError("list.txt") { _ = try Dataset.load(site: "A", from: dir.url("list.txt")) }
-        assertDatasetError("busi") { _ = try Dataset.load(site: "A", from: dir.url("busi"), layout: .csv) }
-        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("busi"), layout: .busi).entries.count, 5)
+        assertDatasetError("busi") { _ = try Dataset.load(site: "A", from: dir.url("busi"), format: .csv) }
+        XCTAssertEqual(try Dataset.load(site: "A", from: dir.url("busi"), format: .busi).entries.count, 5)
     }
 
     func testNaturalOrder() {

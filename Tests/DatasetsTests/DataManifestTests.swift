@@ -1,3 +1,4 @@
+@testable import Datasets
 import Foundation
 import XCTest
 @testable import Shared

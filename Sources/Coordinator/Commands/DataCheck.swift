@@ -1,0 +1,42 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Shared
+
+struct DataCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Report what each site holds, what is skipped, and where images repeat.",
+        discussion: """
+        Loads every site of cluster.yaml as a run would (sites[].format, data.skip_bad, data.mask_threshold) and reports for each: the images per class, the groups (patients, or images where the dataset names none), the range of image sizes, the masks (and masks resized to their image), every skipped file with the reason, and the duplicates: exact duplicates (the same decoded pixels) and near duplicates (a perceptual hash that survives resizing, small crops and gain changes; docs/DATASETS.md gives the threshold and its measured error rates), within and across sites, with label conflicts (the same image or patient under two labels) called out.
+
+        Every image is decoded once; its fingerprint is kept in the feature cache's folder (fewshot.cache) under the image file's digest, so a second check reads only the files' bytes. A run merges the near-duplicate groups into the patient groups before drawing shots (data.merge_duplicates), so what this command lists is what a run keeps apart.
+
+        Examples:
+          ultraad data check --config cluster.yaml
+          ultraad data check --config cluster.yaml --json check.json
+        """)
+    @OptionGroup var file: ConfigFile
+    @Option(help: "Also write the report as JSON to this file (the layout is in docs/DATASETS.md).") var json: String?
+
+    func validate() throws { _ = try file.load() }
+
+    func run() throws {
+        let c = try file.load()
+        let options = Dataset.Options(skipBad: c.data.skipBad, maskThreshold: Float(c.data.maskThreshold))
+        var datasets: [Dataset] = []
+        for site in c.sites { datasets.append(try Dataset.load(site, options: options)) }
+        let scan = try DuplicateScan.run(datasets, cache: c.fewShot.cache, progress: LineProgress(label: "fingerprints").callAsFunction)
+        let report = try DataCheckReport(datasets: datasets, scan: scan)
+        print(report.text, terminator: "")
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            let bytes = [UInt8](try encoder.encode(report)) + [10]
+            if let failure = AtomicFile.write(bytes, to: URL(fileURLWithPath: json), durable: false) {
+                throw CoordinatorError.run("\(json): cannot write: \(failure)")
+            }
+            print("json: \(json)")
+        }
+    }
+}
