@@ -46,8 +46,10 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG",
                        providers: [.apt(["libpng-dev"])]),
-        // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already).
-        .systemLibrary(name: "CZlib",
+        // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already). Not
+        // named CZlib: ZIPFoundation's module map (Tables) declares a module of that name, and
+        // clang refuses two in one build ("redefinition of module 'CZlib'").
+        .systemLibrary(name: "CZlibInflate",
                        providers: [.apt(["zlib1g-dev"])]),
         // The library, in four targets under Sources/Shared, each above the ones it depends on
         // (Math <- Formats <- Wire <- Shared). The compiler holds the borders: a target sees only
@@ -72,7 +74,7 @@ let package = Package(
         // only target with the compression and image libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
-            dependencies: ["Math", "CLZ4", "CPNG", "CZlib"],
+            dependencies: ["Math", "CLZ4", "CPNG", "CZlibInflate"],
             path: "Sources/Shared/Formats",
             swiftSettings: optimizedInDebug + hardwareCRC
         ),

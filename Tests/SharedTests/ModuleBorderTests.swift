@@ -12,7 +12,7 @@ final class ModuleBorderTests: XCTestCase {
         "CBLAS": ["Sources/Shared/Tensor/", "Sources/Shared/Model/"],
         "CLZ4": ["Sources/Shared/Formats/"],
         "CPNG": ["Sources/Shared/Formats/"],
-        "CZlib": ["Sources/Shared/Formats/"],
+        "CZlibInflate": ["Sources/Shared/Formats/"],
         "CZMQ": ["Sources/Shared/Wire/"],
     ]
 
