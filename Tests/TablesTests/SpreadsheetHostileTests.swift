@@ -6,7 +6,7 @@ import Tables
 /// Input made to hurt the reader: ZIP bombs, entity bombs, far-away cell references,
 /// damaged bytes. Each is refused with a reason (or read harmlessly), never a crash.
 final class SpreadsheetHostileTests: XCTestCase {
-    /// A sheet of about 20 KB; the limit in these tests is 1000 bytes.
+    /// A sheet of about 50 KB; the limit in these tests is 1000 bytes.
     private func bigWorkbook() throws -> URL {
         let url = try temporaryFolder(self, prefix: "tables").appendingPathComponent("big.xlsx")
         try XLSXWriter.write([.init(name: "Big", rows: (0..<500).map { [String($0), "x"] })], to: url, sharedStrings: false)
