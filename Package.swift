@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries from Debian; each module map names its link library.
@@ -46,8 +47,10 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG",
                        providers: [.apt(["libpng-dev"])]),
-        // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already).
-        .systemLibrary(name: "CZlib",
+        // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already). Not
+        // named CZlib: ZIPFoundation's module map (Tables) declares a module of that name, and
+        // clang refuses two in one build ("redefinition of module 'CZlib'").
+        .systemLibrary(name: "CZlibInflate",
                        providers: [.apt(["zlib1g-dev"])]),
         // The library, in four targets under Sources/Shared, each above the ones it depends on
         // (Math <- Formats <- Wire <- Shared). The compiler holds the borders: a target sees only
@@ -72,7 +75,7 @@ let package = Package(
         // only target with the compression and image libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
-            dependencies: ["Math", "CLZ4", "CPNG", "CZlib"],
+            dependencies: ["Math", "CLZ4", "CPNG", "CZlibInflate"],
             path: "Sources/Shared/Formats",
             swiftSettings: optimizedInDebug + hardwareCRC
         ),
@@ -131,11 +134,26 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
+        // Tables: the first worksheet of an .xlsx file (the datasets' label tables) as rows of
+        // strings, through ZIPFoundation and FoundationXML's XMLParser (why not XMLCoder:
+        // Sources/Tables/XMLPart.swift). A target of its own that no library target depends
+        // on, because only the coordinator reads tables: the statically linked worker carries
+        // neither ZIPFoundation nor libxml2.
+        .target(
+            name: "Tables",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Sources/Tables"
+        ),
         // What the test targets share: finding and starting the built executables, temporary
-        // folders, test data builders, and the committed fixtures (its resource).
+        // folders, test data builders (XLSXWriter: the .xlsx tables of dataset replicas), and
+        // the committed fixtures (its resource).
         .target(
             name: "TestSupport",
-            dependencies: ["Shared", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Shared",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             path: "Tests/TestSupport",
             resources: [.copy("Fixtures")]
         ),
@@ -148,6 +166,11 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "Shared", "TestSupport"]
+        ),
+        // Unit tests of the spreadsheet reader, on a committed openpyxl file and XLSXWriter's.
+        .testTarget(
+            name: "TablesTests",
+            dependencies: ["Tables", "TestSupport"]
         ),
         // Unit tests of the coordinator's own logic (an executable target, testable on Linux).
         .testTarget(

@@ -12,8 +12,10 @@ final class ModuleBorderTests: XCTestCase {
         "CBLAS": ["Sources/Shared/Tensor/", "Sources/Shared/Model/"],
         "CLZ4": ["Sources/Shared/Formats/"],
         "CPNG": ["Sources/Shared/Formats/"],
-        "CZlib": ["Sources/Shared/Formats/"],
+        "CZlibInflate": ["Sources/Shared/Formats/"],
         "CZMQ": ["Sources/Shared/Wire/"],
+        // ZIPFoundation's own zlib module, which Tables and TestSupport see through it.
+        "CZlib": [],
     ]
 
     func testCModulesAreImportedOnlyByTheirTarget() throws {
@@ -38,8 +40,9 @@ final class ModuleBorderTests: XCTestCase {
         }
         XCTAssertFalse(imports.isEmpty, "no C module import found under \(root.path): wrong root?")
         for i in imports {
-            XCTAssertTrue(allowed[i.module]!.contains { i.file.hasPrefix($0) },
-                          "\(i.file): \(i.line) (\(i.module) belongs to \(allowed[i.module]!.joined(separator: ", ")))")
+            let owners = allowed[i.module]!
+            XCTAssertTrue(owners.contains { i.file.hasPrefix($0) },
+                          "\(i.file): \(i.line) (\(i.module) belongs to \(owners.isEmpty ? "a dependency" : owners.joined(separator: ", ")))")
             XCTAssertTrue(i.line.hasPrefix("internal import "), "\(i.file): \(i.line) (a C module is imported `internal`)")
         }
     }

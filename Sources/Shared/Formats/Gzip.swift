@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CZlibInflate
 import Foundation
 
 /// Why a gzip file could not be read; every case names the file.
