@@ -9,10 +9,10 @@ import Shared
 enum BUSBRAFolder {
     static let table = "bus_data.csv"
 
-    static func matches(_ folder: String) -> Bool {
-        FolderListing.entry(folder, named: "Images").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
-            && FolderListing.entry(folder, named: "Masks").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
-            && FolderListing.entry(folder, named: table) != nil
+    /// `Images/` and `Masks/`; detection also wants bus_data.csv.
+    static func matches(_ folder: String, named: Bool) -> Bool {
+        FolderListing.hasFolder(folder, "Images") && FolderListing.hasFolder(folder, "Masks")
+            && (named || FolderListing.entry(folder, named: table) != nil)
     }
 
     static func load(site: String, folder: String, table explicit: String?, options: Dataset.Options) throws(DatasetError) -> Dataset {

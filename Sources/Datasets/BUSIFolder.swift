@@ -9,8 +9,8 @@ import Shared
 /// is an unknown class. BUSI names no patients: every image is its own group.
 enum BUSIFolder {
     /// A folder with at least one class folder.
-    static func matches(_ folder: String) -> Bool {
-        LesionClass.allCases.contains { FolderListing.entry(folder, named: $0.name).map { FolderListing.isFolder(joinPath(folder, $0)) } ?? false }
+    static func matches(_ folder: String, named: Bool) -> Bool {
+        LesionClass.allCases.contains { FolderListing.hasFolder(folder, $0.name) }
     }
 
     static func load(site: String, folder: String, options: Dataset.Options) throws(DatasetError) -> Dataset {

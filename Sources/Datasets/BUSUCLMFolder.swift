@@ -17,10 +17,10 @@ import Shared
 enum BUSUCLMFolder {
     static let table = "INFO.csv"
 
-    static func matches(_ folder: String) -> Bool {
-        FolderListing.entry(folder, named: "images").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
-            && FolderListing.entry(folder, named: "masks").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
-            && FolderListing.entry(folder, named: table) != nil
+    /// `images/` and `masks/`; detection also wants INFO.csv (other datasets have those two folders).
+    static func matches(_ folder: String, named: Bool) -> Bool {
+        FolderListing.hasFolder(folder, "images") && FolderListing.hasFolder(folder, "masks")
+            && (named || FolderListing.entry(folder, named: table) != nil)
     }
 
     static func load(site: String, folder: String, table explicit: String?, options: Dataset.Options) throws(DatasetError) -> Dataset {
@@ -52,7 +52,6 @@ enum BUSUCLMFolder {
                 }
                 listed.insert(row.name)
                 label = row.label
-                if colour.label != label { problems.labelConflicts.append([relative]) }
             } else {
                 guard let byColour = colour.label else {
                     problems.labelConflicts.append([relative]); continue   // red and green in one mask, and no table
@@ -63,7 +62,9 @@ enum BUSUCLMFolder {
                                      maskPaths: label.isAbnormal ? [maskPath] : [], label: label,
                                      group: "patient " + patient(of: file), maskThreshold: options.maskThreshold,
                                      resizesMismatchedMask: true)
-            if let ok = try problems.verified(entry, decode: options.decodeAll) { entries.append(ok) }
+            guard let ok = try problems.verified(entry, decode: options.decodeAll) else { continue }
+            entries.append(ok)
+            if labels != nil && colour.label != label { problems.labelConflicts.append([relative]) }
         }
         if let labels {
             for row in labels.rows where !listed.contains(row.name) {

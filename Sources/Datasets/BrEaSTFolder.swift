@@ -12,7 +12,7 @@ import Shared
 enum BrEaSTFolder {
     static let columns = ["CaseID", "Image_filename", "Mask_tumor_filename", "Classification"]
 
-    static func matches(_ folder: String) -> Bool {
+    static func matches(_ folder: String, named: Bool) -> Bool {
         ((try? FolderListing.entries(folder)) ?? []).contains { isCaseImage($0) }
     }
 

@@ -112,11 +112,3 @@ enum CSVManifest {
         }
     }
 }
-
-extension Dataset {
-    /// The site names a CSV manifest lists in its `site` column, sorted (empty when it
-    /// names none).
-    public static func sitesInManifest(_ path: String) throws(DatasetError) -> [String] {
-        try CSVManifest.sites(in: path)
-    }
-}

@@ -58,7 +58,7 @@ public struct DataCheckReport: Codable, Sendable {
     public init(datasets: [Dataset], scan: DuplicateScan) throws(DatasetError) {
         let entries = Dictionary(datasets.flatMap(\.entries).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let groups = SplitGroups(datasets: datasets, duplicates: scan.groups.map(\.members))
-        func sites(of ids: [String]) -> Set<String> { Set(ids.compactMap { entries[$0]?.site }) }
+        func sitesOf(_ ids: [String]) -> Set<String> { Set(ids.compactMap { entries[$0]?.site }) }
         func qualified(_ ids: [String]) -> [String] { ids.compactMap { entries[$0].map { "\($0.site):\($0.relativePath)" } } }
         func local(_ ids: [String], _ site: String) -> [String] { ids.compactMap { entries[$0] }.filter { $0.site == site }.map(\.relativePath) }
 
@@ -76,7 +76,7 @@ public struct DataCheckReport: Codable, Sendable {
             }
             let folder = CSVManifestFolder.of(d)
             let within = scan.groups.map { local($0.members, d.name) }.filter { $0.count > 1 }
-            let conflicts = d.labelConflicts + groups.conflicts.filter { sites(of: $0) == [d.name] }.map { local($0, d.name) }
+            let conflicts = d.labelConflicts + groups.conflicts.filter { sitesOf($0) == [d.name] }.map { local($0, d.name) }
             out.append(Site(name: d.name, format: d.format, folder: folder, images: d.entries.count, classes: classes,
                             groups: Set(d.entries.map(\.group)).count, size: size,
                             masks: d.entries.filter { !$0.maskPaths.isEmpty }.count, resizedMasks: d.resizedMasks,
@@ -84,8 +84,8 @@ public struct DataCheckReport: Codable, Sendable {
                             duplicateGroups: within, labelConflicts: conflicts))
         }
         sites = out
-        crossSiteDuplicateGroups = scan.groups.filter { sites(of: $0.members).count > 1 }.map { qualified($0.members) }
-        crossSiteLabelConflicts = groups.conflicts.filter { sites(of: $0).count > 1 }.map(qualified)
+        crossSiteDuplicateGroups = scan.groups.filter { sitesOf($0.members).count > 1 }.map { qualified($0.members) }
+        crossSiteLabelConflicts = groups.conflicts.filter { sitesOf($0).count > 1 }.map(qualified)
         nearDuplicateThreshold = scan.threshold
     }
 

@@ -39,7 +39,9 @@ extension Dataset {
 public enum DatasetLayout {
     /// The folder layouts in the order detection tries them (the most specific first: a
     /// BUS-UCLM folder could also hold a stray `benign/`).
-    static let folderLayouts: [(format: DatasetFormat, matches: (String) -> Bool, signature: String)] = [
+    /// `matches(folder, named)`: `named` when the format was given, which may ask for less
+    /// (BUS-UCLM without its INFO.csv is still BUS-UCLM when the user says so).
+    static let folderLayouts: [(format: DatasetFormat, matches: @Sendable (String, Bool) -> Bool, signature: String)] = [
         (.busUCLM, BUSUCLMFolder.matches, "images/, masks/ and INFO.csv"),
         (.busBRA, BUSBRAFolder.matches, "Images/, Masks/ and bus_data.csv"),
         (.udiatB, UDIATFolder.matches, "original/ and GT/"),
@@ -51,6 +53,8 @@ public enum DatasetLayout {
     /// layout itself may hold it one level down (`BUS-UCLM.zip` unzips to `BUS-UCLM/`
     /// holding `images/`...): the one visible subfolder in that layout is used.
     public static func resolve(_ path: String, format: DatasetFormat) throws(DatasetError) -> (DatasetFormat, String) {
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
         let folder = FolderListing.isFolder(path)
         if format == .csv || (format == .auto && !folder && path.lowercased().hasSuffix(".csv")) {
@@ -63,7 +67,7 @@ public enum DatasetLayout {
                 : "a \(format.rawValue) dataset is a folder (a manifest needs the csv format)")
         }
         let candidates = format == .auto ? folderLayouts : folderLayouts.filter { $0.format == format }
-        func matching(_ dir: String) -> [DatasetFormat] { candidates.filter { $0.matches(dir) }.map(\.format) }
+        func matching(_ dir: String) -> [DatasetFormat] { candidates.filter { $0.matches(dir, format != .auto) }.map(\.format) }
         if let found = matching(path).first { return (found, path) }
         var below: [(DatasetFormat, String)] = []
         for name in try FolderListing.entries(path) where FolderListing.isFolder(joinPath(path, name)) {

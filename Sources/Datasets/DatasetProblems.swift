@@ -19,16 +19,16 @@ struct DatasetProblems {
     /// or reports the problem and returns nil. A mask of another size whose entry allows
     /// resizing is kept when the aspect ratios agree and skipped (always) when they do not.
     mutating func verified(_ entry: DatasetEntry, decode: Bool) throws(DatasetError) -> DatasetEntry? {
-        do {
+        do throws(DatasetError) {
             let size = try Self.imageSize(entry.imagePath)
             var resized = false
             for mask in entry.maskPaths {
                 let m = try Self.imageSize(mask)
                 guard m != size else { continue }
-                let error = DatasetError.sizeMismatch(mask: mask, maskWidth: m.width, maskHeight: m.height,
+                let mismatch = DatasetError.sizeMismatch(mask: mask, maskWidth: m.width, maskHeight: m.height,
                                                       image: entry.imagePath, width: size.width, height: size.height)
-                guard entry.resizesMismatchedMask else { throw error }
-                guard MaskFit.aspectsAgree(mask: m, image: size) else { skipped.append(error); return nil }
+                guard entry.resizesMismatchedMask else { throw mismatch }
+                guard MaskFit.aspectsAgree(mask: m, image: size) else { skipped.append(mismatch); return nil }
                 resized = true
             }
             if decode { _ = try entry.load() }

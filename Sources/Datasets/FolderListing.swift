@@ -30,6 +30,11 @@ enum FolderListing {
         return list.first { $0 == name } ?? list.first { $0.lowercased() == name.lowercased() }
     }
 
+    /// Whether `folder` has a subfolder `name` (any letter case).
+    static func hasFolder(_ folder: String, _ name: String) -> Bool {
+        entry(folder, named: name).map { isFolder(joinPath(folder, $0)) } ?? false
+    }
+
     /// The image files this build reads, by extension (any letter case).
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "bmp"]
 

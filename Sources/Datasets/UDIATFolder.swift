@@ -9,9 +9,8 @@ import Shared
 enum UDIATFolder {
     static let table = "DatasetB.xlsx"
 
-    static func matches(_ folder: String) -> Bool {
-        FolderListing.entry(folder, named: "original").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
-            && FolderListing.entry(folder, named: "GT").map { FolderListing.isFolder(joinPath(folder, $0)) } == true
+    static func matches(_ folder: String, named: Bool) -> Bool {
+        FolderListing.hasFolder(folder, "original") && FolderListing.hasFolder(folder, "GT")
     }
 
     static func load(site: String, folder: String, table explicit: String?, options: Dataset.Options) throws(DatasetError) -> Dataset {

@@ -11,7 +11,6 @@ final class LayoutReplicaTests: XCTestCase {
     func check(_ replica: Replica, file: StaticString = #filePath, line: UInt = #line) throws {
         let d = try Dataset.load(site: "S", from: replica.path)
         XCTAssertEqual(d.format, replica.format, "detected layout", file: file, line: line)
-        XCTAssertEqual(d.root, replica.folder, "dataset folder", file: file, line: line)
         XCTAssertEqual(Set(d.entries.map(\.relativePath)), Set(replica.images.keys), file: file, line: line)
         for e in d.entries {
             guard let want = replica.images[e.relativePath] else { continue }
@@ -23,6 +22,7 @@ final class LayoutReplicaTests: XCTestCase {
         XCTAssertEqual(d.resizedMasks.sorted(), replica.resizedMasks.sorted(), "resized masks", file: file, line: line)
         let report = try DataCheckReport(datasets: [d], scan: try DuplicateScan.run([d], cache: try temporaryFolder(self, prefix: "fp")))
         let site = report.sites[0]
+        XCTAssertEqual(site.folder, replica.folder, "dataset folder", file: file, line: line)
         XCTAssertEqual(Set(site.skipped.map(\.path)), Set(replica.skipped), "skipped", file: file, line: line)
         XCTAssertEqual(Set(site.duplicateGroups.map { Set($0) }), Set(replica.duplicates.map { Set($0) }), "duplicate groups", file: file, line: line)
         XCTAssertEqual(Set(site.labelConflicts.map { Set($0) }), Set(replica.labelConflicts.map { Set($0) }), "label conflicts", file: file, line: line)
@@ -46,10 +46,10 @@ final class LayoutReplicaTests: XCTestCase {
         let r = try Replica.busUCLM(in: root)
         XCTAssertEqual(try Dataset.load(site: "S", from: r.folder, format: .busUCLM).entries.count, r.images.count)
         XCTAssertEqual(try Dataset.load(site: "S", from: root, format: .busUCLM).root, r.folder, "one level down")
-        assertDatasetError(root) { _ = try Dataset.load(site: "S", from: root, format: .busBRA) }
+        assertDatasetError("BUS-UCLM") { _ = try Dataset.load(site: "S", from: root, format: .busBRA) }
         let two = try temporaryFolder(self, prefix: "two").path
-        _ = try Replica.udiat(in: two + "/a")
-        _ = try Replica.busBRA(in: two + "/b")
+        _ = try Replica.udiat(in: two)
+        _ = try Replica.busBRA(in: two)
         let e = assertDatasetError(two) { _ = try Dataset.load(site: "S", from: two) }
         XCTAssertTrue(e?.description.contains("several datasets") == true, "\(String(describing: e))")
     }
@@ -58,7 +58,8 @@ final class LayoutReplicaTests: XCTestCase {
         // BrEaST's table is in the parent; moved away, the error says to name it; named, it loads.
         let root = try temporaryFolder(self, prefix: "table").path
         let r = try Replica.breast(in: root)
-        let moved = root + "/elsewhere.xlsx"
+        let moved = root + "/tables/elsewhere.xlsx"
+        try FileManager.default.createDirectory(atPath: root + "/tables", withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: root + "/BrEaST-Lesions-USG-clinical-data.xlsx", toPath: moved)
         let e = assertDatasetError("BrEaST-Lesions_USG-images_and_masks") { _ = try Dataset.load(site: "S", from: r.path) }
         XCTAssertTrue(e?.description.contains("sites[].table") == true, "\(String(describing: e))")
@@ -85,7 +86,8 @@ final class LayoutReplicaTests: XCTestCase {
         assertDatasetError("images/ALWI_001.png") { _ = try Dataset.load(site: "S", from: root) }
         let skipped = try Dataset.load(site: "S", from: root, options: .init(skipBad: true))
         XCTAssertEqual(skipped.entries.count, r.images.count - 1)
-        XCTAssertEqual(skipped.skipped.map(\.file), [r.folder + "/images/ALWI_001.png"])
+        XCTAssertEqual(Set(skipped.skipped.map(\.file)), [r.folder + "/images/ALWI_001.png", r.folder + "/masks/EFRA_001.png"],
+                       "the image without a row, and the mask of another shape (always skipped)")
         // A row without an image, and an unknown label, name the table's row.
         try (good + "ZZZZ_000.png;56x40;Benign;No;No;No\n").write(toFile: info, atomically: true, encoding: .utf8)
         let missing = assertDatasetError("INFO.csv") { _ = try Dataset.load(site: "S", from: root) }
@@ -137,7 +139,7 @@ final class LayoutReplicaTests: XCTestCase {
         for seed in UInt64(1)...4 {
             let s = try bra.drawShots(perClass: 1, seed: seed)
             XCTAssertEqual(Set(s.support.map(\.label)), [.benign, .malignant])
-            XCTAssertEqual(Set(s.support.map(\.group)).count, 2, "one case per class")
+            XCTAssertLessThanOrEqual(Set(s.support.map(\.group)).count, 2, "one case per class, or case 5 for both")
         }
     }
 

@@ -153,10 +153,10 @@ extension ConfigKeyEffectTests {
             try FileManager.default.copyItem(at: benign.appendingPathComponent(name), to: benign.appendingPathComponent(copyName))
         }
         let dup = dataBaseline.setting("sites", "[{name: A, path: data/dup-A}, {name: B, path: data/site-B}]")
-        let merged = try prepare("merged", dup, evaluate: false), apart = try prepare("apart", dup.setting("data.merge_duplicates", "false"), evaluate: false)
-        XCTAssertEqual(merged.status, 0, merged.output)
+        let together = try prepare("together", dup, evaluate: false), apart = try prepare("apart", dup.setting("data.merge_duplicates", "false"), evaluate: false)
+        XCTAssertEqual(together.status, 0, together.output)
         XCTAssertEqual(apart.status, 0, apart.output)
-        XCTAssertEqual(merged.shots.filter { $0.hasPrefix("A,benign,") }.count, 2, "data.merge_duplicates: \(merged.shots)")
+        XCTAssertEqual(together.shots.filter { $0.hasPrefix("A,benign,") }.count, 2, "data.merge_duplicates: \(together.shots)")
         XCTAssertEqual(apart.shots.filter { $0.hasPrefix("A,benign,") }.count, 1, "\(apart.shots)")
 
         // table: BUS-UCLM's INFO.csv replaced by another table that calls one benign image malignant.

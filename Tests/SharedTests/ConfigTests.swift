@@ -96,7 +96,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.backbone.resolvedLayers(depth: 24), [6, 12, 18, 24])
         XCTAssertEqual(config.backbone.resolvedLayers(depth: 12), [3, 6, 9, 12])
         XCTAssertEqual(config.backbone.resolvedLayers(depth: 2), [1, 2])
-        XCTAssertEqual(config.sites[0].format, .busi)
+        XCTAssertEqual(config.sites[0].format, .auto, "detected when the dataset is loaded")
+        XCTAssertEqual(config.sites[0].table, nil)
+        XCTAssertTrue(config.data.mergeDuplicates)
         XCTAssertEqual(config.testSites, ["A"])
         XCTAssertEqual(config.data, .init(skipBad: false, maskThreshold: 0.5))
         XCTAssertEqual(config.fewShot.shots, 8)
@@ -142,10 +144,10 @@ final class ConfigTests: XCTestCase {
             sites:
               - {name: busi, path: /data/BUSI, format: busi}
               - {name: ext, path: lists/ext.csv}
-              - {name: odd, path: lists/odd.txt, format: csv}
+              - {name: odd, path: lists/odd.txt, format: csv, table: lists/labels.xlsx}
             train_sites: [busi]
             test_sites: [ext, odd]
-            data: {skip_bad: true, mask_threshold: 1}
+            data: {skip_bad: true, mask_threshold: 1, merge_duplicates: false}
             fewshot: {shots: 4, shots_file: old/shots.csv, views: [identity, hflip], cache: /tmp/cache}
             model:
               classes: [normal, lesion]
@@ -175,10 +177,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.backbone.merges?.path, "/work/project/weights/merges.txt")
         XCTAssertEqual(config.backbone.imageSize, 224)
         XCTAssertEqual(config.backbone.resolvedLayers(depth: 24), [3, 6, 9, 12])
-        XCTAssertEqual(config.sites.map(\.format), [.busi, .csv, .csv])
+        XCTAssertEqual(config.sites.map(\.format), [.busi, .auto, .csv])
         XCTAssertEqual(config.site(named: "ext")?.path.path, "/work/project/lists/ext.csv")
         XCTAssertEqual(config.testSites, ["ext", "odd"])
-        XCTAssertEqual(config.data, .init(skipBad: true, maskThreshold: 1))
+        XCTAssertEqual(config.data, .init(skipBad: true, maskThreshold: 1, mergeDuplicates: false))
+        XCTAssertEqual(config.sites.map { $0.table?.path }, [nil, nil, "/work/project/lists/labels.xlsx"])
         XCTAssertEqual(config.fewShot, .init(shots: 4, shotsFile: URL(filePath: "/work/project/old/shots.csv"),
                                              views: [.identity, .hflip], cache: URL(filePath: "/tmp/cache")))
         XCTAssertEqual(config.model.classDescriptions, ["normal": ["plain tissue"], "lesion": ["a dark spot", "a mass"]])
@@ -234,7 +237,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.run.folder.path, parent + "/runs/r1")
         XCTAssertEqual(config.run.folder, URL(filePath: parent + "/runs/r1"))
         XCTAssertEqual(config.sites.map(\.path.path), [parent + "/data/A", "/abs/B", dir.path + "/here.csv"])
-        XCTAssertEqual(config.sites[2].format, .csv)
+        XCTAssertEqual(config.sites[2].format, .auto)
         XCTAssertEqual(config.fewShot.shotsFile?.path, dir.path + "/shots.csv")
         XCTAssertEqual(config.fewShot.cache.path, dir.path + "/cache")
     }
@@ -335,7 +338,7 @@ final class ConfigTests: XCTestCase {
             train_sites: [A]
             """, ["sites[1].name: \"A\" is already the name of sites[0]; site names must be unique"], line: 4)
         assertFails("version: 1\nsites: [{name: A, path: a, format: folder}]\ntrain_sites: [A]",
-                    ["sites[0].format: \"folder\" is not one of auto, busi, csv"])
+                    ["sites[0].format: \"folder\" is not one of auto, busi, bus-uclm, bus-bra, breast-lesions-usg, udiat-b, csv"])
     }
 
     func testEndpoints() {

@@ -18,12 +18,14 @@ extension Dataset {
     /// group is a support image; the rest of the site is the test split.
     ///
     /// A group is `groupOf(entry)`: the entry's patient (`DatasetEntry.group`) unless the
-    /// caller merges more (near duplicates, `SplitGroups`). A group can be drawn for class c
-    /// when it has an image of c, is not named in `conflicted` (the same picture under two
-    /// labels) and was not drawn for an earlier class: a BUS-UCLM patient with normal and
-    /// benign frames is a normal or a benign shot, and brings all its frames along. Classes
-    /// are drawn in order and groups taken in the order of their first image, so where
-    /// every group is one image the draw is the per-image draw of earlier versions.
+    /// caller merges more (near duplicates, `SplitGroups`). A group counts for every class it
+    /// has images of: a BUS-UCLM patient with normal and benign frames, drawn as a normal
+    /// shot, is one of the benign shots too, and brings all its frames along. Classes are
+    /// drawn in order; class c draws, from the groups with an image of c that are not drawn
+    /// yet and not named in `conflicted` (the same picture under two labels), as many as
+    /// the groups drawn so far leave missing. Groups are taken in the order of their first
+    /// image, so where every group is one image the draw is the per-image draw of earlier
+    /// versions, image for image.
     public func drawShots(perClass shots: Int, seed: UInt64, classes: [LesionClass] = LesionClass.allCases,
                           groupOf: (DatasetEntry) -> String = { $0.group },
                           conflicted: Set<String> = []) throws(ShotsError) -> FewShotSplit {
@@ -39,12 +41,14 @@ extension Dataset {
         let present = Set(entries.map(\.label))
         var chosen = Set<String>()
         for label in classes.sorted() where present.contains(label) {
+            let covered = chosen.filter { labels[$0]!.contains(label) }.count
             var members = order.filter { labels[$0]!.contains(label) && !conflicted.contains($0) && !chosen.contains($0) }
-            guard members.count >= shots else {
-                throw .notEnoughGroups(site: name, label: label, available: members.count, requested: shots,
+            let missing = max(0, shots - covered)
+            guard members.count >= missing else {
+                throw .notEnoughGroups(site: name, label: label, available: members.count + covered, requested: shots,
                                        images: entries(of: label).count)
             }
-            for k in 0..<shots {   // partial Fisher-Yates
+            for k in 0..<missing {   // partial Fisher-Yates
                 let j = k + Int(rng.next() % UInt64(members.count - k))
                 members.swapAt(k, j)
                 chosen.insert(members[k])

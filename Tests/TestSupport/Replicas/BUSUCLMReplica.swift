@@ -7,7 +7,7 @@ extension Replica {
     /// Quirks: colour-coded RGB masks (green benign, red malignant, black normal), `;` as
     /// the separator, a mask whose colour disagrees with INFO.csv (BEJO_002: Malignant,
     /// drawn green), one patient's masks at half size (DOSA: resized) and one mask of
-    /// another shape (EFRA_001: skipped).
+    /// another shape (EFRA_001: skipped, the mask named).
     public static func busUCLM(in root: String, seed: UInt64 = 12) throws -> Replica {
         let w = ReplicaWriter(root: root), paint = ReplicaPainter(site: 1, seed: seed)
         var r = Replica(format: "bus-uclm", path: root, folder: joinPathForTests(root, "BUS-UCLM"))
@@ -32,15 +32,15 @@ extension Replica {
                     mask = ReplicaPainter.resized(s.mask, from: (W, H), to: (W / 2, H / 2)).map { $0 >= 0.5 ? 1 : 0 }
                     try w.colourMask("BUS-UCLM/masks/" + name, width: W / 2, height: H / 2, mask, colour: colour)
                     mask = ReplicaPainter.resized(mask, from: (W / 2, H / 2), to: (W, H)).map { $0 >= 0.5 ? 1 : 0 }
-                    r.resizedMasks.append("images/" + name)
+                    if label.isAbnormal { r.resizedMasks.append("images/" + name) }
                 } else if patient == "EFRA" && k == 1 {
                     try w.colourMask("BUS-UCLM/masks/" + name, width: 28, height: 28, [Float](repeating: 0, count: 28 * 28), colour: colour)
-                    r.skipped.append("images/" + name)
+                    r.skipped.append("masks/" + name)   // the mask is what is at fault
                 } else {
                     try w.colourMask("BUS-UCLM/masks/" + name, width: W, height: H, mask, colour: colour)
                 }
                 info += "\(name);\(W)x\(H);\(label.name.capitalized);No;No;No\n"
-                if r.skipped.last == "images/" + name { continue }
+                if r.skipped.last == "masks/" + name { continue }
                 if drawn != label { r.labelConflicts.append(["images/" + name]) }
                 r.add("images/" + name, label, group: "patient " + patient, mask: label.isAbnormal ? mask : [])
             }
