@@ -47,6 +47,9 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG",
                        providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo's TurboJPEG API: dataset images in JPEG (error codes, no longjmp).
+        .systemLibrary(name: "CTurboJPEG",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
         // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already). Not
         // named CZlib: ZIPFoundation's module map (Tables) declares a module of that name, and
         // clang refuses two in one build ("redefinition of module 'CZlib'").
@@ -71,11 +74,11 @@ let package = Package(
             sources: mathFolders,
             swiftSettings: optimizedInDebug
         ),
-        // Formats (Formats/): safetensors, PNG, LZ4, gzip, CSV, atomic files, the digests (FNV-1a, CRC-32C). The
+        // Formats (Formats/): safetensors, PNG, JPEG, BMP, LZ4, gzip, CSV, atomic files, the digests (FNV-1a, CRC-32C). The
         // only target with the compression and image libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
-            dependencies: ["Math", "CLZ4", "CPNG", "CZlibInflate"],
+            dependencies: ["Math", "CLZ4", "CPNG", "CTurboJPEG", "CZlibInflate"],
             path: "Sources/Shared/Formats",
             swiftSettings: optimizedInDebug + hardwareCRC
         ),

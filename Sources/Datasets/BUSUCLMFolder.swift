@@ -121,7 +121,7 @@ struct MaskColour {
 
     static func of(_ path: String, threshold: Float) throws(DatasetError) -> MaskColour {
         let rgb: RGBImage
-        do { rgb = try PNGImage.readRGB(path) } catch { throw .unreadable(file: path, reason: DatasetEntry.reason(error)) }
+        do { rgb = try ImageFile.decodeRGB(try ImageFile.read(path), name: path) } catch { throw .unreadable(file: path, reason: error.reason) }
         let n = rgb.width * rgb.height
         var c = MaskColour()
         for i in 0..<n {

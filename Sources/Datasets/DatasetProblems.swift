@@ -50,6 +50,6 @@ struct DatasetProblems {
 
     /// The size an image file declares, its failure as a dataset error.
     static func imageSize(_ path: String) throws(DatasetError) -> (width: Int, height: Int) {
-        do { return try PNGHeader.size(of: path) } catch { throw .unreadable(file: error.file, reason: error.reason) }
+        do { return try ImageFile.size(of: path) } catch { throw .unreadable(file: error.file, reason: error.reason) }
     }
 }

@@ -33,15 +33,18 @@ public struct DatasetEntry: Hashable, Sendable {
     public var id: String { "\(site)/\(relativePath)" }
 
     /// Decodes the image and its merged mask (a pixel is lesion when any mask file has a
-    /// value >= `maskThreshold` there).
+    /// value >= `maskThreshold` there: `DecodedImage.maskValues`, the largest colour channel
+    /// or the alpha of a black mask).
     public func load() throws(DatasetError) -> LabeledImage {
         let image = try loadImage()
         let height = image.shape[1], width = image.shape[2]
         var mask = Tensor(zeros: [height, width])
         for path in maskPaths {
-            let m: (width: Int, height: Int, values: [Float])
-            do { m = try PNGImage.readMask(path) } catch { throw .unreadable(file: path, reason: Self.reason(error)) }
-            var values = m.values
+            let m: DecodedImage
+            do { m = try ImageFile.decode(try ImageFile.read(path), name: path) } catch {
+                throw .unreadable(file: path, reason: error.reason)
+            }
+            var values = m.maskValues()
             if m.width != width || m.height != height {
                 guard resizesMismatchedMask, MaskFit.aspectsAgree(mask: (m.width, m.height), image: (width, height)) else {
                     throw .sizeMismatch(mask: path, maskWidth: m.width, maskHeight: m.height,
@@ -59,11 +62,11 @@ public struct DatasetEntry: Hashable, Sendable {
         try Self.decodeImage(try imageFile(), name: imagePath)
     }
 
-    /// An image file's bytes (PNG) -> [3, H, W] in [0, 1], the one decoding of dataset
-    /// images (`load()`, and workers given the file's bytes). `name` names it in errors.
+    /// An image file's bytes (PNG, JPEG or BMP) -> [3, H, W] in [0, 1], the one decoding of
+    /// dataset images (`load()`, and workers given the file's bytes). `name` names it in errors.
     public static func decodeImage(_ file: [UInt8], name: String) throws(DatasetError) -> Tensor {
         let rgb: RGBImage
-        do { rgb = try PNGImage.decodeRGB(file, name: name) } catch { throw .unreadable(file: name, reason: reason(error)) }
+        do { rgb = try ImageFile.decodeRGB(file, name: name) } catch { throw .unreadable(file: name, reason: error.reason) }
         return Tensor(shape: [3, rgb.height, rgb.width], data: rgb.pixels)
     }
 
