@@ -46,9 +46,9 @@ public struct DuplicateScan: Sendable {
             memo.known[digests[i]] = computed[k]
         }
         if !missing.isEmpty { try memo.save() }
-        let all = prints.map { $0! }
-        let found = DuplicateGroups(all, threshold: threshold)
-        let groups = found.groups.map { g in Group(members: g.members.map { entries[$0].id }, exact: g.exact) }
+        let found = DuplicateGroups(zip(entries, prints).map { DuplicateGroups.Entry(id: $0.id, site: $0.site, fingerprint: $1!) },
+                                    threshold: threshold)
+        let groups = found.groups.map { Group(members: $0.ids, exact: $0.exactOnly) }
         return DuplicateScan(groups: groups, threshold: threshold,
                              fileDigests: Dictionary(zip(entries.map(\.imagePath), digests), uniquingKeysWith: { a, _ in a }))
     }

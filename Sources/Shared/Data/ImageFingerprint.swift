@@ -10,6 +10,10 @@ public struct ImageFingerprint: Codable, Sendable, Hashable {
     public var pixels: String
     public var perceptual: PerceptualHash
 
+    /// The design's version: a stored fingerprint of another version is computed again
+    /// (raise it when the digest or the hash changes).
+    public static let version = 1
+
     /// Largest `distance(to:)` of a near duplicate (`PerceptualHash.nearDuplicateThreshold`).
     public static let nearDuplicateThreshold = PerceptualHash.nearDuplicateThreshold
 
