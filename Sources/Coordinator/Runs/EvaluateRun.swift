@@ -66,13 +66,14 @@ enum EvaluateRun {
         for (name, parts) in split where !parts.excluded.isEmpty {
             notes.append("\(name): \(parts.excluded.count) image(s) not tested: they share a patient or a duplicate group with a shot.")
         }
-        try scores.write(to: (output ?? inputs.runFolder).appendingPathComponent("scores.csv"))
         if config.eval.fewShotMemory && normals.isEmpty {
             notes.append("No normal shot (the training sites have no normal images): no normal-patch memory; the anomaly map is the mean of the per-layer maps.")
         }
         notes += extraNotes
-        return try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
-                                          title: "UltraAD evaluation: \(config.run.name)", notes: notes)
+        let metrics = try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
+                                                 title: "UltraAD evaluation: \(config.run.name)", notes: notes)
+        try scores.write(to: (output ?? inputs.runFolder).appendingPathComponent("scores.csv"))
+        return metrics
     }
 
     /// The metrics table as text for the terminal.
