@@ -3,14 +3,16 @@ import XCTest
 @testable import Shared
 @testable import TestSupport
 
-/// Three public layouts as three sites, exactly as they unzip: `data check`, then prepare,
-/// train and evaluate; scores.csv has a row per test image, and no test image shares a
-/// patient with a shot. A training site without normal images runs too.
+/// Three public layouts as three sites, exactly as they unzip, and a manifest of PNG, JPEG
+/// and BMP images: `data check`, then prepare, train and evaluate (its test features on a
+/// worker); scores.csv has a row per test image, and no test image shares a patient with a
+/// shot. A training site without normal images runs too.
 final class DatasetLayoutsTests: ProcessTestCase {
     func testThreeLayoutsAsThreeSites() throws {
         let uclm = try Replica.busUCLM(in: dir.appendingPathComponent("data/uclm").path)
         let bra = try Replica.busBRA(in: dir.appendingPathComponent("data/bra").path)
         let breast = try Replica.breast(in: dir.appendingPathComponent("data/breast").path)
+        let manifest = try Replica.manifest(in: dir.appendingPathComponent("data/csv").path)
         let config = dir.appendingPathComponent("cluster.yaml")
         try """
             version: 1
@@ -20,6 +22,7 @@ final class DatasetLayoutsTests: ProcessTestCase {
               - {name: UCLM, path: data/uclm}
               - {name: BRA, path: data/bra}
               - {name: BrEaST, path: \(breast.path)}
+              - {name: CSV, path: data/csv/lists/site.csv}
             train_sites: [UCLM]
             fewshot: {shots: 1, views: [identity], cache: cache}
             model: {adapter_rank: 4}
@@ -32,7 +35,8 @@ final class DatasetLayoutsTests: ProcessTestCase {
         XCTAssertTrue(output.contains("site BRA (bus-bra") && output.contains("site BrEaST (breast-lesions-usg"), output)
         XCTAssertTrue(output.contains("images/EFRA_001.png"), "the skipped mask is reported:\n\(output)")
         for step in ["prepare", "train", "evaluate"] {
-            (status, output) = try runProcess(ultraad, [step, "--config", config.path] + (step == "train" ? ["--local-workers", "1"] : ["--threads", "1"]))
+            // Test features on a worker: it decodes the JPEG and BMP images of site CSV from their bytes.
+            (status, output) = try runProcess(ultraad, [step, "--config", config.path] + (step == "prepare" ? ["--threads", "1"] : ["--local-workers", "1"]))
             XCTAssertEqual(status, 0, "\(step):\n\(output)")
         }
         let shots = try String(contentsOf: dir.appendingPathComponent("run/shots.csv"), encoding: .utf8)
@@ -48,6 +52,7 @@ final class DatasetLayoutsTests: ProcessTestCase {
         XCTAssertTrue(testUCLM.allSatisfy { !shotPatients.contains($0[3]) })
         XCTAssertEqual(cells.filter { $0[0] == "BRA" }.count, bra.images.count)
         XCTAssertEqual(cells.filter { $0[0] == "BrEaST" }.count, breast.images.count)
+        XCTAssertEqual(Set(cells.filter { $0[0] == "CSV" }.map { $0[1] }), Set(manifest.images.keys), "PNG, JPEG and BMP images")
         for c in cells {
             let p = c[6...].compactMap(Double.init)
             XCTAssertEqual(p.count, 3)
@@ -64,6 +69,8 @@ final class DatasetLayoutsTests: ProcessTestCase {
         for step in ["prepare", "train", "evaluate"] {
             (status, output) = try runProcess(ultraad, [step, "--config", noNormal.path] + (step == "train" ? ["--local-workers", "1"] : ["--threads", "1"]))
             XCTAssertEqual(status, 0, "\(step):\n\(output)")
+            if step == "prepare" { XCTAssertTrue(output.contains("note: site BRA has no normal image"), output) }
+            if step == "train" { XCTAssertTrue(output.contains("images of benign, malignant only"), output) }
         }
         let braShots = try String(contentsOf: dir.appendingPathComponent("run-bra/shots.csv"), encoding: .utf8)
         XCTAssertFalse(braShots.contains(",normal,"), braShots)

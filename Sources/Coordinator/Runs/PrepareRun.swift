@@ -10,6 +10,14 @@ enum PrepareRun {
         let inputs = try RunInputs(config: config, reuseRunShots: false)
         try RunFolder(inputs.runFolder).writeEffectiveConfig(config)
         let splits = config.trainSites.compactMap { inputs.splits[$0] }
+        for site in config.trainSites {
+            guard let d = inputs.datasets[site], d.classesPresent.count < LesionClass.allCases.count else { continue }
+            let absent = LesionClass.allCases.filter { !d.classesPresent.contains($0) }.map(\.name)
+            FileHandle.standardError.write(Data("note: site \(site) has no \(absent.joined(separator: " or ")) image: its shots are of \(d.classesPresent.map(\.name).joined(separator: " and "))\n".utf8))
+        }
+        for conflict in inputs.groups.conflicts {
+            FileHandle.standardError.write(Data("warning: one picture under two labels, never a shot: \(conflict.joined(separator: ", "))\n".utf8))
+        }
         try ShotsFile.write(splits, to: inputs.shotsFile.path)
         let views = config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) }
         let support = splits.flatMap(\.support)

@@ -38,6 +38,11 @@ struct TrainRun {
             throw CoordinatorError.run("\(pool.path): the pool holds no support views")
         }
         try prepared.pool.validate(classes: head.classes)
+        let present = prepared.pool.classesPresent
+        if present.count < head.classes {
+            let names = present.map { $0 < config.model.classes.count ? config.model.classes[$0] : "\($0)" }
+            FileHandle.standardError.write(Data("note: the support pool has images of \(names.joined(separator: ", ")) only: episodes and the bank hold no other class\n".utf8))
+        }
         let bank = BankPayload.encode(prepared.bank)
         let bankDigest = BankPayload.digest(bank)
         // What a checkpoint must have been written under to be resumed: the settings that
