@@ -46,6 +46,10 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG",
                        providers: [.apt(["libpng-dev"])]),
+        // TurboJPEG, libjpeg-turbo's API that returns error codes (libjpeg's own reports
+        // errors by longjmp, which Swift cannot catch).
+        .systemLibrary(name: "CTurboJPEG",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
         // zlib reads open_clip's gzipped BPE vocabulary (libpng depends on it already).
         .systemLibrary(name: "CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
@@ -68,11 +72,12 @@ let package = Package(
             sources: mathFolders,
             swiftSettings: optimizedInDebug
         ),
-        // Formats (Formats/): safetensors, PNG, LZ4, gzip, CSV, atomic files, the digests (FNV-1a, CRC-32C). The
-        // only target with the compression and image libraries; knows Tensor, not the head.
+        // Formats (Formats/): safetensors, image files (PNG, JPEG, BMP), LZ4, gzip, CSV, atomic
+        // files, the digests (FNV-1a, CRC-32C). The only target with the compression and image
+        // libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
-            dependencies: ["Math", "CLZ4", "CPNG", "CZlib"],
+            dependencies: ["Math", "CLZ4", "CPNG", "CTurboJPEG", "CZlib"],
             path: "Sources/Shared/Formats",
             swiftSettings: optimizedInDebug + hardwareCRC
         ),

@@ -12,6 +12,7 @@ final class ModuleBorderTests: XCTestCase {
         "CBLAS": ["Sources/Shared/Tensor/", "Sources/Shared/Model/"],
         "CLZ4": ["Sources/Shared/Formats/"],
         "CPNG": ["Sources/Shared/Formats/"],
+        "CTurboJPEG": ["Sources/Shared/Formats/"],
         "CZlib": ["Sources/Shared/Formats/"],
         "CZMQ": ["Sources/Shared/Wire/"],
     ]
