@@ -8,13 +8,13 @@ extension Clip {
             commandName: "encode-image",
             abstract: "Write g, U.{l} and Z0.{l} for images to a safetensors file.",
             discussion: """
-            Each PNG is preprocessed like CLIP (shorter side to --size with antialiased bicubic resampling, center crop, CLIP mean/std; gray is replicated to RGB) and encoded. The output holds g [n, d], U.{l} [n, P, D] (block-l patch tokens through ln_post) and Z0.{l} [n, P, d] (U.{l} times the visual projection), layers counted from 1, images in the order given.
+            Each image (PNG, JPEG or BMP) is preprocessed like CLIP (shorter side to --size with antialiased bicubic resampling, center crop, CLIP mean/std; gray is replicated to RGB) and encoded. The output holds g [n, d], U.{l} [n, P, D] (block-l patch tokens through ln_post) and Z0.{l} [n, P, d] (U.{l} times the visual projection), layers counted from 1, images in the order given.
 
             Example: ultraad clip encode-image --weights builtin:tiny --images a.png b.png --layers 3,6 --out f.safetensors
             """)
 
         @OptionGroup var model: ClipModelOptions
-        @Option(parsing: .upToNextOption, help: "PNG images.")
+        @Option(parsing: .upToNextOption, help: "Image files: PNG, JPEG or BMP.")
         var images: [String] = []
         @Option(help: "Comma-separated block numbers for U and Z0 (default: the quarter points of the depth).")
         var layers: String?
@@ -26,7 +26,7 @@ extension Clip {
         var batch: Int = 8
 
         func validate() throws {
-            guard !images.isEmpty else { throw ValidationError("--images needs at least one PNG") }
+            guard !images.isEmpty else { throw ValidationError("--images needs at least one image") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
             if let s = size, s < 1 { throw ValidationError("--size must be positive") }
             if let layers, ClipLayers.parse(layers) == nil {
@@ -50,7 +50,7 @@ extension Clip {
                 let paths = images[start..<min(start + batch, images.count)]
                 var tensors: [Tensor] = []
                 for path in paths {
-                    let image = try PNGImage.readRGB(path)
+                    let image = try ImageFile.decodeRGB(ImageFile.read(path), name: path)
                     do { tensors.append(try preprocess(image)) } catch {
                         throw ClipCommandError(description: "\(path): \(error)")
                     }

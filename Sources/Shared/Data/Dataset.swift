@@ -116,9 +116,9 @@ struct DatasetProblems {
             _ = try entry.load()
             return
         }
-        let size = try pngSize(entry.imagePath)
+        let size = try imageSize(entry.imagePath)
         for mask in entry.maskPaths {
-            let m = try pngSize(mask)
+            let m = try imageSize(mask)
             guard m == size else {
                 throw .sizeMismatch(mask: mask, maskWidth: m.width, maskHeight: m.height,
                                     image: entry.imagePath, width: size.width, height: size.height)
@@ -126,8 +126,8 @@ struct DatasetProblems {
         }
     }
 
-    /// The size a PNG declares (Formats' `PNGHeader`), its failure as a dataset error.
-    static func pngSize(_ path: String) throws(DatasetError) -> (width: Int, height: Int) {
-        do { return try PNGHeader.size(of: path) } catch { throw .unreadable(file: error.file, reason: error.reason) }
+    /// The size an image file declares (Formats' `ImageFile.size`), its failure as a dataset error.
+    static func imageSize(_ path: String) throws(DatasetError) -> (width: Int, height: Int) {
+        do { return try ImageFile.size(of: path) } catch { throw .unreadable(file: error.file, reason: error.reason) }
     }
 }

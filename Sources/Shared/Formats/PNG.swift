@@ -1,10 +1,5 @@
 internal import CPNG
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why a PNG file could not be read or written; every case names the file.
 public enum PNGError: Error, CustomStringConvertible, Equatable {
@@ -331,27 +326,9 @@ public enum PNGImage {
         }
     }
 
-    static func systemError(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
-    }
-
     /// The whole file.
     static func readFile(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw PNGError.cannotRead(file: path, reason: systemError(errno))
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<got])
-            if got < chunk.count {
-                if ferror(file) != 0 { throw PNGError.cannotRead(file: path, reason: systemError(errno)) }
-                return bytes
-            }
-        }
+        do { return try ImageFile.read(path) } catch { throw PNGError.cannotRead(file: path, reason: error.reason) }
     }
 
     /// Writes `bytes` atomically (and durably) to `path`: readers see the old file or the
