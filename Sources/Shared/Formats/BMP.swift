@@ -20,7 +20,8 @@ public enum BMPImage {
         let present = bytes.count - h.pixelOffset
         guard !o1, !o2, needed <= present else {
             throw ImageFileError(file: name, reason: "BMP: pixel data is cut short (\(present) bytes after offset "
-                                 + "\(h.pixelOffset), \(h.width) x \(h.height) at \(h.bitsPerPixel) bits needs \(needed))")
+                                 + "\(h.pixelOffset), \(h.width) x \(h.height) at \(h.bitsPerPixel) bits needs "
+                                 + (o1 || o2 ? "more than 2^63)" : "\(needed))"))
         }
         let channels = h.bitsPerPixel >= 16 && h.masks[3] != 0 ? 4 : 3
         var samples = [Float](repeating: 0, count: channels * n)

@@ -56,7 +56,9 @@ public enum JPEGImage {
     static func decode(_ bytes: [UInt8], name: String, maxPixels: Int) throws(ImageFileError) -> DecodedImage {
         try withHandle(tjInitDecompress, name: name) { handle throws(ImageFileError) in
             let header = try readHeader(handle, bytes, name: name)
+            guard !header.cmyk else { throw ImageFileError(file: name, reason: "JPEG: CMYK images are not supported") }
             let n = try ImageFile.checkPixels(width: header.width, height: header.height, maxPixels: maxPixels, name: name)
+            try checkCodedSize(width: header.width, height: header.height, bytes: bytes.count, name: name)
             let channels = header.gray ? 1 : 3
             var buffer = [UInt8](repeating: 0, count: channels * n)
             // Stop at the first warning (it fails the decode anyway); refuse progressive files
@@ -75,20 +77,31 @@ public enum JPEGImage {
         }
     }
 
-    /// The frame header: size and whether the file is grayscale; CMYK refused.
-    static func readHeader(_ handle: tjhandle, _ bytes: [UInt8], name: String) throws(ImageFileError) -> (width: Int, height: Int, gray: Bool) {
+    /// A declared size is trusted only as far as the bytes can back it: Huffman coding spends
+    /// at least one bit on every 8 x 8 block of the first component (its DC code), so fewer
+    /// bytes than blocks / 8 cannot hold the image, and its buffer is not allocated.
+    /// (Arithmetic coding, which almost no writer uses, could in principle go below that for
+    /// a large flat image; such a file is refused too.)
+    static func checkCodedSize(width: Int, height: Int, bytes: Int, name: String) throws(ImageFileError) {
+        let blocks = ((width + 7) / 8) * ((height + 7) / 8)
+        guard blocks <= 8 * bytes else {
+            throw ImageFileError(file: name, reason: "JPEG: \(width) x \(height) needs at least \((blocks + 7) / 8) bytes "
+                                 + "of coded data, the file has \(bytes) (cut short)")
+        }
+    }
+
+    /// The frame header: size, and whether the file is grayscale or CMYK (Adobe's CMYK or YCCK).
+    static func readHeader(_ handle: tjhandle, _ bytes: [UInt8], name: String) throws(ImageFileError) -> (width: Int, height: Int, gray: Bool, cmyk: Bool) {
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         let status = bytes.withUnsafeBufferPointer {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
         }
         if status != 0 { throw unreadable(handle, name: name) }
-        if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
-            throw ImageFileError(file: name, reason: "JPEG: CMYK images are not supported")
-        }
         guard width > 0, height > 0 else {
             throw ImageFileError(file: name, reason: "JPEG declares size \(width) x \(height)")
         }
-        return (Int(width), Int(height), colorspace == Int32(TJCS_GRAY.rawValue))
+        let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        return (Int(width), Int(height), colorspace == Int32(TJCS_GRAY.rawValue), cmyk)
     }
 
     // MARK: - Encoding
