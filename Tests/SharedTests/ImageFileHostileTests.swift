@@ -97,16 +97,16 @@ final class ImageFileHostileTests: XCTestCase {
 
     func lastRowPadding(width: Int, bits: Int) -> Int { (width * bits + 31) / 32 * 4 - (width * bits + 7) / 8 }
 
-    /// Random byte changes (a light fuzz): decode either succeeds with consistent sizes or
-    /// throws an error naming the file.
+    /// Random byte changes (a light, seeded fuzz; the headers more often): decode either
+    /// succeeds with consistent sizes or throws an error naming the file.
     func testCorruptedBytesNeverCrash() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 20250301)
         for file in Self.fixtureFiles {
             let bytes = try fixture(file)
-            for round in 0..<150 {
+            for round in 0..<400 {
                 var b = bytes
                 for _ in 0..<(1 + round % 4) {
-                    let i = round < 60 ? Int.random(in: 0..<min(b.count, 80), using: &rng) : Int.random(in: 0..<b.count, using: &rng)
+                    let i = round % 2 == 0 ? Int.random(in: 0..<min(b.count, 80), using: &rng) : Int.random(in: 0..<b.count, using: &rng)
                     b[i] = UInt8.random(in: 0...255, using: &rng)
                 }
                 do {
