@@ -161,6 +161,19 @@ final class ImageFileHostileTests: XCTestCase {
         XCTAssertTrue(decodeError(cut, "gray.jpg")?.reason.hasPrefix("not a readable JPEG: turbojpeg: ") ?? false)
     }
 
+    /// A PNG whose IHDR claims 60000 x 60000 RGB in 116 bytes: refused before libpng
+    /// allocates rows (deflate cannot expand 116 bytes that far), by both decoders.
+    func testPNGDeclaringMoreThanItsBytesCanHold() throws {
+        let png = Fixtures.url("png/rgb8.png").path
+        let huge = patched(patched(try ImageFile.read(png), at: 16, [0, 0, 0xEA, 0x60]), at: 20, [0, 0, 0xEA, 0x60])
+        let reason = "PNG: 60000 x 60000 needs at least 10465117 bytes of compressed data, the file has 116 (cut short)"
+        XCTAssertEqual(decodeError(huge, png, maxPixels: .max)?.reason, reason)
+        XCTAssertThrowsError(try ImageFile.decodeRGB(huge, name: png, maxPixels: .max)) { error in
+            XCTAssertEqual(error as? ImageFileError, ImageFileError(file: png, reason: reason))
+        }
+        XCTAssertNoThrow(try PNGHeader.checkCodedSize(try ImageFile.read(png), name: png))
+    }
+
     // MARK: BMP headers
 
     func smallBMP() throws -> [UInt8] {

@@ -58,7 +58,9 @@ public enum ImageFile {
     public static func decode(_ bytes: [UInt8], name: String,
                               maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> DecodedImage {
         switch kind(of: bytes) {
-        case .png: return try PNGImage.decodeSamples(bytes, name: name, maxPixels: maxPixels)
+        case .png:
+            try PNGHeader.checkCodedSize(bytes, name: name)
+            return try PNGImage.decodeSamples(bytes, name: name, maxPixels: maxPixels)
         case .jpeg: return try JPEGImage.decode(bytes, name: name, maxPixels: maxPixels)
         case .bmp: return try BMPImage.decode(bytes, name: name, maxPixels: maxPixels)
         case nil: throw unknownKind(bytes, name: name)
@@ -66,11 +68,13 @@ public enum ImageFile {
     }
 
     /// Any image as RGB: alpha composited over black, gray repeated in the three channels.
-    /// PNG goes through `PNGImage.decodeRGB` (its 16-bit path composites in libpng).
+    /// PNG goes through `PNGImage.decodeRGB` (its 16-bit path composites in libpng), after
+    /// the check that its declared size fits its bytes.
     /// returns: pixels [3, H, W] in [0, 1]
     public static func decodeRGB(_ bytes: [UInt8], name: String,
                                  maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> RGBImage {
         guard kind(of: bytes) == .png else { return try decode(bytes, name: name, maxPixels: maxPixels).rgb() }
+        try PNGHeader.checkCodedSize(bytes, name: name)
         do { return try PNGImage.decodeRGB(bytes, name: name, maxPixels: maxPixels) } catch {
             throw ImageFileError(png: error, name: name)
         }
