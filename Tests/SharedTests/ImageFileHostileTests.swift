@@ -199,9 +199,9 @@ final class ImageFileHostileTests: XCTestCase {
         XCTAssertEqual(decodeError(patched(bmp, at: 22, le32(0)))?.reason, "BMP declares size 3 x 0")
         // Pixel data offset past the end, file size field and image size field lying.
         XCTAssertEqual(decodeError(patched(bmp, at: 10, le32(5000)))?.reason,
-                       "BMP: pixel data offset 5000 is outside 54...78, after the headers")
+                       "BMP: pixel data offset 5000 is not within 54...78 (the headers' end to the file's end)")
         XCTAssertEqual(decodeError(patched(bmp, at: 10, le32(20)))?.reason,
-                       "BMP: pixel data offset 20 is outside 54...78, after the headers")
+                       "BMP: pixel data offset 20 is not within 54...78 (the headers' end to the file's end)")
         let lying = patched(patched(bmp, at: 2, le32(0xFFFF_FFFF)), at: 34, le32(0xFFFF_FFFF))
         XCTAssertEqual(try ImageFile.decode(lying, name: "x"), try ImageFile.decode(bmp, name: "x"))
     }

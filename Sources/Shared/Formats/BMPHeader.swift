@@ -63,7 +63,7 @@ struct BMPHeader {
             pixelOffset = masksEnd + palette.count / 3 * entrySize
         }
         guard pixelOffset >= 14 + infoSize, pixelOffset <= bytes.count else {
-            throw r.error("BMP: pixel data offset \(pixelOffset) is outside \(14 + infoSize)...\(bytes.count), after the headers")
+            throw r.error("BMP: pixel data offset \(pixelOffset) is not within \(14 + infoSize)...\(bytes.count) (the headers' end to the file's end)")
         }
         return BMPHeader(width: d.width, height: d.height, topDown: d.topDown, bitsPerPixel: bits,
                          pixelOffset: pixelOffset, palette: palette, masks: masks)
