@@ -74,8 +74,9 @@ let package = Package(
             sources: mathFolders,
             swiftSettings: optimizedInDebug
         ),
-        // Formats (Formats/): safetensors, PNG, JPEG, BMP, LZ4, gzip, CSV, atomic files, the digests (FNV-1a, CRC-32C). The
-        // only target with the compression and image libraries; knows Tensor, not the head.
+        // Formats (Formats/): safetensors, image files (PNG, JPEG, BMP), LZ4, gzip, CSV, atomic
+        // files, the digests (FNV-1a, CRC-32C). The only target with the compression and image
+        // libraries; knows Tensor, not the head.
         .target(
             name: "Formats",
             dependencies: ["Math", "CLZ4", "CPNG", "CTurboJPEG", "CZlibInflate"],

@@ -14,7 +14,7 @@ extension Clip {
             """)
 
         @OptionGroup var model: ClipModelOptions
-        @Option(parsing: .upToNextOption, help: "Image files (PNG, JPEG or BMP).")
+        @Option(parsing: .upToNextOption, help: "Image files: PNG, JPEG or BMP.")
         var images: [String] = []
         @Option(help: "Comma-separated block numbers for U and Z0 (default: the quarter points of the depth).")
         var layers: String?
@@ -50,7 +50,7 @@ extension Clip {
                 let paths = images[start..<min(start + batch, images.count)]
                 var tensors: [Tensor] = []
                 for path in paths {
-                    let image = try ImageFile.decodeRGB(try ImageFile.read(path), name: path)
+                    let image = try ImageFile.decodeRGB(ImageFile.read(path), name: path)
                     do { tensors.append(try preprocess(image)) } catch {
                         throw ClipCommandError(description: "\(path): \(error)")
                     }

@@ -2,7 +2,7 @@
 /// resize the shorter side to S with bicubic interpolation (the long side becomes
 /// int(S * long / short)), center crop S x S (top = round((h - S) / 2), Python's
 /// round-half-to-even, left likewise), then normalize each channel with CLIP's mean and
-/// std. Gray images arrive as three equal channels (`PNGImage.readRGB`).
+/// std. Gray images arrive as three equal channels (`ImageFile.decodeRGB`).
 ///
 /// The resize is `BicubicResize` (PIL's antialiased bicubic filter in floating point,
 /// identical to PyTorch's `interpolate(bicubic, antialias=True)`). PIL works on 8-bit

@@ -62,8 +62,9 @@ public struct DatasetEntry: Hashable, Sendable {
         try Self.decodeImage(try imageFile(), name: imagePath)
     }
 
-    /// An image file's bytes (PNG, JPEG or BMP) -> [3, H, W] in [0, 1], the one decoding of
-    /// dataset images (`load()`, and workers given the file's bytes). `name` names it in errors.
+    /// An image file's bytes (PNG, JPEG or BMP, told apart by their first bytes) -> [3, H, W]
+    /// in [0, 1], alpha composited over black, gray repeated: the one decoding of dataset
+    /// images (`load()`, and workers given the file's bytes). `name` names it in errors.
     public static func decodeImage(_ file: [UInt8], name: String) throws(DatasetError) -> Tensor {
         let rgb: RGBImage
         do { rgb = try ImageFile.decodeRGB(file, name: name) } catch { throw .unreadable(file: name, reason: error.reason) }
@@ -101,6 +102,7 @@ public struct DatasetEntry: Hashable, Sendable {
     /// A short reason without repeating the file name when the error already has it.
     package static func reason(_ error: any Error) -> String {
         switch error {
+        case let e as ImageFileError: return e.reason
         case let PNGError.cannotRead(_, reason): return reason
         case let PNGError.invalidPNG(_, message): return "not a readable PNG: \(message)"
         case let PNGError.tooLarge(_, w, h, limit): return "PNG is \(w)x\(h), more than \(limit) pixels"

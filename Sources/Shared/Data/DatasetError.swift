@@ -13,7 +13,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case missingMask(image: String, expected: String)
     /// A mask file whose image does not exist.
     case orphanMask(mask: String, expectedImage: String)
-    /// A file that cannot be read or is not a PNG.
+    /// A file that cannot be read or is not a readable PNG, JPEG or BMP image.
     case unreadable(file: String, reason: String)
     /// A mask whose size differs from its image's.
     case sizeMismatch(mask: String, maskWidth: Int, maskHeight: Int, image: String, width: Int, height: Int)

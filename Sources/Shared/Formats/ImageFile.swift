@@ -1,146 +1,141 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The image file formats datasets come in, told apart by their first bytes.
+/// The image file formats a dataset may hold.
 public enum ImageFileKind: String, Sendable {
     case png, jpeg, bmp
-
-    /// The kind `bytes` start like, or nil.
-    public init?(magic bytes: some Collection<UInt8>) {
-        let b = Array(bytes.prefix(8))
-        if b.count >= 8 && b == PNGHeader.signature { self = .png }
-        else if b.count >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF { self = .jpeg }
-        else if b.count >= 2 && b[0] == 0x42 && b[1] == 0x4D { self = .bmp }   // "BM"
-        else { return nil }
-    }
 }
 
-/// Why an image file could not be read: the file and the reason.
+/// Why an image file could not be read, sized or decoded; names the file.
 public struct ImageFileError: Error, CustomStringConvertible, Equatable, Sendable {
     public var file: String
+    /// What went wrong, without the file name: the system's message for a failed open,
+    /// "not a PNG, JPEG or BMP file (first bytes ...)", "not a readable JPEG: turbojpeg: ...",
+    /// "BMP: RLE8 compression is not supported", "image is W x H, more than the limit of N pixels".
     public var reason: String
-    public init(file: String, reason: String) { self.file = file; self.reason = reason }
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
     public var description: String { "\(file): cannot read: \(reason)" }
 }
 
-/// Samples as stored, before any compositing: interleaved [height, width, channels],
-/// value / maxval in [0, 1]. channels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
-public struct DecodedImage: Equatable, Sendable {
-    public var width: Int
-    public var height: Int
-    public var channels: Int
-    public var samples: [Float]
-    public var hasAlpha: Bool { channels == 2 || channels == 4 }
-
-    public init(width: Int, height: Int, channels: Int, samples: [Float]) {
-        precondition((1...4).contains(channels) && samples.count == width * height * channels, "samples do not fit the size")
-        self.width = width; self.height = height; self.channels = channels; self.samples = samples
-    }
-
-    /// One mask value per pixel, [H * W] row-major: the largest colour channel (the gray
-    /// value of a gray file), ignoring alpha; except where the colour is the same across
-    /// the whole mask and alpha is present and not: then alpha draws the mask (a black
-    /// RGBA mask whose transparency outlines the lesion).
-    public func maskValues() -> [Float] {
-        let n = width * height, colours = hasAlpha ? channels - 1 : channels
-        var values = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            var m: Float = 0
-            for c in 0..<colours { m = max(m, samples[i * channels + c]) }
-            values[i] = m
-        }
-        guard hasAlpha, n > 0 else { return values }
-        let alpha = (0..<n).map { samples[$0 * channels + channels - 1] }
-        let constantColour = (0..<n).allSatisfy { i in (0..<colours).allSatisfy { samples[i * channels + $0] == samples[$0] } }
-        let constantAlpha = alpha.allSatisfy { $0 == alpha[0] }
-        return constantColour && !constantAlpha ? alpha : values
-    }
-}
-
-/// PNG, JPEG and BMP behind one entry point (docs/FORMATS.md, "Image files"): the kind
-/// is read from the bytes, not the name, so a `.png` that is a JPEG still reads.
+/// The one entry point for image files (dataset images and masks, images in worker
+/// messages): it tells PNG, JPEG and BMP apart by their first bytes, never by the name.
+///
+/// Policy (docs/FORMATS.md, "Image files"): samples are value / maxval as stored; gamma and
+/// color profiles are ignored; `decodeRGB` composites alpha over black.
 public enum ImageFile {
-    /// The whole file.
-    public static func read(_ path: String) throws(ImageFileError) -> [UInt8] {
-        do { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw ImageFileError(file: path, reason: reason(error))
-        }
+    /// The format of `bytes` by its magic bytes: PNG's 8-byte signature, JPEG's SOI marker
+    /// followed by a marker (FF D8 FF), BMP's "BM".
+    public static func kind(of bytes: [UInt8]) -> ImageFileKind? {
+        if bytes.starts(with: PNGHeader.signature) { return .png }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if bytes.starts(with: [0x42, 0x4D]) { return .bmp }
+        return nil
     }
 
-    /// The image's size from its header, reading no more of the file than needed.
+    /// The size the file at `path` declares, without decoding: PNG and BMP from their first
+    /// bytes, JPEG from its frame header (which may follow long metadata, so a JPEG is read
+    /// whole). A size here does not promise that the file decodes.
     public static func size(of path: String) throws(ImageFileError) -> (width: Int, height: Int) {
-        let head: [UInt8]
-        do {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw ImageFileError(file: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
-            }
-            defer { try? handle.close() }
-            head = [UInt8](try handle.read(upToCount: 1 << 16) ?? Data())
-        } catch let e as ImageFileError { throw e } catch {
-            throw ImageFileError(file: path, reason: reason(error))
-        }
-        switch ImageFileKind(magic: head) {
-        case .png:
-            do { return try PNGHeader.size(of: path) } catch { throw ImageFileError(file: path, reason: error.reason) }
-        case .jpeg:
-            if let s = JPEGImage.frameSize(head) { return s }
-            return try JPEGImage.size(try read(path), name: path)   // the frame header is past a large EXIF block
-        case .bmp:
-            return try BMPImage.header(head, name: path).size
-        case nil:
-            throw unknownKind(head, name: path)
+        let head = try read(path, upTo: 32)
+        switch kind(of: head) {
+        case .png: return try PNGHeader.size(of: head, name: path)
+        case .bmp: return try BMPHeader.size(of: head, name: path)
+        case .jpeg: return try JPEGImage.size(of: try read(path), name: path)
+        case nil: throw unknownKind(head, name: path)
         }
     }
 
-    /// Decodes PNG, JPEG or BMP bytes; `name` is used in errors.
-    public static func decode(_ bytes: [UInt8], name: String, maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> DecodedImage {
-        switch ImageFileKind(magic: bytes) {
+    /// The samples as stored (no compositing); `name` is used in errors. Images with more
+    /// than `maxPixels` pixels are refused before their buffers are allocated.
+    public static func decode(_ bytes: [UInt8], name: String,
+                              maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> DecodedImage {
+        switch kind(of: bytes) {
         case .png:
-            do { return try PNGImage.decodeSamples(bytes, name: name, maxPixels: maxPixels) } catch {
-                throw ImageFileError(file: name, reason: reason(error))
-            }
+            try PNGHeader.checkCodedSize(bytes, name: name)
+            return try PNGImage.decodeSamples(bytes, name: name, maxPixels: maxPixels)
         case .jpeg: return try JPEGImage.decode(bytes, name: name, maxPixels: maxPixels)
         case .bmp: return try BMPImage.decode(bytes, name: name, maxPixels: maxPixels)
         case nil: throw unknownKind(bytes, name: name)
         }
     }
 
-    /// Decodes to RGB [3, H, W] in [0, 1]: alpha composited over black, gray repeated in
-    /// the three channels. For PNG exactly `PNGImage.decodeRGB`.
-    public static func decodeRGB(_ bytes: [UInt8], name: String, maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> RGBImage {
-        if ImageFileKind(magic: bytes) == .png {
-            do { return try PNGImage.decodeRGB(bytes, name: name, maxPixels: maxPixels) } catch {
-                throw ImageFileError(file: name, reason: reason(error))
-            }
+    /// Any image as RGB: alpha composited over black, gray repeated in the three channels.
+    /// PNG goes through `PNGImage.decodeRGB` (its 16-bit path composites in libpng), after
+    /// the check that its declared size fits its bytes.
+    /// returns: pixels [3, H, W] in [0, 1]
+    public static func decodeRGB(_ bytes: [UInt8], name: String,
+                                 maxPixels: Int = PNGImage.defaultMaxPixels) throws(ImageFileError) -> RGBImage {
+        guard kind(of: bytes) == .png else { return try decode(bytes, name: name, maxPixels: maxPixels).rgb() }
+        try PNGHeader.checkCodedSize(bytes, name: name)
+        do { return try PNGImage.decodeRGB(bytes, name: name, maxPixels: maxPixels) } catch {
+            throw ImageFileError(png: error, name: name)
         }
-        let d = try decode(bytes, name: name, maxPixels: maxPixels)
-        let n = d.width * d.height
-        var chw = [Float](repeating: 0, count: 3 * n)
-        for i in 0..<n {
-            let alpha: Float = d.hasAlpha ? d.samples[i * d.channels + d.channels - 1] : 1
-            for c in 0..<3 {
-                let s = d.channels >= 3 ? d.samples[i * d.channels + c] : d.samples[i * d.channels]
-                chw[c * n + i] = s * alpha
-            }
-        }
-        return RGBImage(width: d.width, height: d.height, pixels: chw)
     }
+
+    /// The whole file at `path`.
+    public static func read(_ path: String) throws(ImageFileError) -> [UInt8] {
+        try read(path, upTo: Int.max)
+    }
+
+    // MARK: - Implementation
 
     static func unknownKind(_ bytes: [UInt8], name: String) -> ImageFileError {
-        let first = bytes.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
-        return ImageFileError(file: name, reason: bytes.isEmpty ? "empty file" : "not a PNG, JPEG or BMP file (first bytes \(first))")
+        guard !bytes.isEmpty else { return ImageFileError(file: name, reason: "empty file, not a PNG, JPEG or BMP file") }
+        let first = bytes.prefix(4).map { hexDigits(UInt64($0), count: 2) }.joined(separator: " ")
+        return ImageFileError(file: name, reason: "not a PNG, JPEG or BMP file (first bytes \(first))")
     }
 
-    static func reason(_ error: any Error) -> String {
-        switch error {
-        case let PNGError.cannotRead(_, reason): return reason
-        case let PNGError.invalidPNG(_, message): return "not a readable PNG: libpng: \(message)"
-        case let PNGError.tooLarge(_, w, h, limit): return "image is \(w)x\(h), more than the limit of \(limit) pixels"
-        case let e as CocoaError:
-            if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-                return String(cString: strerror(Int32(posix.code)))
+    /// "image is W x H, more than the limit of N pixels" unless width * height <= maxPixels.
+    /// returns: width * height
+    static func checkPixels(width: Int, height: Int, maxPixels: Int, name: String) throws(ImageFileError) -> Int {
+        let (n, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, n <= maxPixels else {
+            throw ImageFileError(file: name, reason: "image is \(width) x \(height), more than the limit of \(maxPixels) pixels")
+        }
+        return n
+    }
+
+    /// Up to `limit` bytes from the start of the file (fewer when it is shorter).
+    static func read(_ path: String, upTo limit: Int) throws(ImageFileError) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw ImageFileError(file: path, reason: systemError(errno)) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(limit, 1 << 16))
+        while bytes.count < limit {
+            let want = min(chunk.count, limit - bytes.count)
+            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, want, file) }
+            bytes.append(contentsOf: chunk[0..<got])
+            if got < want {
+                if ferror(file) != 0 { throw ImageFileError(file: path, reason: systemError(errno)) }
+                break
             }
-            return e.code == .fileReadNoSuchFile || e.code == .fileNoSuchFile ? "no such file" : e.localizedDescription
-        default: return "\(error)"
+        }
+        return bytes
+    }
+
+    static func systemError(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+extension ImageFileError {
+    /// A `PNGError` from the PNG reader, as the reason `ImageFile` gives.
+    init(png error: any Error, name: String) {
+        switch error {
+        case let PNGError.cannotRead(file, reason): self.init(file: file, reason: reason)
+        case let PNGError.invalidPNG(file, message): self.init(file: file, reason: "not a readable PNG: libpng: \(message)")
+        case let PNGError.tooLarge(file, width, height, maxPixels):
+            self.init(file: file, reason: "image is \(width) x \(height), more than the limit of \(maxPixels) pixels")
+        default: self.init(file: name, reason: "\(error)")
         }
     }
 }

@@ -1,101 +1,165 @@
 internal import CTurboJPEG
-import Foundation
 
-/// JPEG through libjpeg-turbo's TurboJPEG API, which reports errors as return codes and
-/// messages (libjpeg's own API longjmps out of its error handler, which Swift cannot
-/// unwind through). Decoding uses the library's defaults (accurate integer IDCT, fancy
-/// upsampling), as Pillow does; a warning (a truncated or corrupt stream) is an error.
+/// JPEG through TurboJPEG (libjpeg-turbo): its calls return error codes and keep the message
+/// in the handle (`tjGetErrorStr2`), where libjpeg's own API reports errors by longjmp,
+/// which Swift cannot catch.
+///
+/// Decoding uses libjpeg's defaults, as Pillow does: the accurate integer IDCT (no
+/// TJFLAG_FASTDCT) and smooth ("fancy") chroma upsampling (no TJFLAG_FASTUPSAMPLE).
+/// Grayscale files give one channel, every other YCbCr or RGB file three; CMYK is refused.
+/// libjpeg's warnings (corrupt data it would paper over, a file cut short, whose missing
+/// rows it would fill with gray) are errors here: a dataset should not train on the gray.
 public enum JPEGImage {
-    /// The size of a JPEG, from its stream.
-    static func size(_ bytes: [UInt8], name: String) throws(ImageFileError) -> (width: Int, height: Int) {
-        let h = try header(bytes, name: name)
-        return (h.width, h.height)
+    /// Chroma subsampling for the encoder.
+    public enum Subsampling: Sendable {
+        /// Full-resolution chroma.
+        case none444
+        /// Chroma at half width and half height (what Pillow and cjpeg write by default).
+        case half420
     }
 
-    /// (width, height) from the first start-of-frame marker in `bytes` (a prefix of the
-    /// file is enough), or nil when it is not there.
-    static func frameSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
-        var i = 2
-        while i + 4 <= bytes.count {
-            guard bytes[i] == 0xFF else { return nil }
-            let marker = bytes[i + 1]
-            if marker == 0xFF { i += 1; continue }   // fill byte
-            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
-            let length = Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
-            guard length >= 2 else { return nil }
-            let startOfFrame: Set<UInt8> = [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF]
-            if startOfFrame.contains(marker) {
-                guard i + 9 <= bytes.count else { return nil }
-                let height = Int(bytes[i + 5]) << 8 | Int(bytes[i + 6]), width = Int(bytes[i + 7]) << 8 | Int(bytes[i + 8])
-                return width > 0 && height > 0 ? (width, height) : nil
-            }
-            i += 2 + length
+    /// An 8-bit YCbCr JPEG of an RGB image (TurboJPEG's accurate DCT). Values are quantized
+    /// as PNG's writers do (clamped, rounded to the nearest of 0...255, NaN 0).
+    /// pixels: [3, height, width] planar; quality: 1...100
+    public static func encodeRGB8(width: Int, height: Int, pixels: [Float], quality: Int,
+                                  subsampling: Subsampling = .half420, name: String = "JPEG data") throws(ImageFileError) -> [UInt8] {
+        let n = try checkEncodeArguments(width: width, height: height, count: pixels.count, perPixel: 3, quality: quality, name: name)
+        var hwc = [UInt8](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            for c in 0..<3 { hwc[3 * i + c] = PNGImage.quantize8(pixels[c * n + i]) }
         }
-        return nil
+        let sampling = subsampling == .half420 ? TJSAMP_420 : TJSAMP_444
+        return try encode(hwc, width: width, height: height, format: TJPF_RGB, channels: 3,
+                          subsampling: sampling, quality: quality, name: name)
     }
 
-    struct Header { var width: Int; var height: Int; var colorspace: Int32 }
-
-    static func header(_ bytes: [UInt8], name: String) throws(ImageFileError) -> Header {
-        guard let handle = tjInitDecompress() else { throw ImageFileError(file: name, reason: "turbojpeg: cannot start a decompressor") }
-        defer { tjDestroy(handle) }
-        var w: Int32 = 0, h: Int32 = 0, sub: Int32 = 0, cs: Int32 = 0
-        let ok = bytes.withUnsafeBufferPointer { tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &sub, &cs) }
-        guard ok == 0 else { throw failure(handle, name) }
-        return Header(width: Int(w), height: Int(h), colorspace: cs)
+    /// An 8-bit grayscale JPEG (quantized as in `encodeRGB8`).
+    /// values: [height, width]; quality: 1...100
+    public static func encodeGray8(width: Int, height: Int, values: [Float], quality: Int,
+                                   name: String = "JPEG data") throws(ImageFileError) -> [UInt8] {
+        _ = try checkEncodeArguments(width: width, height: height, count: values.count, perPixel: 1, quality: quality, name: name)
+        return try encode(values.map(PNGImage.quantize8), width: width, height: height, format: TJPF_GRAY, channels: 1,
+                          subsampling: TJSAMP_GRAY, quality: quality, name: name)
     }
 
-    /// Gray JPEGs give one channel, every other colour JPEG three (RGB); CMYK and YCCK are
-    /// refused.
+    // MARK: - Decoding
+
+    /// The size in the frame header.
+    static func size(of bytes: [UInt8], name: String) throws(ImageFileError) -> (width: Int, height: Int) {
+        let header = try withHandle(tjInitDecompress, name: name) { handle throws(ImageFileError) in
+            try readHeader(handle, bytes, name: name)
+        }
+        return (header.width, header.height)
+    }
+
+    /// samples: [height, width, 1 or 3], value / 255.
     static func decode(_ bytes: [UInt8], name: String, maxPixels: Int) throws(ImageFileError) -> DecodedImage {
-        let h = try header(bytes, name: name)
-        let (n, overflow) = h.width.multipliedReportingOverflow(by: h.height)
-        guard !overflow, n <= maxPixels else {
-            throw ImageFileError(file: name, reason: "image is \(h.width)x\(h.height), more than the limit of \(maxPixels) pixels")
-        }
-        guard h.colorspace != TJCS_CMYK.rawValue && h.colorspace != TJCS_YCCK.rawValue else {
-            throw ImageFileError(file: name, reason: "a CMYK JPEG; save it as RGB or gray")
-        }
-        let gray = h.colorspace == TJCS_GRAY.rawValue
-        let channels = gray ? 1 : 3
-        guard let handle = tjInitDecompress() else { throw ImageFileError(file: name, reason: "turbojpeg: cannot start a decompressor") }
-        defer { tjDestroy(handle) }
-        var out = [UInt8](repeating: 0, count: n * channels)
-        let format = gray ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue
-        let ok = bytes.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, Int32(h.width), 0, Int32(h.height),
-                              format, TJFLAG_LIMITSCANS)
+        try withHandle(tjInitDecompress, name: name) { handle throws(ImageFileError) in
+            let header = try readHeader(handle, bytes, name: name)
+            guard !header.cmyk else { throw ImageFileError(file: name, reason: "JPEG: CMYK images are not supported") }
+            let n = try ImageFile.checkPixels(width: header.width, height: header.height, maxPixels: maxPixels, name: name)
+            try checkCodedSize(width: header.width, height: header.height, bytes: bytes.count, name: name)
+            let channels = header.gray ? 1 : 3
+            var buffer = [UInt8](repeating: 0, count: channels * n)
+            // Stop at the first warning (it fails the decode anyway); refuse progressive files
+            // with an absurd number of scans, which take unbounded time.
+            let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+            let status = bytes.withUnsafeBufferPointer { src in
+                buffer.withUnsafeMutableBufferPointer { dst in
+                    tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, Int32(header.width),
+                                  Int32(channels * header.width), Int32(header.height),
+                                  Int32((header.gray ? TJPF_GRAY : TJPF_RGB).rawValue), flags)
+                }
             }
+            if status != 0 { throw unreadable(handle, name: name) }
+            return DecodedImage(width: header.width, height: header.height, channels: channels,
+                                samples: buffer.map { Float($0) / 255 })
         }
-        guard ok == 0 else { throw failure(handle, name) }
-        return DecodedImage(width: h.width, height: h.height, channels: channels, samples: out.map { Float($0) / 255 })
     }
 
-    static func failure(_ handle: tjhandle, _ name: String) -> ImageFileError {
-        let message = tjGetErrorStr2(handle).map { String(cString: $0) } ?? "unknown error"
-        return ImageFileError(file: name, reason: "not a readable JPEG: turbojpeg: \(message)")
+    /// A declared size is trusted only as far as the bytes can back it: Huffman coding spends
+    /// at least one bit on every 8 x 8 block of the first component (its DC code), so fewer
+    /// bytes than blocks / 8 cannot hold the image, and its buffer is not allocated.
+    /// (Arithmetic coding, which almost no writer uses, could in principle go below that for
+    /// a large flat image; such a file is refused too.)
+    static func checkCodedSize(width: Int, height: Int, bytes: Int, name: String) throws(ImageFileError) {
+        let blocks = ((width + 7) / 8) * ((height + 7) / 8)
+        guard blocks <= 8 * bytes else {
+            throw ImageFileError(file: name, reason: "JPEG: \(width) x \(height) needs at least \((blocks + 7) / 8) bytes "
+                                 + "of coded data, the file has \(bytes) (cut short)")
+        }
     }
 
-    /// An 8-bit RGB JPEG (4:4:4, `quality` 1-100); dataset replicas use it.
-    /// pixels: [3, height, width] in [0, 1]
-    public static func encodeRGB8(width: Int, height: Int, pixels: [Float], quality: Int) throws(ImageFileError) -> [UInt8] {
-        guard width > 0, height > 0, pixels.count == 3 * width * height, (1...100).contains(quality) else {
-            throw ImageFileError(file: "JPEG data", reason: "\(pixels.count) samples for \(width)x\(height)x3 at quality \(quality)")
+    /// The frame header: size, and whether the file is grayscale or CMYK (Adobe's CMYK or YCCK).
+    static func readHeader(_ handle: tjhandle, _ bytes: [UInt8], name: String) throws(ImageFileError) -> (width: Int, height: Int, gray: Bool, cmyk: Bool) {
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let status = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colorspace)
         }
-        let n = width * height
-        var rgb = [UInt8](repeating: 0, count: 3 * n)
-        for i in 0..<n { for c in 0..<3 { rgb[3 * i + c] = PNGImage.quantize8(pixels[c * n + i]) } }
-        guard let handle = tjInitCompress() else { throw ImageFileError(file: "JPEG data", reason: "turbojpeg: cannot start a compressor") }
+        if status != 0 { throw unreadable(handle, name: name) }
+        guard width > 0, height > 0 else {
+            throw ImageFileError(file: name, reason: "JPEG declares size \(width) x \(height)")
+        }
+        let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        return (Int(width), Int(height), colorspace == Int32(TJCS_GRAY.rawValue), cmyk)
+    }
+
+    // MARK: - Encoding
+
+    /// returns: width * height
+    static func checkEncodeArguments(width: Int, height: Int, count: Int, perPixel: Int, quality: Int,
+                                     name: String) throws(ImageFileError) -> Int {
+        guard (1...100).contains(quality) else {
+            throw ImageFileError(file: name, reason: "cannot write JPEG: quality \(quality) is outside 1...100")
+        }
+        // JPEG's frame header holds 16-bit sizes; libjpeg allows up to 65500.
+        guard (1...65500).contains(width), (1...65500).contains(height) else {
+            throw ImageFileError(file: name, reason: "cannot write JPEG: size \(width) x \(height) is outside 1...65500")
+        }
+        guard count == width * height * perPixel else {
+            throw ImageFileError(file: name, reason: "cannot write JPEG: \(count) samples given for \(width) x \(height) x \(perPixel)")
+        }
+        return width * height
+    }
+
+    /// samples: [height, width, channels] 8-bit -> JPEG bytes.
+    static func encode(_ samples: [UInt8], width: Int, height: Int, format: TJPF, channels: Int, subsampling: TJSAMP,
+                       quality: Int, name: String) throws(ImageFileError) -> [UInt8] {
+        try withHandle(tjInitCompress, name: name) { handle throws(ImageFileError) in
+            var output: UnsafeMutablePointer<UInt8>? = nil
+            var size: UInt = 0
+            defer { tjFree(output) }
+            let status = samples.withUnsafeBufferPointer {
+                tjCompress2(handle, $0.baseAddress, Int32(width), Int32(channels * width), Int32(height),
+                            Int32(format.rawValue), &output, &size, Int32(subsampling.rawValue), Int32(quality),
+                            TJFLAG_ACCURATEDCT)
+            }
+            guard status == 0, let output else {
+                throw ImageFileError(file: name, reason: "cannot write JPEG: turbojpeg: \(message(handle))")
+            }
+            return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+        }
+    }
+
+    // MARK: - Handles and errors
+
+    /// Runs `body` with a fresh TurboJPEG handle (one per call: a handle is not thread-safe
+    /// and holds the last error).
+    static func withHandle<R>(_ make: () -> tjhandle?, name: String,
+                              _ body: (tjhandle) throws(ImageFileError) -> R) throws(ImageFileError) -> R {
+        guard let handle = make() else {
+            throw ImageFileError(file: name, reason: "turbojpeg: cannot start: \(message(nil))")
+        }
         defer { tjDestroy(handle) }
-        var buffer: UnsafeMutablePointer<UInt8>?
-        var size: UInt = 0
-        let ok = rgb.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), TJPF_RGB.rawValue, &buffer, &size,
-                        Int32(TJSAMP_444.rawValue), Int32(quality), 0)
-        }
-        defer { if let buffer { tjFree(buffer) } }
-        guard ok == 0, let buffer else { throw failure(handle, "JPEG data") }
-        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
+        return try body(handle)
+    }
+
+    static func unreadable(_ handle: tjhandle, name: String) -> ImageFileError {
+        ImageFileError(file: name, reason: "not a readable JPEG: turbojpeg: \(message(handle))")
+    }
+
+    static func message(_ handle: tjhandle?) -> String {
+        guard let text = tjGetErrorStr2(handle) else { return "unknown error" }
+        return String(cString: text)
     }
 }

@@ -1,10 +1,5 @@
 internal import CPNG
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why a PNG file could not be read or written; every case names the file.
 public enum PNGError: Error, CustomStringConvertible, Equatable {
@@ -191,26 +186,17 @@ public enum PNGImage {
     static let formatRGBA8 = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
     static let formatLinearRGBA = UInt32(PNG_FORMAT_FLAG_LINEAR | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
 
-    /// Decoded samples before the choice of RGB or mask. chw: [3, H, W], alpha composited
-    /// over black; `stored`: the file's channels as stored (with `keepStored`).
+    /// Decoded samples before the choice of RGB or mask. chw: [3, H, W]
     struct Decoded {
         var width: Int
         var height: Int
         var isColor: Bool
         var chw: [Float]
-        var stored: DecodedImage?
-    }
-
-    /// The file's channels as stored (gray, gray + alpha, RGB or RGBA), alpha not applied
-    /// (16-bit files with alpha: colour premultiplied, as libpng gives it).
-    static func decodeSamples(_ bytes: [UInt8], name: String, maxPixels: Int) throws -> DecodedImage {
-        try decode(bytes, name: name, maxPixels: maxPixels, keepStored: true).stored!
     }
 
     /// `keepColorSpaceChunks` hands libpng the file as it is (tests use it to show what
     /// libpng does with gAMA and sRGB on its own).
-    static func decode(_ original: [UInt8], name: String, maxPixels: Int, keepColorSpaceChunks: Bool = false,
-                       keepStored: Bool = false) throws -> Decoded {
+    static func decode(_ original: [UInt8], name: String, maxPixels: Int, keepColorSpaceChunks: Bool = false) throws -> Decoded {
         let (filtered, complete) = scanChunks(original)
         let bytes = keepColorSpaceChunks ? original : filtered
         return try bytes.withUnsafeBytes { raw -> Decoded in
@@ -229,21 +215,7 @@ public enum PNGImage {
             // COLOR means RGB or palette.
             let fileFormat = image.format
             let isColor = fileFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
-            let hasAlpha = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
-            let channels = (isColor ? 3 : 1) + (hasAlpha ? 1 : 0)
             var chw = [Float](repeating: 0, count: 3 * n)
-            var stored: DecodedImage?
-            /// The channels kept from an RGBA buffer, `scale` the sample maximum.
-            func keep<T: BinaryInteger>(_ buffer: [T], scale: Float) {
-                guard keepStored else { return }
-                let picked = isColor ? [0, 1, 2] : [0]
-                var samples = [Float](repeating: 0, count: channels * n)
-                for i in 0..<n {
-                    for (k, c) in picked.enumerated() { samples[i * channels + k] = Float(buffer[4 * i + c]) / scale }
-                    if hasAlpha { samples[i * channels + channels - 1] = Float(buffer[4 * i + 3]) / scale }
-                }
-                stored = DecodedImage(width: width, height: height, channels: channels, samples: samples)
-            }
             if fileFormat & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
                 // 16-bit: linear RGBA 16-bit, color already multiplied by alpha (rounded
                 // to the nearest 1/65535), i.e. composited over black.
@@ -256,7 +228,6 @@ public enum PNGImage {
                 for i in 0..<n {
                     for c in 0..<3 { chw[c * n + i] = Float(buffer[4 * i + c]) / 65535 }
                 }
-                keep(buffer, scale: 65535)
             } else {
                 // 1 to 8 bits and palettes: RGBA 8-bit, not premultiplied; samples below
                 // 8 bits are scaled to 0...255 exactly (v * 255 / maxval).
@@ -272,14 +243,13 @@ public enum PNGImage {
                         chw[c * n + i] = Float(Int(buffer[4 * i + c]) * alpha) / 65025
                     }
                 }
-                keep(buffer, scale: 255)
             }
             // libpng stops after the last row, so a file cut inside or before IEND but
             // after its image data would still decode; call that truncated too.
             guard complete else {
                 throw PNGError.invalidPNG(file: name, message: "file ends before the IEND chunk (truncated)")
             }
-            return Decoded(width: width, height: height, isColor: isColor, chw: chw, stored: stored)
+            return Decoded(width: width, height: height, isColor: isColor, chw: chw)
         }
     }
 
@@ -356,27 +326,9 @@ public enum PNGImage {
         }
     }
 
-    static func systemError(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
-    }
-
     /// The whole file.
     static func readFile(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw PNGError.cannotRead(file: path, reason: systemError(errno))
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<got])
-            if got < chunk.count {
-                if ferror(file) != 0 { throw PNGError.cannotRead(file: path, reason: systemError(errno)) }
-                return bytes
-            }
-        }
+        do { return try ImageFile.read(path) } catch { throw PNGError.cannotRead(file: path, reason: error.reason) }
     }
 
     /// Writes `bytes` atomically (and durably) to `path`: readers see the old file or the
