@@ -50,7 +50,7 @@ struct Demo: ParsableCommand {
         print(EvaluateRun.table(zero, order: c.testSites), terminator: "")
         print("trained on A (\(steps) steps):")
         print(EvaluateRun.table(trained, order: c.testSites), terminator: "")
-        print("report: \(c.run.folder.appendingPathComponent("report.md").path)")
+        print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
         print("builtin:tiny has seeded random weights: these numbers show the pipeline, not what a real CLIP does.")
     }
 

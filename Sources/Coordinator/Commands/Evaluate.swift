@@ -34,6 +34,6 @@ struct Evaluate: ParsableCommand {
         let metrics = try EvaluateRun.execute(c, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
                                               extraction: extraction.extraction(workers))
         print(EvaluateRun.table(metrics, order: c.testSites), terminator: "")
-        print("report: \(c.run.folder.appendingPathComponent("report.md").path)")
+        print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
     }
 }

@@ -39,6 +39,6 @@ struct Run: ParsableCommand {
         try train.executeAsCommand()
         let metrics = try EvaluateRun.execute(c, checkpoint: nil, extraction: extraction)
         print(EvaluateRun.table(metrics, order: c.testSites), terminator: "")
-        print("report: \(c.run.folder.appendingPathComponent("report.md").path)")
+        print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
     }
 }

@@ -11,6 +11,9 @@ struct RunInputs {
     let splits: [String: FewShotSplit]
     /// Patients and duplicates across the sites: what no test image may share with a shot.
     let groups: SplitGroups
+    /// The duplicates found in every site (for the report; the groups merge them only with
+    /// data.merge_duplicates).
+    let scan: DuplicateScan
     let clip: CLIPModel
     let extractor: FrozenFeatureExtractor
     let cache: FeatureCache
@@ -34,13 +37,10 @@ struct RunInputs {
             loaded.append(d)
         }
         self.datasets = datasets
-        var duplicates: [[String]] = []
-        if c.data.mergeDuplicates {
-            let scan = try DuplicateScan.run(loaded, cache: c.fewShot.cache, progress: LineProgress(label: "duplicate check").callAsFunction)
-            duplicates = scan.groups.map(\.members)
-            digests.remember(scan.fileDigests)
-        }
-        let groups = SplitGroups(datasets: loaded, duplicates: duplicates)
+        let scan = try DuplicateScan.run(loaded, cache: c.fewShot.cache, progress: LineProgress(label: "duplicate check").callAsFunction)
+        digests.remember(scan.fileDigests)
+        self.scan = scan
+        let groups = SplitGroups(datasets: loaded, duplicates: c.data.mergeDuplicates ? scan.groups.map(\.members) : [])
         self.groups = groups
         let train = c.trainSites.compactMap { datasets[$0] }
         var splits = [String: FewShotSplit]()

@@ -3,6 +3,7 @@ import Foundation
 /// Writes a run's evaluation report from finished sites (`SiteAccumulator.finish()`):
 ///
 ///     FOLDER/report.md                 metrics table, counts, ROC curves, overlay gallery
+///     FOLDER/report.html               the same in one self-contained page, with `ReportExtras`
 ///     FOLDER/metrics.json              `MetricsFile`
 ///     FOLDER/roc-SITE-image.svg        image-level ROC curve of each site
 ///     FOLDER/roc-SITE-pixel.svg        pixel-level ROC curve of each site
@@ -15,7 +16,7 @@ public enum EvaluationReport {
     /// is written last. returns: the metrics by site name.
     @discardableResult
     public static func write(sites: [SiteEvaluation], to folder: URL, title: String,
-                             notes: [String] = []) throws(ReportError) -> [String: SiteMetrics] {
+                             notes: [String] = [], extras: ReportExtras = ReportExtras()) throws(ReportError) -> [String: SiteMetrics] {
         guard let classNames = sites.first?.classNames else { throw .invalidArgument("no test sites to report") }
         let names = sites.map(\.name)
         try checkDistinct(names)
@@ -25,50 +26,54 @@ public enum EvaluationReport {
         try ReportFiles.makeFolder(folder)
         let safeSites = ReportText.uniqueSafeNames(names)
         var files: [ReportMarkdown.SiteFiles] = []
+        var rocSVGs: [(image: String, pixel: String)] = [], overlayPNGs: [[[UInt8]]] = []
         for (site, safe) in zip(sites, safeSites) {
             var f = ReportMarkdown.SiteFiles(imageROC: "roc-\(safe)-image.svg", pixelROC: "roc-\(safe)-pixel.svg", overlays: [])
             let m = site.metrics
             let abnormal = m.classCounts.dropFirst().reduce(0, +)
-            try ReportFiles.write(
-                ROCChart.svg(title: "Image-level ROC, site \(site.name)", points: site.imageROC, auroc: m.imageAUROC,
-                             caption: "\(abnormal) abnormal, \(m.classCounts.first ?? 0) normal images"),
-                to: folder.appendingPathComponent(f.imageROC))
-            try ReportFiles.write(
-                ROCChart.svg(title: "Pixel-level ROC, site \(site.name)", points: site.pixelROC, auroc: m.pixelAUROC,
-                             caption: "\(m.lesionPixels) lesion, \(m.pixels - m.lesionPixels) other pixels"),
-                to: folder.appendingPathComponent(f.pixelROC))
-            f.overlays = try writeOverlays(site, safeSite: safe, folder: folder)
+            let image = ROCChart.svg(title: "Image-level ROC, site \(site.name)", points: site.imageROC, auroc: m.imageAUROC,
+                                     caption: "\(abnormal) abnormal, \(m.classCounts.first ?? 0) normal images")
+            let pixel = ROCChart.svg(title: "Pixel-level ROC, site \(site.name)", points: site.pixelROC, auroc: m.pixelAUROC,
+                                     caption: "\(m.lesionPixels) lesion, \(m.pixels - m.lesionPixels) other pixels")
+            try ReportFiles.write(image, to: folder.appendingPathComponent(f.imageROC))
+            try ReportFiles.write(pixel, to: folder.appendingPathComponent(f.pixelROC))
+            let overlays = try writeOverlays(site, safeSite: safe, folder: folder)
+            f.overlays = overlays.map(\.path)
             files.append(f)
+            rocSVGs.append((image, pixel))
+            overlayPNGs.append(overlays.map(\.png))
         }
         var metrics: [String: SiteMetrics] = [:]
         for s in sites { metrics[s.name] = s.metrics }
         try ReportFiles.writeJSON(MetricsFile(title: title, classes: classNames, sites: names, metrics: metrics),
                                   to: folder.appendingPathComponent("metrics.json"))
+        let page = ReportHTML(title: title, notes: notes, classNames: classNames, sites: sites, rocSVGs: rocSVGs,
+                              overlayPNGs: overlayPNGs, extras: extras).render()
+        try ReportFiles.write(page, to: folder.appendingPathComponent("report.html"))
         let text = ReportMarkdown(title: title, notes: notes, classNames: classNames, sites: sites, files: files).render()
         try ReportFiles.write(text, to: folder.appendingPathComponent("report.md"))
         return metrics
     }
 
-    /// Writes the overlays of one site; returns their paths relative to `folder`.
-    static func writeOverlays(_ site: SiteEvaluation, safeSite: String, folder: URL) throws(ReportError) -> [String] {
+    /// Writes the overlays of one site; returns their paths relative to `folder` and their bytes.
+    static func writeOverlays(_ site: SiteEvaluation, safeSite: String, folder: URL) throws(ReportError) -> [(path: String, png: [UInt8])] {
         guard !site.overlays.isEmpty else { return [] }
         let dir = folder.appendingPathComponent("overlays")
         try ReportFiles.makeFolder(dir)
-        var paths: [String] = []
+        var written: [(path: String, png: [UInt8])] = []
         for o in site.overlays {
             let className = o.label < site.classNames.count ? site.classNames[o.label] : "class\(o.label)"
             let role = o.roles.first.map { "\($0.kind.rawValue)\($0.rank)" } ?? "sample"
             let name = "\(safeSite)-\(ReportText.safeName(className))-\(role)-\(ReportText.safeName(o.id)).png"
             let url = dir.appendingPathComponent(name)
-            do {
-                try PNGImage.writeRGB8(url.path, width: o.width, height: o.height,
-                                       pixels: OverlayRenderer.pixels(o), layout: .chw)
-            } catch {
+            let png: [UInt8]
+            do { png = try PNGImage.encodeRGB8(width: o.width, height: o.height, pixels: OverlayRenderer.pixels(o), layout: .chw) } catch {
                 throw .cannotWrite(file: url.path, reason: "\(error)")
             }
-            paths.append("overlays/" + name)
+            try ReportFiles.write(png, to: url)
+            written.append(("overlays/" + name, png))
         }
-        return paths
+        return written
     }
 
     /// Writes the domain-shift matrix as crosssite.md (one table per metric, rows: trained

@@ -12,8 +12,12 @@ enum ReportFiles {
 
     /// Writes through a temporary file renamed into place.
     static func write(_ text: String, to url: URL) throws(ReportError) {
+        try write(Array(text.utf8), to: url)
+    }
+
+    static func write(_ bytes: [UInt8], to url: URL) throws(ReportError) {
         do {
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try Data(bytes).write(to: url, options: .atomic)
         } catch {
             throw .cannotWrite(file: url.path, reason: error.localizedDescription)
         }

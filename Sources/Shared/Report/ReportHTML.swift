@@ -1,0 +1,136 @@
+import Foundation
+
+/// The text of report.html: everything report.md has (notes, the metrics table with its
+/// footnotes, test image counts, ROC curves, the overlay gallery) plus the run's
+/// provenance, its training curves and its data check, in one self-contained file: SVG
+/// inline, images as data URIs, the style in the page, nothing fetched from anywhere.
+struct ReportHTML {
+    let title: String
+    let notes: [String]
+    let classNames: [String]
+    let sites: [SiteEvaluation]
+    /// Per site: the image-level and pixel-level ROC charts (SVG text) and the overlays'
+    /// PNG bytes, in the site's overlay order.
+    let rocSVGs: [(image: String, pixel: String)]
+    let overlayPNGs: [[[UInt8]]]
+    let extras: ReportExtras
+
+    static let style = """
+    body{font-family:sans-serif;margin:24px auto;max-width:1320px;color:#222;background:#fff}
+    h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}h3{font-size:16px}
+    table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}
+    th{background:#f4f4f4}figure{display:inline-block;margin:6px;text-align:center;vertical-align:top}
+    figcaption{font-size:12px;max-width:260px;word-break:break-all}img.overlay{max-width:260px;image-rendering:pixelated}
+    .charts svg,.roc svg{margin:4px;border:1px solid #eee}.foot{font-size:13px;color:#444}
+    """
+
+    func render() -> String {
+        var s = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(Self.esc(title))</title>
+        <style>\(Self.style)</style></head><body>
+        <h1>\(Self.esc(title))</h1>
+
+        """
+        if !notes.isEmpty { s += "<ul class=\"notes\">" + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul>\n" }
+        s += provenance() + metrics() + counts() + curves() + rocs() + overlays() + data()
+        return s + "</body></html>\n"
+    }
+
+    static func esc(_ s: String) -> String { ReportText.xml(s) }
+
+    func provenance() -> String {
+        guard !extras.provenance.isEmpty else { return "" }
+        return "<h2 id=\"provenance\">Provenance</h2>\n<table>"
+            + extras.provenance.map { "<tr><th>\(Self.esc($0.key))</th><td>\(Self.esc($0.value))</td></tr>" }.joined()
+            + "</table>\n"
+    }
+
+    /// The metrics table; an undefined value reads "n/a" with a numbered footnote giving the reason.
+    func metrics() -> String {
+        var s = "<h2 id=\"metrics\">Metrics</h2>\n<table><tr><th>Site</th>"
+            + ReportMetric.allCases.map { "<th>\(Self.esc($0.title))</th>" }.joined() + "</tr>\n"
+        var footnotes: [String] = []
+        for site in sites {
+            s += "<tr><td>\(Self.esc(site.name))</td>"
+            var bySite: [String: Int] = [:]
+            for m in ReportMetric.allCases {
+                if let reason = m.undefinedReason(in: site.metrics, classNames: classNames) {
+                    let k = bySite[reason] ?? {
+                        footnotes.append("Site \(site.name): \(m.title) undefined: \(reason).")
+                        bySite[reason] = footnotes.count
+                        return footnotes.count
+                    }()
+                    s += "<td class=\"n\">n/a<sup><a href=\"#fn\(k)\">\(k)</a></sup></td>"
+                } else {
+                    s += "<td class=\"n\">\(ReportText.cell(m.value(in: site.metrics)))</td>"
+                }
+            }
+            s += "</tr>\n"
+        }
+        s += "</table>\n"
+        for (i, f) in footnotes.enumerated() { s += "<p class=\"foot\" id=\"fn\(i + 1)\">\(i + 1). \(Self.esc(f))</p>\n" }
+        return s
+    }
+
+    func counts() -> String {
+        var s = "<h2 id=\"images\">Test images</h2>\n<table><tr><th>Site</th>" + classNames.map { "<th>\(Self.esc($0))</th>" }.joined()
+            + "<th>All</th><th>Pixels</th><th>Lesion pixels</th></tr>\n"
+        for site in sites {
+            let m = site.metrics
+            s += "<tr><td>\(Self.esc(site.name))</td>" + (m.classCounts + [m.images, m.pixels, m.lesionPixels]).map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return s + "</table>\n"
+    }
+
+    func curves() -> String {
+        guard !extras.curves.isEmpty else { return "" }
+        return "<h2 id=\"training\">Training</h2>\n<div class=\"charts\">\n" + extras.curves.map(\.svg).joined() + "</div>\n"
+    }
+
+    func rocs() -> String {
+        var s = "<h2 id=\"roc\">ROC curves</h2>\n"
+        for (site, svg) in zip(sites, rocSVGs) {
+            s += "<h3>Site \(Self.esc(site.name))</h3>\n<div class=\"roc\">\(Self.inline(svg.image))\(Self.inline(svg.pixel))</div>\n"
+        }
+        return s
+    }
+
+    /// An SVG file's text without its XML declaration, for inlining.
+    static func inline(_ svg: String) -> String {
+        guard svg.hasPrefix("<?xml"), let end = svg.firstIndex(of: "\n") else { return svg }
+        return String(svg[svg.index(after: end)...])
+    }
+
+    func overlays() -> String {
+        var s = """
+        <h2 id="overlays">Overlays</h2>
+        <p>Gray: the test image; red to yellow: the anomaly map (transparent at 0, red at 0.5, yellow at 1); \
+        green: the outline of the true lesion. Best and worst are by image score within a class.</p>
+
+        """
+        for (site, pngs) in zip(sites, overlayPNGs) {
+            s += "<h3>Site \(Self.esc(site.name))</h3>\n"
+            guard !site.overlays.isEmpty else { s += "<p>No overlays.</p>\n"; continue }
+            for (o, png) in zip(site.overlays, pngs) {
+                let className = o.label < classNames.count ? classNames[o.label] : "class \(o.label)"
+                let roles = o.roles.map(\.description).joined(separator: ", ")
+                s += "<figure><img class=\"overlay\" alt=\"\(Self.esc(o.id))\" width=\"\(o.width)\" height=\"\(o.height)\" "
+                    + "src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
+                    + "<figcaption>\(Self.esc(className)), \(Self.esc(roles))<br>\(Self.esc(o.id))<br>score \(ReportText.cell(Double(o.score)))</figcaption></figure>\n"
+            }
+        }
+        return s
+    }
+
+    func data() -> String {
+        guard !extras.data.isEmpty else { return "" }
+        var s = "<h2 id=\"data\">Data check</h2>\n<table><tr><th>Site</th><th>Format</th>" + classNames.map { "<th>\(Self.esc($0))</th>" }.joined()
+            + "<th>Groups</th><th>Skipped</th><th>Duplicate groups</th><th>Label conflicts</th><th>Not tested (group of a shot)</th></tr>\n"
+        for d in extras.data {
+            let numbers = d.classCounts + [d.groups, d.skipped, d.duplicateGroups, d.labelConflicts, d.excludedFromTest]
+            s += "<tr><td>\(Self.esc(d.name))</td><td>\(Self.esc(d.format))</td>" + numbers.map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return s + "</table>\n<p class=\"foot\"><code>ultraad data check --config ...</code> lists every skipped file, duplicate and conflict.</p>\n"
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+@testable import Shared
+@testable import TestSupport
+
+/// report.html in a real browser (Debian's headless Chromium; scripts/test installs it): a
+/// checker script injected into a copy of the page records broken images, SVGs that do not
+/// render and script errors into the DOM, which `--dump-dom` reads back; a screenshot shows
+/// the page is not blank; the console log has no error; nothing is fetched from a network
+/// (every host name fails to resolve). The screenshot is kept in
+/// TMPDIR/ultraad-test-output/report-screenshot.png.
+final class ReportBrowserTests: ProcessTestCase {
+    static let checker = """
+    <script>
+    window.__ultraadErrors = [];
+    window.addEventListener('error', function (e) {
+      window.__ultraadErrors.push(String(e.message || (e.target && (e.target.src || e.target.outerHTML || '').slice(0, 80))));
+    }, true);
+    window.addEventListener('load', function () {
+      var broken = [], empty = 0, svgs = document.querySelectorAll('svg');
+      for (var i = 0; i < document.images.length; i++) {
+        var im = document.images[i];
+        if (!im.complete || im.naturalWidth === 0) broken.push(im.alt);
+      }
+      for (var j = 0; j < svgs.length; j++) {
+        var r = svgs[j].getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || svgs[j].querySelectorAll('text, line, polyline, rect').length === 0) empty++;
+      }
+      var out = {images: document.images.length, broken: broken, svgs: svgs.length, emptySVGs: empty,
+                 errors: window.__ultraadErrors, text: document.body.innerText.length};
+      var pre = document.createElement('pre');
+      pre.id = 'ultraad-check';
+      pre.textContent = JSON.stringify(out);
+      document.body.appendChild(pre);
+      console.log('ultraad-check done');
+    });
+    </script>
+    """
+
+    struct Check: Decodable {
+        var images: Int, broken: [String], svgs: Int, emptySVGs: Int, errors: [String], text: Int
+    }
+
+    func chromium() throws -> URL {
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        where FileManager.default.isExecutableFile(atPath: path) {
+            return URL(fileURLWithPath: path)
+        }
+        throw missingPrerequisite("no chromium on this machine (scripts/test installs Debian's chromium)")
+    }
+
+    func browse(_ browser: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+                                 "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
+                                 "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+                                 "--virtual-time-budget=10000"] + arguments)
+    }
+
+    func testReportRendersInAHeadlessBrowser() throws {
+        let browser = try chromium()
+        let run = dir.appendingPathComponent("demo")
+        let (status, output) = try runProcess(ultraad, ["demo", "--out", run.path, "--per-class", "6", "--steps", "8", "--local-workers", "1"])
+        XCTAssertEqual(status, 0, output)
+        let page = try String(contentsOf: run.appendingPathComponent("run/report.html"), encoding: .utf8)
+        for needle in ["<h2 id=\"training\">", "<h2 id=\"provenance\">", "<h2 id=\"data\">", "Image-level ROC", "data:image/png;base64,"] {
+            XCTAssertTrue(page.contains(needle), "report.html lacks \(needle)")
+        }
+        for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
+            XCTAssertFalse(page.contains(fetch), "report.html would fetch something: \(fetch)")
+        }
+        // A test copy with the checker first in <head>.
+        let copy = dir.appendingPathComponent("checked.html")
+        try page.replacingOccurrences(of: "<head>", with: "<head>" + Self.checker).write(to: copy, atomically: true, encoding: .utf8)
+        let (dumpStatus, dump) = try browse(browser, ["--dump-dom", copy.absoluteString])
+        XCTAssertEqual(dumpStatus, 0, dump)
+        let start = try XCTUnwrap(dump.range(of: "<pre id=\"ultraad-check\">"), "the checker did not run:\n\(dump.suffix(2000))")
+        let end = try XCTUnwrap(dump.range(of: "</pre>", range: start.upperBound..<dump.endIndex))
+        let json = String(dump[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        let check = try JSONDecoder().decode(Check.self, from: Data(json.utf8))
+        XCTAssertGreaterThan(check.images, 0, "overlays are embedded")
+        XCTAssertEqual(check.broken, [], "broken images")
+        XCTAssertGreaterThanOrEqual(check.svgs, 4 + 2 * 2, "training curves and two ROC charts per site")
+        XCTAssertEqual(check.emptySVGs, 0, "SVGs that do not render")
+        XCTAssertEqual(check.errors, [], "script or load errors")
+        XCTAssertGreaterThan(check.text, 500, "the page has text")
+        XCTAssertFalse(dump.contains("Uncaught"), "console errors:\n\(dump.suffix(2000))")
+
+        // The screenshot outlives the test's temporary folder, for a person to look at.
+        let keep = FileManager.default.temporaryDirectory.appendingPathComponent("ultraad-test-output")
+        try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+        let shot = keep.appendingPathComponent("report-screenshot.png")
+        let (shotStatus, shotOutput) = try browse(browser, ["--screenshot=\(shot.path)", "--window-size=1280,2400", "--hide-scrollbars",
+                                                           run.appendingPathComponent("run/report.html").absoluteString])
+        XCTAssertEqual(shotStatus, 0, shotOutput)
+        let image = try ImageFile.decodeRGB(try ImageFile.read(shot.path), name: shot.path)
+        let n = image.width * image.height
+        let inked = (0..<n).filter { i in (0..<3).contains { image.pixels[$0 * n + i] < 0.9 } }.count
+        XCTAssertGreaterThan(Double(inked) / Double(n), 0.02, "the screenshot is (nearly) blank: \(inked) of \(n) pixels not white")
+        let colours = Set((0..<n).lazy.filter { $0 % 7 == 0 }.map { i in (0..<3).map { Int(image.pixels[$0 * n + i] * 8) } })
+        XCTAssertGreaterThan(colours.count, 20, "the screenshot has text, charts and pictures, not one flat colour")
+        print("report screenshot: \(shot.path)")
+    }
+}
