@@ -44,13 +44,14 @@ struct Demo: ParsableCommand {
         try TrainRun(config: c, poolFile: nil, localWorkers: localWorkers, resume: false, quiet: true).execute()
         stage("evaluating the trained head")
         let trained = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads),
-                                              notes: ["Zero-shot (step 0) report: zero-shot/report.md."])
+                                              notes: ["Zero-shot (step 0) report: zero-shot/report.html (and report.md)."])
         stage("done")
         print("zero-shot (step 0):")
         print(EvaluateRun.table(zero, order: c.testSites), terminator: "")
         print("trained on A (\(steps) steps):")
         print(EvaluateRun.table(trained, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
+        print("tensorboard: tensorboard --logdir \(c.run.folder.path) (training curves in \(RunEvents.folder(c.run.folder).path))")
         print("builtin:tiny has seeded random weights: these numbers show the pipeline, not what a real CLIP does.")
     }
 

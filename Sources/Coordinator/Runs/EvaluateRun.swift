@@ -22,9 +22,11 @@ enum EvaluateRun {
         let layout = ParameterLayout(head: head)
         let folder = try RunFolder(inputs.runFolder)
         let parameters: ParameterSet
-        var used = "initial parameters (zero-shot: no checkpoint)"
+        var used = "initial parameters (zero-shot: no checkpoint)", step = 0
         if !zeroShot, let url = checkpoint ?? folder.latestCheckpoint() {
-            parameters = try Checkpoint.read(from: url, layout: layout, settings: config.adamWSettings).parameters
+            let read = try Checkpoint.read(from: url, layout: layout, settings: config.adamWSettings)
+            parameters = read.parameters
+            step = read.optimizer.step
             used = url.lastPathComponent
         } else {
             parameters = .initial(head, seed: config.run.seed)
@@ -75,6 +77,7 @@ enum EvaluateRun {
         let metrics = try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
                                                  title: "UltraAD evaluation: \(config.run.name)", notes: notes, extras: extras)
         try scores.write(to: (output ?? inputs.runFolder).appendingPathComponent("scores.csv"))
+        try RunEvents.evaluation(metrics, order: config.testSites, step: step, folder: output ?? inputs.runFolder)
         return metrics
     }
 

@@ -67,7 +67,8 @@ struct TrainRun {
         }
         let coordinator = try TrainingCoordinator(config: config, prepared: prepared, bank: bank, bankDigest: bankDigest, head: head,
                                                   runDigest: runDigest, parameters: parameters, optimizer: optimizer,
-                                                  folder: folder, localWorkers: localWorkers, session: session, quiet: quiet)
+                                                  folder: folder, events: try RunEvents.training(run: config.run.folder, afterStep: optimizer.step),
+                                                  localWorkers: localWorkers, session: session, quiet: quiet)
         let workers = LocalWorkers()
         try workers.start(count: localWorkers, endpoint: coordinator.listener.localEndpoint, settings: config.worker,
                           keys: coordinator.listener.localWorkerKeys)

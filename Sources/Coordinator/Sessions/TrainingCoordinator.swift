@@ -14,6 +14,8 @@ final class TrainingCoordinator {
     let prepared: PreparedPool
     let head: HeadConfig
     let folder: RunFolder
+    /// RUN/tensorboard: a scalar event per step beside metrics.jsonl.
+    let events: TensorBoardWriter
     let log = Logger(label: "ultraad.coordinator")
     let office: PostOffice
     var listener: CoordinatorSocket { office.socket }
@@ -42,10 +44,10 @@ final class TrainingCoordinator {
 
     /// `bank`: the pool's bank as BankPayload encodes it, with its digest.
     init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], bankDigest: String, head: HeadConfig, runDigest: String,
-         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, localWorkers: Int = 0,
+         parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, events: TensorBoardWriter, localWorkers: Int = 0,
          session: SessionTuning = .init(), quiet: Bool = false) throws {
         self.config = config; self.runDigest = runDigest; self.session = session
-        self.prepared = prepared; self.head = head; self.folder = folder
+        self.prepared = prepared; self.head = head; self.folder = folder; self.events = events
         self.parameters = parameters; self.optimizer = optimizer
         sampler = EpisodeSampler(seed: config.run.seed, queriesPerClass: config.train.queriesPerClass,
                                  chunkSize: config.train.chunkSize)
@@ -309,6 +311,7 @@ final class TrainingCoordinator {
                                criticalComputeSeconds: s.criticalComputeSeconds,
                                bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults)
         try folder.appendMetrics(line)
+        try RunEvents.add(line, learningRate: config.train.learningRate, to: events)
         if step == steps || (config.train.checkpointEvery > 0 && step % config.train.checkpointEvery == 0) {
             try writeCheckpoint()
         }

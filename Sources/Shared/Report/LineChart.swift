@@ -38,11 +38,14 @@ public struct LineChart: Sendable {
         <text x="\(Int((Self.left + Self.right) / 2))" y="22" text-anchor="middle" font-size="14">\(ReportText.xml(title))</text>
 
         """
+        let integralX = finite.allSatisfy { $0.x == $0.x.rounded() }   // steps: ticks on whole steps
         for k in 0...4 {
-            let fx = x0 + Double(k) / 4 * (x1 - x0), fy = y0 + Double(k) / 4 * (y1 - y0)
+            var fx = x0 + Double(k) / 4 * (x1 - x0)
+            if integralX { fx = fx.rounded() }
+            let fy = y0 + Double(k) / 4 * (y1 - y0)
             s += "<line x1=\"\(px(fx))\" y1=\"\(py(y0))\" x2=\"\(px(fx))\" y2=\"\(py(y1))\" stroke=\"#e6e6e6\"/>\n"
             s += "<line x1=\"\(px(x0))\" y1=\"\(py(fy))\" x2=\"\(px(x1))\" y2=\"\(py(fy))\" stroke=\"#e6e6e6\"/>\n"
-            s += "<text x=\"\(px(fx))\" y=\"\(String(format: "%.2f", Self.bottom + 16))\" text-anchor=\"middle\">\(Self.tick(fx))</text>\n"
+            s += "<text x=\"\(px(fx))\" y=\"\(String(format: "%.2f", Self.bottom + 16))\" text-anchor=\"middle\">\(integralX ? String(Int(fx)) : Self.tick(fx))</text>\n"
             s += "<text x=\"\(String(format: "%.2f", Self.left - 6))\" y=\"\(py(fy))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(Self.tick(fy))</text>\n"
         }
         s += "<rect x=\"\(px(x0))\" y=\"\(py(y1))\" width=\"\(Int(Self.right - Self.left))\" height=\"\(Int(Self.bottom - Self.top))\" fill=\"none\" stroke=\"black\"/>\n"
