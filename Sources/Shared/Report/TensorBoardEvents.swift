@@ -31,7 +31,7 @@ public enum TensorBoardEvents {
             guard load(UInt32.self, bytes, at: offset + 8) == lengthCRC else {
                 throw damaged("the CRC of the length does not match (a damaged length)")
             }
-            guard length <= UInt64(left - TensorBoardRecord.overhead) else {
+            guard left >= TensorBoardRecord.overhead, length <= UInt64(left - TensorBoardRecord.overhead) else {
                 throw damaged("cut short: \(length) bytes of data and 4 of CRC, but \(left - 12) bytes left in the file")
             }
             let data = bytes[(offset + 12)..<(offset + 12 + Int(length))]
