@@ -102,6 +102,12 @@ extension PipelineTests {
         (status, output) = try runProcess(ultraad, ["run", "--config", config.path, "--local-workers", "1", "--resume"])
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("resuming from step-00000006"), output)
+        // The resumed session's event file starts with a session start after the checkpoint's step.
+        let events = dir.appendingPathComponent("run/tensorboard")
+        let starts = try FileManager.default.contentsOfDirectory(atPath: events.path).flatMap {
+            try TensorBoardEvents.read(events.appendingPathComponent($0)).filter(\.sessionStart).map(\.step)
+        }
+        XCTAssertEqual(starts, [7])
         XCTAssertEqual(output.components(separatedBy: "features: ").count - 1, 1, "evaluate only:\n\(output)")
         XCTAssertTrue(output.contains("report: "), output)
     }

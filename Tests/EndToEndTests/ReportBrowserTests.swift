@@ -41,6 +41,36 @@ final class ReportBrowserTests: ProcessTestCase {
         var images: Int, broken: [String], svgs: Int, emptySVGs: Int, errors: [String], text: Int
     }
 
+    /// RUN/tensorboard holds the training file (a loss and its parts at every step, equal
+    /// to metrics.jsonl's, as Float) and the evaluation's file (each site's metrics at the
+    /// last step).
+    func checkTensorBoard(_ run: URL, steps: Int) throws {
+        let folder = run.appendingPathComponent("tensorboard")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
+        XCTAssertEqual(files.count, 2, "training and evaluation: \(files)")
+        let events = try files.flatMap { try TensorBoardEvents.read(folder.appendingPathComponent($0)) }
+        func values(_ tag: String) -> [(step: Int, value: Float)] {
+            events.flatMap { e in e.scalars.filter { $0.tag == tag }.map { (e.step, $0.value) } }
+        }
+        let lines = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let losses = try lines.map { line -> Double in
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try XCTUnwrap(record?["loss"] as? Double)
+        }
+        XCTAssertEqual(values("loss/total").map(\.step), Array(1...steps))
+        XCTAssertEqual(values("loss/total").map(\.value), losses.map { Float($0) })
+        for tag in ["loss/focal", "loss/dice", "loss/bce", "loss/ce", "train/learning_rate", "train/step_seconds",
+                    "train/episodes_per_second", "train/workers"] {
+            XCTAssertEqual(values(tag).count, steps, tag)
+        }
+        let metrics = try MetricsFile.read(run.appendingPathComponent("metrics.json"))
+        for site in ["A", "B"] {
+            let auroc = try XCTUnwrap(metrics.metrics[site]?.pixelAUROC)
+            XCTAssertEqual(values("eval/\(site)/pixel_auroc").map(\.step), [steps])
+            XCTAssertEqual(values("eval/\(site)/pixel_auroc").first?.value, Float(auroc))
+        }
+    }
+
     func chromium() throws -> URL {
         for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         where FileManager.default.isExecutableFile(atPath: path) {
@@ -61,6 +91,7 @@ final class ReportBrowserTests: ProcessTestCase {
         let run = dir.appendingPathComponent("demo")
         let (status, output) = try runProcess(ultraad, ["demo", "--out", run.path, "--per-class", "6", "--steps", "8", "--local-workers", "1"])
         XCTAssertEqual(status, 0, output)
+        try checkTensorBoard(run.appendingPathComponent("run"), steps: 8)
         let page = try String(contentsOf: run.appendingPathComponent("run/report.html"), encoding: .utf8)
         for needle in ["<h2 id=\"training\">", "<h2 id=\"provenance\">", "<h2 id=\"data\">", "Image-level ROC", "data:image/png;base64,"] {
             XCTAssertTrue(page.contains(needle), "report.html lacks \(needle)")

@@ -183,6 +183,19 @@ final class TensorBoardWriterTests: XCTestCase {
         XCTAssertEqual(events[4], TensorBoardEvent(wallTime: 1e300, step: .max, scalars: [.init(tag: "big", value: .greatestFiniteMagnitude)]))
     }
 
+    /// A session start (what a resumed run writes first): Event{wall_time, step,
+    /// session_log{status: START}}, encoded by protobuf's rules (field 7, length 2, status
+    /// field 1 = 1), and read back.
+    func testSessionStart() throws {
+        let event = TensorBoardEvent(wallTime: 12.5, step: 7, sessionStart: true)
+        XCTAssertEqual(event.encoded(), [0x09] + withUnsafeBytes(of: (12.5 as Double).bitPattern.littleEndian, Array.init)
+                       + [0x10, 0x07, 0x3A, 0x02, 0x08, 0x01])
+        let writer = try TensorBoardWriter(folder: directory, wallTime: 1, hostname: "h")
+        try writer.addSessionStart(step: 7, wallTime: 12.5)
+        try writer.close()
+        XCTAssertEqual(try TensorBoardEvents.read(writer.url).last, event)
+    }
+
     func testDeinitFlushes() throws {
         var url: URL?
         do {

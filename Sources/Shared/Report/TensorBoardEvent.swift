@@ -2,11 +2,13 @@
 /// event.proto), reduced to the fields event files of scalars use:
 ///
 ///     Event           wall_time double = 1; step int64 = 2;
-///                     oneof what { file_version string = 3; summary Summary = 5; ... }
+///                     oneof what { file_version string = 3; summary Summary = 5;
+///                                  session_log SessionLog = 7; ... }
 ///                     source_metadata SourceMetadata = 10
 ///     SourceMetadata  writer string = 1
 ///     Summary         repeated Value value = 1
 ///     Value           tag string = 1; oneof value { simple_value float = 2; ... }
+///     SessionLog      status SessionStatus = 1 (START = 1)
 ///
 /// Encoded the way protobuf (upb, which PyTorch's SummaryWriter goes through) does: fields in
 /// number order, wall_time and step left out at 0 (proto3), file_version, summary,
@@ -34,13 +36,19 @@ public struct TensorBoardEvent: Equatable, Sendable {
     /// The Summary's scalar values in order (values of other kinds, e.g. images or the
     /// tensor form of new-style scalars, are skipped when reading).
     public var scalars: [Scalar]
+    /// A SessionLog START: TensorBoard drops the events of earlier files at this step and
+    /// after (PyTorch's `SummaryWriter(purge_step:)` writes the same), so a resumed run's
+    /// curves do not show the steps a crashed run wrote after its last checkpoint twice.
+    public var sessionStart: Bool
 
-    public init(wallTime: Double, step: Int = 0, fileVersion: String? = nil, sourceWriter: String? = nil, scalars: [Scalar] = []) {
+    public init(wallTime: Double, step: Int = 0, fileVersion: String? = nil, sourceWriter: String? = nil,
+                scalars: [Scalar] = [], sessionStart: Bool = false) {
         self.wallTime = wallTime
         self.step = step
         self.fileVersion = fileVersion
         self.sourceWriter = sourceWriter
         self.scalars = scalars
+        self.sessionStart = sessionStart
     }
 
     /// The file version TensorBoard expects in the first event.
@@ -69,6 +77,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
                 }
             }
         }
+        if sessionStart { w.message(7) { log in log.int64(1, 1) } }   // status START (an enum: a varint)
         if let sourceWriter {
             w.message(10) { metadata in metadata.stringIfNotDefault(1, sourceWriter) }
         }
@@ -86,6 +95,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
             case let (2, .varint(raw)): step = Int(Int64(bitPattern: raw))
             case (3, _): fileVersion = try value.string("Event.file_version")
             case (5, _): scalars += try Self.scalars(inSummary: value.payload("Event.summary"))
+            case (7, _): sessionStart = try Self.isStart(sessionLog: value.payload("Event.session_log"))
             case (10, _): sourceWriter = try Self.writer(inSourceMetadata: value.payload("Event.source_metadata"))
             case (1, _), (2, _): throw ProtobufReader.Malformed(reason: "Event field \(field) has the wrong wire type")
             default: continue
@@ -114,6 +124,14 @@ public struct TensorBoardEvent: Equatable, Sendable {
             if let simpleValue { scalars.append(Scalar(tag: tag, value: simpleValue)) }
         }
         return scalars
+    }
+
+    private static func isStart(sessionLog bytes: ArraySlice<UInt8>) throws(ProtobufReader.Malformed) -> Bool {
+        var reader = ProtobufReader(bytes), start = false
+        while let (field, value) = try reader.next() {
+            if case let (1, .varint(status)) = (field, value) { start = status == 1 }
+        }
+        return start
     }
 
     private static func writer(inSourceMetadata bytes: ArraySlice<UInt8>) throws(ProtobufReader.Malformed) -> String {

@@ -83,6 +83,14 @@ public final class TensorBoardWriter {
         if pending.count >= Self.autoFlushBytes { try flush() }
     }
 
+    /// A session start at `step` (`TensorBoardEvent.sessionStart`): what PyTorch's
+    /// `SummaryWriter(purge_step: step)` writes first; a resumed run starts its file so.
+    public func addSessionStart(step: Int, wallTime: Double = Date().timeIntervalSince1970) throws(TensorBoardError) {
+        guard fd >= 0 else { throw .cannotWrite(file: url.path, reason: "the writer is closed") }
+        TensorBoardRecord.append(TensorBoardEvent(wallTime: wallTime, step: step, sessionStart: true).encoded(), to: &pending)
+        try flush()
+    }
+
     /// One scalar: PyTorch's `add_scalar`.
     public func add(tag: String, value: Float, step: Int,
                     wallTime: Double = Date().timeIntervalSince1970) throws(TensorBoardError) {
