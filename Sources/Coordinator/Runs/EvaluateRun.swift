@@ -40,7 +40,7 @@ enum EvaluateRun {
         let split = config.testSites.map { ($0, inputs.testEntries($0)) }
         let tests = split.map { ($0.0, $0.1.test) }
         let show = LineProgress(label: "test features")
-        try inputs.computeMissing(tests.flatMap { $0.1.map { ($0, ViewKind.identity) } }, extraction: extraction,
+        try inputs.source.computeMissing(tests.flatMap { $0.1.map { ($0, ViewKind.identity) } }, extraction: extraction,
                                   progress: { show($0, $1) })
         var sites = [SiteEvaluation]()
         var scores = ScoresFile(classes: config.model.classes)
@@ -50,7 +50,7 @@ enum EvaluateRun {
                                       expectedPixels: entries.count * size * size)
             for entry in entries {
                 let labeled = try entry.load()
-                let p = model.predict(try inputs.cachedFeatures(entry, .identity), size: (size, size))
+                let p = model.predict(try inputs.source.cachedFeatures(entry, .identity), size: (size, size))
                 scores.add(entry, prediction: p)
                 try acc.add(ImageEvaluation(id: entry.id, label: entry.label.rawValue,
                                             image: try inputs.extractor.cropImage(labeled.image),

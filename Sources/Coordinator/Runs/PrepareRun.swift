@@ -23,7 +23,7 @@ enum PrepareRun {
         let support = splits.flatMap(\.support)
         let items = support.flatMap { e in views.map { (e, $0) } }
         let show = LineProgress(label: "support features")
-        let features = try inputs.features(items, extraction: extraction, progress: { show($0, $1) })
+        let features = try inputs.source.features(items, extraction: extraction, progress: { show($0, $1) })
         var images = [SupportPool.Image]()
         for (i, entry) in support.enumerated() {
             let labeled = try entry.load()

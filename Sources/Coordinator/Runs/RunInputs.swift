@@ -19,6 +19,8 @@ struct RunInputs {
     let cache: FeatureCache
     /// Image file digests (the cache key), computed once per file.
     let digests = ImageDigests()
+    /// The features of image views, through the cache.
+    var source: FeatureSource { FeatureSource(config: config, extractor: extractor, cache: cache, digests: digests, folder: runFolder) }
 
     var runFolder: URL { config.run.folder }
     var shotsFile: URL { runFolder.appendingPathComponent("shots.csv") }

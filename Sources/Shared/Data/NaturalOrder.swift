@@ -1,7 +1,7 @@
 /// The deterministic order of dataset entries: by class, then by the numeric id in the
 /// file name (`benign (12).png` -> 12; names without a number come after those with one),
 /// then by the path itself (byte order), so `benign (2)` precedes `benign (10)`.
-enum NaturalOrder {
+package enum NaturalOrder {
     /// The first run of decimal digits in the last path component, if it fits an Int.
     static func numericID(_ path: String) -> Int? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
@@ -17,7 +17,7 @@ enum NaturalOrder {
     }
 
     /// True when entry `a` sorts before entry `b`.
-    static func precedes(_ a: (label: LesionClass, path: String), _ b: (label: LesionClass, path: String)) -> Bool {
+    package static func precedes(_ a: (label: LesionClass, path: String), _ b: (label: LesionClass, path: String)) -> Bool {
         if a.label != b.label { return a.label < b.label }
         let ia = numericID(a.path), ib = numericID(b.path)
         switch (ia, ib) {

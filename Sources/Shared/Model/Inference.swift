@@ -25,19 +25,30 @@ public struct HeadInference: Sendable {
 
     public init(parameters: ParameterSet, config: HeadConfig, bank: MemoryBank,
                 normalSupport: [ImageFeatures] = [], smoothingSigma: Float? = 4) {
-        self.config = config
         let w = HeadWeights(parameters, config)
-        weights = w
-        self.bank = bank
-        keys = BankKeys(bank: bank, w: w)
-        smoothing = smoothingSigma.map { GaussianFilter(sigma: $0) }
         // Each support view's patches are refined with its own image-informed prompts.
         var memory = [[Float]](repeating: [], count: config.layers.count)
         for view in normalSupport {
             let branches = Self.branches(view, w: w, bank: bank, config: config).branches
             for (li, b) in branches.enumerated() { memory[li].append(contentsOf: b.zt.data) }
         }
-        normalMemory = memory.map { Tensor(shape: [$0.count / config.jointDim, config.jointDim], data: $0) }
+        self.init(weights: w, config: config, bank: bank, smoothingSigma: smoothingSigma,
+                  normalMemory: memory.map { Tensor(shape: [$0.count / config.jointDim, config.jointDim], data: $0) })
+    }
+
+    /// With the normal-patch memory given (a model file stores it): per layer [M, d].
+    public init(parameters: ParameterSet, config: HeadConfig, bank: MemoryBank, normalMemory: [Tensor], smoothingSigma: Float?) {
+        self.init(weights: HeadWeights(parameters, config), config: config, bank: bank, smoothingSigma: smoothingSigma,
+                  normalMemory: normalMemory)
+    }
+
+    private init(weights w: HeadWeights, config: HeadConfig, bank: MemoryBank, smoothingSigma: Float?, normalMemory: [Tensor]) {
+        self.config = config
+        weights = w
+        self.bank = bank
+        keys = BankKeys(bank: bank, w: w)
+        smoothing = smoothingSigma.map { GaussianFilter(sigma: $0) }
+        self.normalMemory = normalMemory
     }
 
     static func branches(_ f: ImageFeatures, w: HeadWeights, bank: MemoryBank, config c: HeadConfig)

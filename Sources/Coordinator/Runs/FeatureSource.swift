@@ -1,7 +1,19 @@
 import Foundation
 import Shared
 
-extension RunInputs {
+/// Frozen features through the cache: computed where the cache lacks them, in this process
+/// or on workers, read from the cache otherwise. `prepare` and `evaluate` (through
+/// `RunInputs`) and `predict` use it alike.
+struct FeatureSource {
+    /// The coordinator and worker settings when workers extract.
+    let config: ClusterConfig
+    let extractor: FrozenFeatureExtractor
+    let cache: FeatureCache
+    /// Image file digests (the cache key), computed once per file.
+    let digests: ImageDigests
+    /// Where the coordinator writes its endpoint file while workers extract.
+    let folder: URL
+
     /// Features of (entry, view) for many pairs: computed where the cache lacks them
     /// (`computeMissing`), read from the cache otherwise.
     func features(_ items: [(DatasetEntry, ViewKind)], extraction: FeatureExtraction,
@@ -70,7 +82,7 @@ extension RunInputs {
             }
         case .workers(let workers):
             let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
-                                                        workers: workers, folder: try RunFolder(runFolder))
+                                                        workers: workers, folder: try RunFolder(folder))
             let local = LocalWorkers()
             defer { local.stop() }
             try local.start(count: workers.local, endpoint: coordinator.listener.localEndpoint,

@@ -1,0 +1,149 @@
+import Datasets
+import Foundation
+import Shared
+
+/// `predict`: a model file applied to images nobody labelled. Writes DIR/predictions.csv
+/// (one row per image, appended as results arrive, so an interrupted predict continues
+/// where it stopped) and DIR/predictions.json (the summary, written at the end).
+struct PredictRun {
+    let model: ModelFile
+    let weights: String
+    let images: [String]
+    let out: URL
+    let cache: URL
+    let threshold: Double?
+    let allowBackboneMismatch: Bool
+    let threads: Int
+
+    struct Skipped: Codable { var path: String; var reason: String }
+
+    struct Summary: Codable {
+        var model: String
+        var weights: String
+        var backboneCheck: String
+        var threshold: Double?
+        var classes: [String]
+        var predicted: Int
+        var skipped: [Skipped]
+        enum CodingKeys: String, CodingKey {
+            case model, weights, backboneCheck = "backbone_check", threshold, classes, predicted, skipped
+        }
+    }
+
+    /// The rows of predictions.csv (header included) before the first image of this run.
+    static func columns(classes: [String]) -> [String] {
+        ["path", "image_score", "p_detect"] + classes.map { "p_" + $0 } + ["predicted", "flagged"]
+    }
+
+    func execute(modelPath: String) throws -> Summary {
+        let digest = try WeightsDigest.of(weights, memo: FeatureCache.weightsMemo(root: cache))
+        var check = "the weights' content digest \(digest) is the model's"
+        if digest != model.backbone.weightsDigest {
+            let message = "\(weights): these CLIP weights (content digest \(digest)) are not the ones the model was trained with (\(model.backbone.weights), digest \(model.backbone.weightsDigest))"
+            guard allowBackboneMismatch else {
+                throw CoordinatorError.run(message + "; give those weights, or --allow-backbone-mismatch to apply the model anyway")
+            }
+            FileHandle.standardError.write(Data("warning: \(message); applied anyway (--allow-backbone-mismatch)\n".utf8))
+            check = "MISMATCH allowed: weights digest \(digest), the model's \(model.backbone.weightsDigest)"
+        }
+        let clip = try CLIPModel.load(weights)
+        let extractor = try FrozenFeatureExtractor(model: clip, imageSize: model.backbone.imageSize, layers: model.backbone.layers,
+                                                   weightsDigest: digest)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var config = ClusterConfig.defaults(sites: [], baseDirectory: out)
+        config.fewShot.cache = cache
+        let source = FeatureSource(config: config, extractor: extractor, cache: FeatureCache(root: cache), digests: ImageDigests(), folder: out)
+        let inference = model.inference
+        let csv = out.appendingPathComponent("predictions.csv")
+        let columns = Self.columns(classes: model.classNames)
+        let done = try Self.finished(csv, columns: columns)
+        if done.isEmpty {
+            try Data(CSV.format(columns).utf8).write(to: csv, options: .atomic)
+        } else {
+            FileHandle.standardError.write(Data("predict: \(done.count) image(s) already in \(csv.path); continuing with the rest\n".utf8))
+        }
+        var skipped: [Skipped] = []
+        var todo: [DatasetEntry] = []
+        for path in images where !done.contains(path) {
+            let entry = DatasetEntry(site: "predict", relativePath: path, imagePath: path, maskPaths: [], label: .normal)
+            do { _ = try entry.loadImage() } catch {
+                FileHandle.standardError.write(Data("warning: skipped \(error)\n".utf8))
+                skipped.append(Skipped(path: path, reason: "\(error)"))
+                continue
+            }
+            todo.append(entry)
+        }
+        let started = Date()
+        let size = extractor.imageSize
+        var predicted = done.count
+        let handle = try FileHandle(forWritingTo: csv)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        for start in stride(from: 0, to: todo.count, by: FeatureSource.batchSize) {
+            let batch = Array(todo[start..<min(start + FeatureSource.batchSize, todo.count)])
+            let features = try source.features(batch.map { ($0, ViewKind.identity) }, extraction: .inProcess(threads: threads),
+                                               progress: { _, _ in })
+            var text = ""
+            for (entry, f) in zip(batch, features) {
+                let p = inference.predict(f, size: (size, size))
+                let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
+                let flagged = threshold.map { Double(p.score) >= $0 ? "true" : "false" } ?? ""
+                text += CSV.format([entry.relativePath, ScoresFile.number(p.score), ScoresFile.number(p.detection)]
+                                   + p.probabilities.map(ScoresFile.number) + [model.classNames[best], flagged])
+            }
+            try handle.write(contentsOf: Data(text.utf8))
+            predicted += batch.count
+            let rate = Double(predicted - done.count) / max(Date().timeIntervalSince(started), 1e-9)
+            let left = Double(todo.count - (start + batch.count)) / max(rate, 1e-9)
+            FileHandle.standardError.write(Data(String(format: "predict: %d/%d images, %.1f images/s, ETA %.0f s\n",
+                                                       predicted, done.count + todo.count, rate, left).utf8))
+        }
+        let summary = Summary(model: modelPath, weights: weights, backboneCheck: check, threshold: threshold, classes: model.classNames,
+                              predicted: predicted, skipped: skipped)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let failure = AtomicFile.write([UInt8](try encoder.encode(summary)) + [10], to: out.appendingPathComponent("predictions.json"), durable: false) {
+            throw CoordinatorError.run("\(out.path)/predictions.json: cannot write: \(failure)")
+        }
+        return summary
+    }
+
+    /// The paths predictions.csv already has a whole row for (empty when there is no file).
+    /// A file with other columns is an error: it belongs to another model.
+    static func finished(_ csv: URL, columns: [String]) throws -> Set<String> {
+        guard FileManager.default.fileExists(atPath: csv.path) else { return [] }
+        let read = CSV.readText(csv.path)
+        guard let text = read.text else { throw CoordinatorError.run("\(csv.path): cannot read: \(read.reason)") }
+        let records: [CSVRecord]
+        do { records = try CSV.parse(text) } catch { throw CoordinatorError.run("\(csv.path):\(error.line): \(error.reason)") }
+        guard let header = records.first else { return [] }
+        guard header.fields == columns else {
+            throw CoordinatorError.run("\(csv.path) has the columns \(header.fields.joined(separator: ",")), not this model's (\(columns.joined(separator: ","))): use another --out")
+        }
+        return Set(records.dropFirst().filter { $0.fields.count == columns.count }.map { $0.fields[0] })
+    }
+
+    /// The image files named by --images, --folder (every image file in it, in natural
+    /// order) or --manifest (its `image` column, relative to the manifest).
+    static func images(listed: [String], folder: String?, manifest: String?) throws -> [String] {
+        if let folder {
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+                .filter { !$0.hasPrefix(".") && ["png", "jpg", "jpeg", "bmp"].contains(($0 as NSString).pathExtension.lowercased()) }
+            return names.sorted { NaturalOrder.precedes((.normal, $0), (.normal, $1)) }.map { joinPath(folder, $0) }
+        }
+        if let manifest {
+            let read = CSV.readText(manifest)
+            guard let text = read.text else { throw CoordinatorError.run("\(manifest): cannot read: \(read.reason)") }
+            let records: [CSVRecord]
+            do { records = try CSV.parse(text) } catch { throw CoordinatorError.run("\(manifest):\(error.line): \(error.reason)") }
+            guard let header = records.first, let column = header.fields.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == "image" }) else {
+                throw CoordinatorError.run("\(manifest): no image column in the header")
+            }
+            let base = (manifest as NSString).deletingLastPathComponent
+            return records.dropFirst().compactMap { r in
+                column < r.fields.count && !r.fields[column].isEmpty ? joinPath(base.isEmpty ? "." : base, r.fields[column]) : nil
+            }
+        }
+        return listed
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+@testable import Shared
+@testable import TestSupport
+
+/// After training: `export` writes the model file, `predict` applies it to images. Its
+/// scores are evaluate's (RUN/scores.csv) bit for bit, from the run's feature cache and
+/// from features computed afresh; unreadable images are skipped and named; an interrupted
+/// predict continues; other CLIP weights are refused.
+final class PredictTests: ProcessTestCase {
+    func testExportThenPredictEqualsEvaluateAndSurvivesBadImages() throws {
+        var (status, output) = try runProcess(ultraad, ["simulate", "--out", dir.appendingPathComponent("data").path,
+                                                        "--sites", "2", "--per-class", "4", "--size", "64", "--seed", "3"])
+        XCTAssertEqual(status, 0, output)
+        let config = dir.appendingPathComponent("cluster.yaml")
+        try """
+            version: 1
+            run: {name: p, folder: run, seed: 3}
+            backbone: {image_size: 64}
+            sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
+            train_sites: [A]
+            fewshot: {shots: 1, views: [identity, hflip], cache: cache}
+            model: {adapter_rank: 4}
+            train: {steps: 4, queries_per_class: 1, checkpoint_every: 0}
+            eval: {overlays: 0}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        (status, output) = try runProcess(ultraad, ["run", "--config", config.path, "--local-workers", "1"])
+        XCTAssertEqual(status, 0, output)
+        let model = dir.appendingPathComponent("model.safetensors")
+        (status, output) = try runProcess(ultraad, ["export", "--config", config.path, "--out", model.path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("exported step 4 of p") && output.contains("normal-patch memory"), output)
+
+        // Every site-B image, listed in a manifest beside the data.
+        let scores = try String(contentsOf: dir.appendingPathComponent("run/scores.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let siteB = scores.filter { $0[0] == "B" }
+        XCTAssertEqual(siteB.count, 12)
+        try ("image\n" + siteB.map { "site-B/\($0[1])\n" }.joined()).write(to: dir.appendingPathComponent("data/b.csv"), atomically: true, encoding: .utf8)
+        func predictions(_ out: String) throws -> [String: [String]] {
+            let rows = try String(contentsOf: dir.appendingPathComponent(out + "/predictions.csv"), encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(rows.first, "path,image_score,p_detect,p_normal,p_benign,p_malignant,predicted,flagged")
+            return Dictionary(uniqueKeysWithValues: rows.dropFirst().map { line in
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return (f[0], f)
+            })
+        }
+        for (out, cache) in [("shared", ["--cache", dir.appendingPathComponent("cache").path]), ("fresh", [])] {
+            (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny",
+                                                        "--manifest", dir.appendingPathComponent("data/b.csv").path,
+                                                        "--out", dir.appendingPathComponent(out).path, "--threshold", "0.5"] + cache)
+            XCTAssertEqual(status, 0, output)
+            let p = try predictions(out)
+            XCTAssertEqual(p.count, 12)
+            for row in siteB {
+                let got = try XCTUnwrap(p[dir.appendingPathComponent("data/site-B/\(row[1])").path], row[1])
+                XCTAssertEqual(Array(got[1...5]), Array(row[4...8]), "\(out): \(row[1]) scores as evaluate's, bit for bit")
+                XCTAssertEqual(got[7], Double(got[1])! >= 0.5 ? "true" : "false")
+                let probabilities = got[3...5].map { Double($0)! }
+                XCTAssertEqual(got[6], ["normal", "benign", "malignant"][probabilities.firstIndex(of: probabilities.max()!)!])
+            }
+        }
+
+        // A folder with a good PNG, a 16-bit PNG, a JPEG and a corrupt file: three rows, the bad one named.
+        let mixed = dir.appendingPathComponent("mixed")
+        try FileManager.default.createDirectory(at: mixed, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("data/site-B/benign/benign (1).png"), to: mixed.appendingPathComponent("a.png"))
+        try FileManager.default.copyItem(at: Fixtures.url("png/gray16.png"), to: mixed.appendingPathComponent("b.png"))
+        let gray = try ImageFile.decodeRGB(try ImageFile.read(mixed.appendingPathComponent("a.png").path), name: "a.png")
+        try Data(try JPEGImage.encodeRGB8(width: gray.width, height: gray.height, pixels: gray.pixels, quality: 90))
+            .write(to: mixed.appendingPathComponent("c.jpg"))
+        try Data("not an image".utf8).write(to: mixed.appendingPathComponent("d.png"))
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny",
+                                                    "--folder", mixed.path, "--out", dir.appendingPathComponent("mixed-out").path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(Set(try predictions("mixed-out").keys), Set(["a.png", "b.png", "c.jpg"].map { mixed.appendingPathComponent($0).path }))
+        XCTAssertTrue(output.contains("skipped 1 image(s)") && output.contains("d.png"), output)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("mixed-out/predictions.json"))) as? [String: Any]
+        XCTAssertEqual((summary?["skipped"] as? [[String: Any]])?.compactMap { $0["path"] as? String }, [mixed.appendingPathComponent("d.png").path])
+        XCTAssertEqual(summary?["predicted"] as? Int, 3)
+
+        // Interrupted and run again: the rows already there stay, the rest is added.
+        let two = ["a.png", "b.png"].map { mixed.appendingPathComponent($0).path }
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny", "--images"] + two
+                                          + ["--out", dir.appendingPathComponent("resumed").path])
+        XCTAssertEqual(status, 0, output)
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny", "--images"] + two
+                                          + [mixed.appendingPathComponent("c.jpg").path, "--out", dir.appendingPathComponent("resumed").path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("2 image(s) already in"), output)
+        XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out"), "the same rows as one whole run")
+
+        // Other CLIP weights than the model's are refused, naming both.
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", Fixtures.url("clip/hf.safetensors").path,
+                                                    "--images", two[0], "--out", dir.appendingPathComponent("other").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("not the ones the model was trained with") && output.contains("builtin:tiny"), output)
+        // A damaged model file is refused naming it.
+        var bytes = try Data(contentsOf: model)
+        bytes[bytes.count - 5] ^= 1
+        let damaged = dir.appendingPathComponent("damaged.safetensors")
+        try bytes.write(to: damaged)
+        (status, output) = try runProcess(ultraad, ["predict", "--model", damaged.path, "--weights", "builtin:tiny",
+                                                    "--images", two[0], "--out", dir.appendingPathComponent("damaged-out").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains(damaged.path) && output.contains("damaged"), output)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+@testable import Shared
+@testable import TestSupport
+
+/// The model file `export` writes and `predict` reads: every value back bit for bit, the
+/// memory as stored, and every damaged or foreign file refused naming it.
+final class ModelFileTests: XCTestCase {
+    func sample() -> ModelFile {
+        let c = HeadTestData.config
+        var rng = SplitMix64(seed: 5)
+        let memory = c.layers.map { _ in HeadTestData.normals([7, c.jointDim], &rng) }
+        return ModelFile(head: c, parameters: HeadTestData.randomParameters(c, seed: 3), bank: HeadTestData.bank(c, seed: 4),
+                         normalMemory: memory, classNames: ["normal", "benign", "malignant"],
+                         backbone: .init(weightsDigest: "00112233aabbccdd", featuresDigest: "0123456789abcdef", imageSize: 64,
+                                         layers: c.layers, weights: "builtin:tiny"),
+                         smoothingSigma: 4, provenance: .init(configDigest: "feedfacecafebeef", seed: .max, step: 321,
+                                                              trainSites: ["A", "B,2"], runName: "run 1"),
+                         config: "version: 1\n")
+    }
+
+    func testRoundTripIsBitwise() throws {
+        let dir = try temporaryFolder(self, prefix: "model")
+        let url = dir.appendingPathComponent("m.safetensors")
+        let m = sample()
+        try m.write(to: url)
+        let back = try ModelFile.read(from: url)
+        XCTAssertEqual(back.head, m.head)
+        XCTAssertEqual(back.parameters.values.map(\.bitPattern), m.parameters.values.map(\.bitPattern))
+        XCTAssertEqual(back.bank, m.bank)
+        XCTAssertEqual(back.normalMemory.map(\.data), m.normalMemory.map(\.data))
+        XCTAssertEqual(back.classNames, m.classNames)
+        XCTAssertEqual(back.backbone, m.backbone)
+        XCTAssertEqual(back.smoothingSigma, 4)
+        XCTAssertEqual(back.provenance, m.provenance)
+        XCTAssertEqual(back.config, m.config)
+        // The stored memory is what inference uses: the same map as an inference built from it.
+        let f = HeadTestData.chunk(m.head, seed: 9).queries[0].features
+        let a = back.inference.predict(f, size: (7, 7)), b = m.inference.predict(f, size: (7, 7))
+        XCTAssertEqual(a.map.data, b.map.data)
+        XCTAssertEqual(a.probabilities, b.probabilities)
+    }
+
+    func testDamagedAndForeignFilesAreRefusedNamingThem() throws {
+        let dir = try temporaryFolder(self, prefix: "model-bad")
+        let url = dir.appendingPathComponent("m.safetensors")
+        try sample().write(to: url)
+        let bytes = try Data(contentsOf: url)
+        func refused(_ data: Data, _ name: String, containing text: String) throws {
+            let bad = dir.appendingPathComponent(name)
+            try data.write(to: bad)
+            XCTAssertThrowsError(try ModelFile.read(from: bad)) { e in
+                XCTAssertTrue("\(e)".contains(bad.path), "names the file: \(e)")
+                XCTAssertTrue("\(e)".contains(text), "says why (\(text)): \(e)")
+            }
+        }
+        try refused(bytes.prefix(bytes.count - 100), "truncated.safetensors", containing: "reach past")
+        var flipped = bytes
+        flipped[flipped.count - 9] ^= 0x10
+        try refused(flipped, "flipped.safetensors", containing: "damaged")
+        // Another version, and a missing tensor: written by the writer, so only that differs.
+        var v2 = SafeTensorsWriter(metadata: ["format": ModelFile.format, "version": "2"])
+        v2.checksummed = true
+        try v2.add("x", Tensor(zeros: [1]))
+        try refused(v2.encoded(), "v2.safetensors", containing: "version 2 is not supported")
+        let r = try SafeTensorsReader(contentsOf: url)
+        var partial = SafeTensorsWriter(metadata: r.metadata.filter { $0.key != SafeTensorsWriter.checksumKey })
+        partial.checksummed = true
+        for name in r.names where name != "memory.3" && name != "bank.source" { try partial.add(name, try r.tensor(name)) }
+        try partial.add("bank.source", shape: [6], int32: try r.int32Tensor("bank.source").values)
+        try refused(partial.encoded(), "partial.safetensors", containing: "tensor memory.3 is missing")
+        try refused(Data("not a model".utf8), "text.safetensors", containing: "header length")
+    }
+}
