@@ -90,6 +90,20 @@ final class PredictTests: ProcessTestCase {
         XCTAssertTrue(output.contains("2 image(s) already in"), output)
         XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out"), "the same rows as one whole run")
 
+        // Another model's rows are never continued.
+        let retrained = dir.appendingPathComponent("retrained.yaml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "steps: 4", with: "steps: 5")
+            .write(to: retrained, atomically: true, encoding: .utf8)
+        (status, output) = try runProcess(ultraad, ["train", "--config", retrained.path, "--local-workers", "1", "--resume"])
+        XCTAssertEqual(status, 0, output)
+        let newer = dir.appendingPathComponent("newer.safetensors")
+        (status, output) = try runProcess(ultraad, ["export", "--config", retrained.path, "--out", newer.path])
+        XCTAssertEqual(status, 0, output)
+        (status, output) = try runProcess(ultraad, ["predict", "--model", newer.path, "--weights", "builtin:tiny", "--images"] + two
+                                          + ["--out", dir.appendingPathComponent("resumed").path])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("holds the predictions of another model"), output)
+
         // Other CLIP weights than the model's are refused, naming both.
         (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", Fixtures.url("clip/hf.safetensors").path,
                                                     "--images", two[0], "--out", dir.appendingPathComponent("other").path])

@@ -45,12 +45,25 @@ struct Demo: ParsableCommand {
         stage("evaluating the trained head")
         let trained = try EvaluateRun.execute(c, checkpoint: nil, extraction: .inProcess(threads: threads),
                                               notes: ["Zero-shot (step 0) report: zero-shot/report.html (and report.md)."])
+        stage("exporting the model and predicting on six site-B images")
+        let modelURL = root.appendingPathComponent("model.safetensors")
+        let (model, _) = try ExportRun.execute(c, checkpoint: nil, to: modelURL)
+        let siteB = root.appendingPathComponent("data/site-B")
+        let images = ["normal", "benign", "malignant"].flatMap { label in
+            (1...2).map { siteB.appendingPathComponent("\(label)/\(label) (\($0)).png").path }
+        }
+        let predictions = root.appendingPathComponent("predictions")
+        try? FileManager.default.removeItem(at: predictions)   // a new model: no rows to continue
+        _ = try PredictRun(model: model, weights: c.backbone.weights.description, images: images, out: predictions,
+                           cache: c.fewShot.cache, threshold: 0.5, allowBackboneMismatch: false, threads: threads)
+            .execute(modelPath: modelURL.path)
         stage("done")
         print("zero-shot (step 0):")
         print(EvaluateRun.table(zero, order: c.testSites), terminator: "")
         print("trained on A (\(steps) steps):")
         print(EvaluateRun.table(trained, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
+        print("model: \(modelURL.path); predictions for six site-B images: \(predictions.appendingPathComponent("predictions.csv").path)")
         print("tensorboard: tensorboard --logdir \(c.run.folder.path) (training curves in \(RunEvents.folder(c.run.folder).path))")
         print("builtin:tiny has seeded random weights: these numbers show the pipeline, not what a real CLIP does.")
     }

@@ -56,6 +56,15 @@ struct PredictRun {
         let inference = model.inference
         let csv = out.appendingPathComponent("predictions.csv")
         let columns = Self.columns(classes: model.classNames)
+        // Rows are only continued for the same model: DIR/predict-model names it.
+        let identity = "\(model.provenance.runName) config \(model.provenance.configDigest) step \(model.provenance.step) backbone \(model.backbone.weightsDigest)\n"
+        let marker = out.appendingPathComponent("predict-model")
+        if let previous = try? String(contentsOf: marker, encoding: .utf8), previous != identity, FileManager.default.fileExists(atPath: csv.path) {
+            throw CoordinatorError.run("\(out.path) holds the predictions of another model (\(previous.trimmingCharacters(in: .newlines))): use another --out, or remove it")
+        }
+        if let failure = AtomicFile.write(Array(identity.utf8), to: marker, durable: false) {
+            throw CoordinatorError.run("\(marker.path): cannot write: \(failure)")
+        }
         let done = try Self.finished(csv, columns: columns)
         if done.isEmpty {
             try Data(CSV.format(columns).utf8).write(to: csv, options: .atomic)
