@@ -70,14 +70,32 @@ final class PredictTests: ProcessTestCase {
         try Data(try JPEGImage.encodeRGB8(width: gray.width, height: gray.height, pixels: gray.pixels, quality: 90))
             .write(to: mixed.appendingPathComponent("c.jpg"))
         try Data("not an image".utf8).write(to: mixed.appendingPathComponent("d.png"))
+        // A wide image: CLIP's centre crop leaves its sides unseen.
+        let wideWidth = gray.width * 3 / 2
+        var wide = [Float](repeating: 0.3, count: 3 * wideWidth * gray.height)
+        for c in 0..<3 { for y in 0..<gray.height { for x in 0..<gray.width {
+            wide[(c * gray.height + y) * wideWidth + x + gray.width / 4] = gray.pixels[(c * gray.height + y) * gray.width + x]
+        } } }
+        try Data(try PNGImage.encodeRGB8(width: wideWidth, height: gray.height, pixels: wide)).write(to: mixed.appendingPathComponent("e.png"))
         (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny",
                                                     "--folder", mixed.path, "--out", dir.appendingPathComponent("mixed-out").path])
         XCTAssertEqual(status, 0, output)
-        XCTAssertEqual(Set(try predictions("mixed-out").keys), Set(["a.png", "b.png", "c.jpg"].map { mixed.appendingPathComponent($0).path }))
+        XCTAssertEqual(Set(try predictions("mixed-out").keys), Set(["a.png", "b.png", "c.jpg", "e.png"].map { mixed.appendingPathComponent($0).path }))
+        // Each map is a 16-bit PNG at its image's own size; outside the crop it is 0 (not evaluated).
+        let maps = dir.appendingPathComponent("mixed-out/maps")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: maps.path).count, 4)
+        let wideMap = try ImageFile.decode(try ImageFile.read(maps.appendingPathComponent("e-\(fnv1aDigest(Array(mixed.appendingPathComponent("e.png").path.utf8)).prefix(8)).png").path), name: "e map")
+        XCTAssertEqual([wideMap.width, wideMap.height, wideMap.channels], [wideWidth, gray.height, 1])
+        let side = (wideWidth - gray.height) / 2
+        for y in 0..<gray.height {
+            XCTAssertEqual(wideMap.samples[y * wideWidth], 0, "left of the crop")
+            XCTAssertEqual(wideMap.samples[y * wideWidth + wideWidth - 1], 0, "right of the crop")
+            XCTAssertGreaterThan(wideMap.samples[y * wideWidth + side + gray.height / 2], 0, "inside the crop")
+        }
         XCTAssertTrue(output.contains("skipped 1 image(s)") && output.contains("d.png"), output)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("mixed-out/predictions.json"))) as? [String: Any]
         XCTAssertEqual((summary?["skipped"] as? [[String: Any]])?.compactMap { $0["path"] as? String }, [mixed.appendingPathComponent("d.png").path])
-        XCTAssertEqual(summary?["predicted"] as? Int, 3)
+        XCTAssertEqual(summary?["predicted"] as? Int, 4)
 
         // Interrupted and run again: the rows already there stay, the rest is added.
         let two = ["a.png", "b.png"].map { mixed.appendingPathComponent($0).path }
@@ -88,7 +106,8 @@ final class PredictTests: ProcessTestCase {
                                           + [mixed.appendingPathComponent("c.jpg").path, "--out", dir.appendingPathComponent("resumed").path])
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("2 image(s) already in"), output)
-        XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out"), "the same rows as one whole run")
+        XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out").filter { !$0.key.hasSuffix("e.png") },
+                       "the same rows as one whole run")
 
         // Another model's rows are never continued.
         let retrained = dir.appendingPathComponent("retrained.yaml")

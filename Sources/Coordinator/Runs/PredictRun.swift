@@ -72,16 +72,21 @@ struct PredictRun {
             FileHandle.standardError.write(Data("predict: \(done.count) image(s) already in \(csv.path); continuing with the rest\n".utf8))
         }
         var skipped: [Skipped] = []
-        var todo: [DatasetEntry] = []
+        var todo: [DatasetEntry] = [], sizes: [String: (width: Int, height: Int)] = [:]
         for path in images where !done.contains(path) {
             let entry = DatasetEntry(site: "predict", relativePath: path, imagePath: path, maskPaths: [], label: .normal)
-            do { _ = try entry.loadImage() } catch {
+            do {
+                let image = try entry.loadImage()
+                sizes[path] = (image.shape[2], image.shape[1])
+            } catch {
                 FileHandle.standardError.write(Data("warning: skipped \(error)\n".utf8))
                 skipped.append(Skipped(path: path, reason: "\(error)"))
                 continue
             }
             todo.append(entry)
         }
+        let maps = out.appendingPathComponent("maps")
+        try FileManager.default.createDirectory(at: maps, withIntermediateDirectories: true)
         let started = Date()
         let size = extractor.imageSize
         var predicted = done.count
@@ -95,6 +100,13 @@ struct PredictRun {
             var text = ""
             for (entry, f) in zip(batch, features) {
                 let p = inference.predict(f, size: (size, size))
+                let (w, h) = sizes[entry.imagePath]!
+                let onImage = CropGeometry(size: size, width: w, height: h).mapOnImage(p.map.data)
+                let mapURL = maps.appendingPathComponent(Self.mapName(entry.imagePath))
+                if let failure = AtomicFile.write(try PNGImage.encodeGray16(width: w, height: h, values: onImage, name: mapURL.path),
+                                                  to: mapURL, durable: false) {
+                    throw CoordinatorError.run("\(mapURL.path): cannot write: \(failure)")
+                }
                 let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
                 let flagged = threshold.map { Double(p.score) >= $0 ? "true" : "false" } ?? ""
                 text += CSV.format([entry.relativePath, ScoresFile.number(p.score), ScoresFile.number(p.detection)]
@@ -115,6 +127,14 @@ struct PredictRun {
             throw CoordinatorError.run("\(out.path)/predictions.json: cannot write: \(failure)")
         }
         return summary
+    }
+
+    /// DIR/maps/STEM-HASH.png: the file's stem reduced to safe characters, and 8 hex digits
+    /// of the FNV-1a of its whole path, so two images of one name in two folders differ.
+    static func mapName(_ path: String) -> String {
+        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let safe = String(stem.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") ? Character($0) : "_" }.prefix(60))
+        return "\(safe.isEmpty ? "image" : safe)-\(fnv1aDigest(Array(path.utf8)).prefix(8)).png"
     }
 
     /// The paths predictions.csv already has a whole row for (empty when there is no file).
