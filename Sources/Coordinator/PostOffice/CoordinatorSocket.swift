@@ -27,7 +27,7 @@ final class CoordinatorSocket {
 
     /// `settings` are validated (ClusterConfig.validate): a non-loopback bind has CURVE keys
     /// or `allow_insecure`.
-    init(_ settings: ClusterConfig.CoordinatorSettings, localWorkers: Int, folder: RunFolder, log: Logger) throws {
+    init(_ settings: ClusterConfig.CoordinatorSettings, localWorkers: Int, folder: SessionFolder, log: Logger) throws {
         self.log = log
         router = try ZMQSocket(context, .router)
         if let curve = settings.curve {

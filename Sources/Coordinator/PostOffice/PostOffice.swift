@@ -44,7 +44,7 @@ final class PostOffice {
     /// Binds the socket. `welcome` is what every worker is told (its mode says which
     /// session this is); `bank` is sent to each worker that does not hold it yet.
     init(_ settings: ClusterConfig.CoordinatorSettings, welcome: Welcome, bank: Bank?, localWorkers: Int,
-         folder: RunFolder, log: Logger) throws {
+         folder: SessionFolder, log: Logger) throws {
         self.welcome = welcome
         self.bank = bank
         self.log = log

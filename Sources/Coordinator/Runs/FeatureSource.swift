@@ -82,7 +82,7 @@ struct FeatureSource {
             }
         case .workers(let workers):
             let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
-                                                        workers: workers, folder: try RunFolder(folder))
+                                                        workers: workers, folder: SessionFolder(url: folder))
             let local = LocalWorkers()
             defer { local.stop() }
             try local.start(count: workers.local, endpoint: coordinator.listener.localEndpoint,

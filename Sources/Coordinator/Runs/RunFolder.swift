@@ -2,13 +2,13 @@ import Foundation
 import Shared
 
 /// The run folder: metrics.jsonl (one JSON line per step), checkpoints/, the effective
-/// configuration, the endpoint the coordinator listens on (for workers started by
-/// scripts and tests).
+/// configuration, and a session's files (`SessionFolder`).
 struct RunFolder {
     let url: URL
     var checkpoints: URL { url.appendingPathComponent("checkpoints") }
     var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
-    var endpointFile: URL { url.appendingPathComponent("coordinator.endpoint") }
+    /// Where a session of this run keeps its endpoint and local keys.
+    var session: SessionFolder { SessionFolder(url: url) }
     /// The settings the last command ran with, cluster.yaml and flags together.
     var effectiveConfig: URL { url.appendingPathComponent("effective-config.yaml") }
 
@@ -106,12 +106,6 @@ struct RunFolder {
     func writeEffectiveConfig(_ config: ClusterConfig) throws {
         if let failure = AtomicFile.write(Array(config.yamlText.utf8), to: effectiveConfig, durable: false) {
             throw CoordinatorError.run("cannot write \(effectiveConfig.path): \(failure)")
-        }
-    }
-
-    func writeEndpoint(_ endpoint: String) throws {
-        if let failure = AtomicFile.write(Array((endpoint + "\n").utf8), to: endpointFile, durable: false) {
-            throw CoordinatorError.run("cannot write \(endpointFile.path): \(failure)")
         }
     }
 }

@@ -35,7 +35,7 @@ final class ExtractionCoordinator {
 
     /// Binds the coordinator's socket (so local workers can be started) for `batches`.
     init(config c: ClusterConfig, extractor: FrozenFeatureExtractor, batches: [[ExtractionItem]],
-         workers: ExtractionWorkers, folder: RunFolder) throws {
+         workers: ExtractionWorkers, folder: SessionFolder) throws {
         self.extractor = extractor
         self.batches = batches
         pending = Array(batches.indices)

@@ -56,7 +56,7 @@ final class TrainingCoordinator {
                               heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
                               pieceFloats: session.pieceFloats)
         office = try PostOffice(config.coordinator, welcome: welcome, bank: bank, localWorkers: localWorkers,
-                                folder: folder, log: log)
+                                folder: folder.session, log: log)
         progress = Progress(total: config.train.steps, quiet: quiet, log: log, logEvery: config.train.logEvery.seconds)
         log.info("listening \(office.socket.listeningOn) (run \(office.runID), bank \(bank.digest), \(bank.frame.count) bytes LZ4)")
     }
