@@ -67,9 +67,9 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(run.metrics, run.url.appendingPathComponent("metrics.jsonl"))
         XCTAssertEqual(run.checkpointURL(step: 12), run.checkpoints.appendingPathComponent("step-00000012.safetensors"))
         XCTAssertEqual(run.checkpointURL(step: 123_456_789).lastPathComponent, "step-123456789.safetensors")
-        try run.writeEndpoint("tcp://127.0.0.1:5555")
-        XCTAssertEqual(try text(run.endpointFile), "tcp://127.0.0.1:5555\n")
-        XCTAssertEqual(run.endpointFile.lastPathComponent, "coordinator.endpoint")
+        try run.session.writeEndpoint("tcp://127.0.0.1:5555")
+        XCTAssertEqual(try text(run.session.endpointFile), "tcp://127.0.0.1:5555\n")
+        XCTAssertEqual(run.session.endpointFile, run.url.appendingPathComponent("coordinator.endpoint"))
     }
 
     func testLatestCheckpointIsTheHighestStep() throws {

@@ -61,6 +61,19 @@ final class PredictTests: ProcessTestCase {
             }
         }
 
+        // Through two local workers (with the threads the in-process run had): the same rows.
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny",
+                                                    "--manifest", dir.appendingPathComponent("data/b.csv").path,
+                                                    "--out", dir.appendingPathComponent("workers").path, "--threshold", "0.5",
+                                                    "--local-workers", "2", "--worker-threads", "\(ProcessInfo.processInfo.activeProcessorCount)"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("features: 0 from the cache, 12 to compute"), output)
+        XCTAssertEqual(try predictions("workers"), try predictions("fresh"), "workers give the in-process bits")
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("workers/overlays").path)
+        XCTAssertEqual(pictures.count, 12)
+        let picture = try ImageFile.decode(try ImageFile.read(dir.appendingPathComponent("workers/overlays/" + pictures[0]).path), name: pictures[0])
+        XCTAssertGreaterThan(picture.width, 3 * 64, "image, map and overlay side by side, and the colour bar")
+
         // A folder with a good PNG, a 16-bit PNG, a JPEG and a corrupt file: three rows, the bad one named.
         let mixed = dir.appendingPathComponent("mixed")
         try FileManager.default.createDirectory(at: mixed, withIntermediateDirectories: true)

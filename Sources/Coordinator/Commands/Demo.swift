@@ -55,7 +55,8 @@ struct Demo: ParsableCommand {
         let predictions = root.appendingPathComponent("predictions")
         try? FileManager.default.removeItem(at: predictions)   // a new model: no rows to continue
         _ = try PredictRun(model: model, weights: c.backbone.weights.description, images: images, out: predictions,
-                           cache: c.fewShot.cache, threshold: 0.5, allowBackboneMismatch: false, threads: threads)
+                           cache: c.fewShot.cache, threshold: 0.5, allowBackboneMismatch: false, settings: c,
+                           extraction: .inProcess(threads: threads))
             .execute(modelPath: modelURL.path)
         stage("done")
         print("zero-shot (step 0):")
@@ -63,7 +64,7 @@ struct Demo: ParsableCommand {
         print("trained on A (\(steps) steps):")
         print(EvaluateRun.table(trained, order: c.testSites), terminator: "")
         print("report: \(c.run.folder.appendingPathComponent("report.html").path) (and report.md)")
-        print("model: \(modelURL.path); predictions for six site-B images: \(predictions.appendingPathComponent("predictions.csv").path)")
+        print("model: \(modelURL.path); predictions for six site-B images: \(predictions.appendingPathComponent("predictions.csv").path), pictures in \(predictions.appendingPathComponent("overlays").path)")
         print("tensorboard: tensorboard --logdir \(c.run.folder.path) (training curves in \(RunEvents.folder(c.run.folder).path))")
         print("builtin:tiny has seeded random weights: these numbers show the pipeline, not what a real CLIP does.")
     }

@@ -13,7 +13,9 @@ struct PredictRun {
     let cache: URL
     let threshold: Double?
     let allowBackboneMismatch: Bool
-    let threads: Int
+    /// The coordinator and worker settings when workers extract (`extraction`).
+    let settings: ClusterConfig
+    let extraction: FeatureExtraction
 
     struct Skipped: Codable { var path: String; var reason: String }
 
@@ -50,8 +52,11 @@ struct PredictRun {
         let extractor = try FrozenFeatureExtractor(model: clip, imageSize: model.backbone.imageSize, layers: model.backbone.layers,
                                                    weightsDigest: digest)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        var config = ClusterConfig.defaults(sites: [], baseDirectory: out)
+        var config = settings
         config.fewShot.cache = cache
+        config.backbone.weights = weights == ClusterConfig.BackboneSettings.Weights.builtinTinyName ? .builtinTiny : .file(URL(fileURLWithPath: weights))
+        config.backbone.imageSize = model.backbone.imageSize
+        config.backbone.layers = model.backbone.layers
         let source = FeatureSource(config: config, extractor: extractor, cache: FeatureCache(root: cache), digests: ImageDigests(), folder: out)
         let inference = model.inference
         let csv = out.appendingPathComponent("predictions.csv")
@@ -85,8 +90,11 @@ struct PredictRun {
             }
             todo.append(entry)
         }
-        let maps = out.appendingPathComponent("maps")
-        try FileManager.default.createDirectory(at: maps, withIntermediateDirectories: true)
+        let maps = out.appendingPathComponent("maps"), pictures = out.appendingPathComponent("overlays")
+        for folder in [maps, pictures] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        // Features of every image first (through the cache, in this process or on workers, as
+        // prepare does); then the head, a batch at a time, each row written as it is scored.
+        try source.computeMissing(todo.map { ($0, ViewKind.identity) }, extraction: extraction, progress: { _, _ in })
         let started = Date()
         let size = extractor.imageSize
         var predicted = done.count
@@ -95,8 +103,7 @@ struct PredictRun {
         try handle.seekToEnd()
         for start in stride(from: 0, to: todo.count, by: FeatureSource.batchSize) {
             let batch = Array(todo[start..<min(start + FeatureSource.batchSize, todo.count)])
-            let features = try source.features(batch.map { ($0, ViewKind.identity) }, extraction: .inProcess(threads: threads),
-                                               progress: { _, _ in })
+            let features = try batch.map { try source.cachedFeatures($0, .identity) }
             var text = ""
             for (entry, f) in zip(batch, features) {
                 let p = inference.predict(f, size: (size, size))
@@ -107,6 +114,7 @@ struct PredictRun {
                                                   to: mapURL, durable: false) {
                     throw CoordinatorError.run("\(mapURL.path): cannot write: \(failure)")
                 }
+                try writePicture(entry, map: onImage, width: w, height: h, prediction: p, to: pictures.appendingPathComponent(mapURL.lastPathComponent))
                 let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
                 let flagged = threshold.map { Double(p.score) >= $0 ? "true" : "false" } ?? ""
                 text += CSV.format([entry.relativePath, ScoresFile.number(p.score), ScoresFile.number(p.detection)]
@@ -128,6 +136,36 @@ struct PredictRun {
         }
         return summary
     }
+
+    /// The image beside its map beside the overlay, with the colour bar and the scores
+    /// (`PredictionPicture`), its longer side at most `pictureSide`.
+    func writePicture(_ entry: DatasetEntry, map: [Float], width w: Int, height h: Int, prediction p: HeadPrediction, to url: URL) throws {
+        let rgb = try entry.loadImage()
+        let scale = min(1, Double(Self.pictureSide) / Double(max(w, h)))
+        let pw = max(1, Int(Double(w) * scale)), ph = max(1, Int(Double(h) * scale)), plane = w * h
+        var gray = [Float](repeating: 0, count: pw * ph), small = gray
+        for y in 0..<ph {
+            let sy = min(h - 1, Int((Double(y) + 0.5) / scale))
+            for x in 0..<pw {
+                let sx = min(w - 1, Int((Double(x) + 0.5) / scale)), i = sy * w + sx
+                gray[y * pw + x] = 0.299 * rgb.data[i] + 0.587 * rgb.data[plane + i] + 0.114 * rgb.data[2 * plane + i]
+                small[y * pw + x] = map[i]
+            }
+        }
+        let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
+        let probabilities = zip(model.classNames, p.probabilities).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: "  ")
+        let verdict = "predicted \(model.classNames[best])" + (threshold.map { Double(p.score) >= $0 ? " (flagged)" : "" } ?? "")
+        let picture = PredictionPicture(gray: gray, map: small, width: pw, height: ph,
+                                        caption: [String(format: "image score %.3f   detect %.3f", p.score, p.detection),
+                                                  "p " + probabilities, verdict]).render()
+        let png = try PNGImage.encodeRGB8(width: picture.width, height: picture.height, pixels: picture.pixels, name: url.path)
+        if let failure = AtomicFile.write(png, to: url, durable: false) {
+            throw CoordinatorError.run("\(url.path): cannot write: \(failure)")
+        }
+    }
+
+    /// The longer side of a picture's panels, in pixels.
+    static let pictureSide = 256
 
     /// DIR/maps/STEM-HASH.png: the file's stem reduced to safe characters, and 8 hex digits
     /// of the FNV-1a of its whole path, so two images of one name in two folders differ.
