@@ -41,7 +41,7 @@ public enum EvaluationReport {
             f.overlays = overlays.map(\.path)
             files.append(f)
             rocSVGs.append((image, pixel))
-            overlayPNGs.append(overlays.map(\.png))
+            overlayPNGs.append(try site.overlays.map { o throws(ReportError) in try picture(o, classNames: classNames) })
         }
         var metrics: [String: SiteMetrics] = [:]
         for s in sites { metrics[s.name] = s.metrics }
@@ -53,6 +53,18 @@ public enum EvaluationReport {
         let text = ReportMarkdown(title: title, notes: notes, classNames: classNames, sites: sites, files: files).render()
         try ReportFiles.write(text, to: folder.appendingPathComponent("report.md"))
         return metrics
+    }
+
+    /// report.html's picture of an overlay sample: the image, its map and the overlay with
+    /// the colour bar and the scores, as `ultraad predict` draws its pictures.
+    static func picture(_ o: OverlaySample, classNames: [String]) throws(ReportError) -> [UInt8] {
+        let className = o.label < classNames.count ? classNames[o.label] : "class \(o.label)"
+        let roles = o.roles.map(\.description).joined(separator: ", ")
+        let p = PredictionPicture(gray: o.gray, map: o.map, width: o.width, height: o.height, lesion: o.lesion,
+                                  caption: ["\(className), \(roles)", String(format: "image score %.3f", o.score)]).render()
+        do { return try PNGImage.encodeRGB8(width: p.width, height: p.height, pixels: p.pixels) } catch {
+            throw .cannotWrite(file: "the picture of \(o.id)", reason: "\(error)")
+        }
     }
 
     /// Writes the overlays of one site; returns their paths relative to `folder` and their bytes.

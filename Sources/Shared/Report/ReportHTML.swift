@@ -9,8 +9,8 @@ struct ReportHTML {
     let notes: [String]
     let classNames: [String]
     let sites: [SiteEvaluation]
-    /// Per site: the image-level and pixel-level ROC charts (SVG text) and the overlays'
-    /// PNG bytes, in the site's overlay order.
+    /// Per site: the image-level and pixel-level ROC charts (SVG text) and each overlay
+    /// sample's picture (`PredictionPicture`, PNG bytes), in the site's overlay order.
     let rocSVGs: [(image: String, pixel: String)]
     let overlayPNGs: [[[UInt8]]]
     let extras: ReportExtras
@@ -20,7 +20,7 @@ struct ReportHTML {
     h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}h3{font-size:16px}
     table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}
     th{background:#f4f4f4}figure{display:inline-block;margin:6px;text-align:center;vertical-align:top}
-    figcaption{font-size:12px;max-width:260px;word-break:break-all}img.overlay{max-width:260px;image-rendering:pixelated}
+    figcaption{font-size:12px;max-width:520px;word-break:break-all}img.overlay{max-width:520px;image-rendering:pixelated}
     .charts svg,.roc svg{margin:4px;border:1px solid #eee}.foot{font-size:13px;color:#444}
     """
 
@@ -105,8 +105,8 @@ struct ReportHTML {
     func overlays() -> String {
         var s = """
         <h2 id="overlays">Overlays</h2>
-        <p>Gray: the test image; red to yellow: the anomaly map (transparent at 0, red at 0.5, yellow at 1); \
-        green: the outline of the true lesion. Best and worst are by image score within a class.</p>
+        <p>Each picture: the test image, its anomaly map (black at 0, red at 0.5, yellow at 1, the colour bar on the right) \
+        and the overlay (the map over the image, the true lesion outlined in green). Best and worst are by image score within a class.</p>
 
         """
         for (site, pngs) in zip(sites, overlayPNGs) {
@@ -115,7 +115,7 @@ struct ReportHTML {
             for (o, png) in zip(site.overlays, pngs) {
                 let className = o.label < classNames.count ? classNames[o.label] : "class \(o.label)"
                 let roles = o.roles.map(\.description).joined(separator: ", ")
-                s += "<figure><img class=\"overlay\" alt=\"\(Self.esc(o.id))\" width=\"\(o.width)\" height=\"\(o.height)\" "
+                s += "<figure><img class=\"overlay\" alt=\"\(Self.esc(o.id))\" "
                     + "src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
                     + "<figcaption>\(Self.esc(className)), \(Self.esc(roles))<br>\(Self.esc(o.id))<br>score \(ReportText.cell(Double(o.score)))</figcaption></figure>\n"
             }
