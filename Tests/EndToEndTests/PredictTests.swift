@@ -122,6 +122,21 @@ final class PredictTests: ProcessTestCase {
         XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out").filter { !$0.key.hasSuffix("e.png") },
                        "the same rows as one whole run")
 
+        // The memory as float16: a smaller file, scores within a rounding of float32's.
+        let half = dir.appendingPathComponent("half.safetensors")
+        (status, output) = try runProcess(ultraad, ["export", "--config", config.path, "--out", half.path, "--memory-float16"])
+        XCTAssertEqual(status, 0, output)
+        let size = { (u: URL) in (try FileManager.default.attributesOfItem(atPath: u.path)[.size] as? Int) ?? 0 }
+        XCTAssertLessThan(try size(half), try size(model), "the memory in half the bytes")
+        (status, output) = try runProcess(ultraad, ["predict", "--model", half.path, "--weights", "builtin:tiny", "--images"] + two
+                                          + ["--out", dir.appendingPathComponent("half-out").path])
+        XCTAssertEqual(status, 0, output)
+        let full = try predictions("mixed-out")
+        for (path, row) in try predictions("half-out") {
+            let f = try XCTUnwrap(full[path])
+            for k in 1...5 { XCTAssertEqual(Double(row[k])!, Double(f[k])!, accuracy: 2e-3, "\(path) column \(k)") }
+        }
+
         // Another model's rows are never continued.
         let retrained = dir.appendingPathComponent("retrained.yaml")
         try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "steps: 4", with: "steps: 5")

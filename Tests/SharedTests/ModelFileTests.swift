@@ -41,6 +41,24 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(a.probabilities, b.probabilities)
     }
 
+    /// The memory as float16: half its bytes in the file, each value the nearest half float.
+    func testMemoryAsFloat16() throws {
+        let dir = try temporaryFolder(self, prefix: "model-f16")
+        let full = dir.appendingPathComponent("f32.safetensors"), half = dir.appendingPathComponent("f16.safetensors")
+        let m = sample()
+        try m.write(to: full)
+        try m.write(to: half, memoryAsFloat16: true)
+        let bytes = { (u: URL) in (try? FileManager.default.attributesOfItem(atPath: u.path)[.size] as? Int) ?? 0 }
+        let memoryBytes = m.normalMemory.map(\.count).reduce(0, +) * 4
+        XCTAssertEqual(bytes(full) - bytes(half), memoryBytes / 2, accuracy: 16,
+                       "half the memory's bytes fewer (the JSON header differs by a few characters)")
+        let back = try ModelFile.read(from: half)
+        for (a, b) in zip(back.normalMemory, m.normalMemory) {
+            XCTAssertEqual(a.data, b.data.map { Float(Float16($0)) }, "each value the nearest half float")
+        }
+        XCTAssertEqual(try SafeTensorsReader(contentsOf: half).metadata["memory_dtype"], "F16")
+    }
+
     func testDamagedAndForeignFilesAreRefusedNamingThem() throws {
         let dir = try temporaryFolder(self, prefix: "model-bad")
         let url = dir.appendingPathComponent("m.safetensors")

@@ -5,7 +5,7 @@ import Shared
 enum ExportRun {
     /// Exports the run's latest checkpoint (or `checkpoint`) with its pool's bank and
     /// normal-patch memory. Returns the model and the file's size in bytes.
-    static func execute(_ config: ClusterConfig, checkpoint: URL?, to out: URL) throws -> (model: ModelFile, bytes: Int) {
+    static func execute(_ config: ClusterConfig, checkpoint: URL?, to out: URL, memoryAsFloat16: Bool = false) throws -> (model: ModelFile, bytes: Int) {
         let poolURL = config.run.folder.appendingPathComponent("pool.safetensors")
         guard FileManager.default.fileExists(atPath: poolURL.path) else {
             throw CoordinatorError.run("\(poolURL.path) does not exist: prepare and train this config first (`ultraad run`)")
@@ -36,7 +36,7 @@ enum ExportRun {
                                                 trainSites: config.trainSites, runName: config.run.name),
                               config: config.yamlText)
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try model.write(to: out)
+        try model.write(to: out, memoryAsFloat16: memoryAsFloat16)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: out.path)[.size] as? Int) ?? 0
         return (model, bytes)
     }

@@ -29,6 +29,7 @@ public struct SafeTensorsWriter: Sendable {
     private enum Payload: Sendable {
         case f32(ArraySlice<Float>)   // a slice shares its array's storage: no copy
         case i32([Int32])
+        case f16([UInt16])            // IEEE half bit patterns
     }
 
     private struct Item: Sendable {
@@ -38,12 +39,14 @@ public struct SafeTensorsWriter: Sendable {
             switch payload {
             case .f32: return .f32
             case .i32: return .i32
+            case .f16: return .f16
             }
         }
         var byteCount: Int {
             switch payload {
             case .f32(let values): return values.count * 4
             case .i32(let values): return values.count * 4
+            case .f16(let values): return values.count * 2
             }
         }
 
@@ -57,6 +60,12 @@ public struct SafeTensorsWriter: Sendable {
                 values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
                 #endif
             case .i32(let values):
+                #if _endian(little)
+                values.withUnsafeBytes(body)
+                #else
+                values.map { $0.littleEndian }.withUnsafeBytes(body)
+                #endif
+            case .f16(let values):
                 #if _endian(little)
                 values.withUnsafeBytes(body)
                 #else
@@ -82,6 +91,13 @@ public struct SafeTensorsWriter: Sendable {
     /// larger buffer (one parameter of a flat `ParameterSet`) is written from where it is.
     public mutating func add(_ name: String, shape: [Int], float32 values: ArraySlice<Float>) throws(SafeTensorsError) {
         try insert(name, Item(shape: shape, payload: .f32(values)), count: values.count)
+    }
+
+    /// Adds `tensor` as F16 under `name`: each value rounded to the nearest half (ties to
+    /// even); beyond the half range (65504) it becomes an infinity. Half the bytes of F32,
+    /// for large tensors that tolerate it (a model file's normal-patch memory).
+    public mutating func add(_ name: String, float16 tensor: Tensor) throws(SafeTensorsError) {
+        try insert(name, Item(shape: tensor.shape, payload: .f16(tensor.data.map { Float16($0).bitPattern })), count: tensor.count)
     }
 
     /// Adds `values` (row-major, `shape`'s element count of them) as I32 under `name`.

@@ -5,7 +5,8 @@ import Foundation
 /// data (docs/FORMATS.md, "Model files"). Tensors:
 ///   param.NAME          the trained parameters (`ParameterLayout`)
 ///   bank.T0 [2, d], bank.Pt [C, d], bank.Ft [N, d], bank.Lt [N, C], bank.source [N] int32
-///   memory.{l} [M, d]   the normal-patch memory of layer l (M = 0 without normal shots)
+///   memory.{l} [M, d]   the normal-patch memory of layer l (M = 0 without normal shots), F32,
+///                       or F16 when written with `memoryAsFloat16` (`memory_dtype` says which)
 /// Metadata: format "ultraad-model", version "1", `head` (the HeadConfig as JSON), `classes`
 /// (JSON), the backbone (`backbone_weights_digest` of the weights' content,
 /// `backbone_features_digest`, `image_size`, `layers`, `backbone_weights` as given), the
@@ -68,7 +69,9 @@ public struct ModelFile: Sendable {
 
     // MARK: Writing
 
-    public func write(to url: URL) throws(SafeTensorsError) {
+    /// `memoryAsFloat16`: the normal-patch memory as half floats, half its bytes (at ViT-L
+    /// sizes it is most of the file); its values then carry a rounding of about 1e-3.
+    public func write(to url: URL, memoryAsFloat16: Bool = false) throws(SafeTensorsError) {
         let json: (any Encodable) -> String = { value in
             let e = JSONEncoder(); e.outputFormatting = .sortedKeys
             return String(decoding: (try? e.encode(value)) ?? Data(), as: UTF8.self)
@@ -82,6 +85,7 @@ public struct ModelFile: Sendable {
             "smoothing_sigma": smoothingSigma.map { "\($0)" } ?? "0",
             "config_digest": provenance.configDigest, "seed": String(provenance.seed), "step": String(provenance.step),
             "train_sites": json(provenance.trainSites), "run_name": provenance.runName, "config": config,
+            "memory_dtype": memoryAsFloat16 ? "F16" : "F32",
         ])
         w.checksummed = true
         try w.add(parameters, prefix: "param.")
@@ -90,7 +94,9 @@ public struct ModelFile: Sendable {
         try w.add("bank.Ft", bank.ft)
         try w.add("bank.Lt", bank.lt)
         try w.add("bank.source", shape: [bank.source.count], int32: bank.source)
-        for (l, m) in zip(head.layers, normalMemory) { try w.add("memory.\(l)", m) }
+        for (l, m) in zip(head.layers, normalMemory) {
+            if memoryAsFloat16 { try w.add("memory.\(l)", float16: m) } else { try w.add("memory.\(l)", m) }
+        }
         try w.write(to: url)
     }
 
