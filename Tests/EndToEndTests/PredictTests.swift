@@ -122,6 +122,24 @@ final class PredictTests: ProcessTestCase {
         XCTAssertEqual(try predictions("resumed"), try predictions("mixed-out").filter { !$0.key.hasSuffix("e.png") },
                        "the same rows as one whole run")
 
+        // Raw maps: float32 at the image's size, NaN outside the crop; a continued predict adds
+        // the maps of the images an earlier run scored without them.
+        let wideImage = mixed.appendingPathComponent("e.png").path
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny", "--images", two[0],
+                                                    "--out", dir.appendingPathComponent("raw").path])
+        XCTAssertEqual(status, 0, output)
+        (status, output) = try runProcess(ultraad, ["predict", "--model", model.path, "--weights", "builtin:tiny", "--images", two[0], wideImage,
+                                                    "--out", dir.appendingPathComponent("raw").path, "--raw-maps"])
+        XCTAssertEqual(status, 0, output)
+        let raw = try SafeTensorsReader(contentsOf: dir.appendingPathComponent("raw/maps.safetensors"))
+        XCTAssertEqual(raw.names.sorted(), [two[0], wideImage].sorted())
+        let rawWide = try raw.tensor(wideImage)
+        XCTAssertEqual(rawWide.shape, [gray.height, wideWidth])
+        XCTAssertTrue(rawWide.data[0].isNaN && !rawWide.data[side + gray.height / 2].isNaN)
+        for (v, stored) in zip(rawWide.data, wideMap.samples) where !v.isNaN {
+            XCTAssertEqual(v, stored, accuracy: 0.6 / 65535, "the 16-bit PNG is the raw map rounded")
+        }
+
         // The memory as float16: a smaller file, scores within a rounding of float32's.
         let half = dir.appendingPathComponent("half.safetensors")
         (status, output) = try runProcess(ultraad, ["export", "--config", config.path, "--out", half.path, "--memory-float16"])

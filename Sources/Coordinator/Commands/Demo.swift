@@ -55,7 +55,7 @@ struct Demo: ParsableCommand {
         let predictions = root.appendingPathComponent("predictions")
         try? FileManager.default.removeItem(at: predictions)   // a new model: no rows to continue
         _ = try PredictRun(model: model, weights: c.backbone.weights.description, images: images, out: predictions,
-                           cache: c.fewShot.cache, threshold: 0.5, allowBackboneMismatch: false, settings: c,
+                           cache: c.fewShot.cache, threshold: 0.5, rawMaps: false, allowBackboneMismatch: false, settings: c,
                            extraction: .inProcess(threads: threads))
             .execute(modelPath: modelURL.path)
         stage("done")

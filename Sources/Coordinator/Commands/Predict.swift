@@ -24,6 +24,8 @@ struct Predict: ParsableCommand {
     @Option(help: "The output folder.") var out: String
     @Option(help: "The feature cache (default: OUT/cache).") var cache: String?
     @Option(help: "Flag images whose image score is at least this.") var threshold: Double?
+    @Flag(help: "Also write OUT/maps.safetensors: every map as float32 at its image's size (NaN where not evaluated), named by the image's path.")
+    var rawMaps = false
     @Flag(help: "Apply the model with CLIP weights of another content than it was trained with (recorded in predictions.json).")
     var allowBackboneMismatch = false
     @OptionGroup var extraction: ExtractionOptions
@@ -46,7 +48,7 @@ struct Predict: ParsableCommand {
             .overridden(by: { c in workers.apply(to: &c); try listen.apply(to: &c) }, source: "predict", requiringSites: false)
         let summary = try PredictRun(model: file, weights: weights, images: list, out: outURL,
                                      cache: cache.map { URL(fileURLWithPath: $0) } ?? outURL.appendingPathComponent("cache"),
-                                     threshold: threshold, allowBackboneMismatch: allowBackboneMismatch,
+                                     threshold: threshold, rawMaps: rawMaps, allowBackboneMismatch: allowBackboneMismatch,
                                      settings: settings, extraction: extraction.extraction(workers)).execute(modelPath: model)
         print("predicted \(summary.predicted) image(s) -> \(outURL.appendingPathComponent("predictions.csv").path)")
         if !summary.skipped.isEmpty {

@@ -12,6 +12,8 @@ struct PredictRun {
     let out: URL
     let cache: URL
     let threshold: Double?
+    /// Also write DIR/maps.safetensors (`RawMapsFile`).
+    let rawMaps: Bool
     let allowBackboneMismatch: Bool
     /// The coordinator and worker settings when workers extract (`extraction`).
     let settings: ClusterConfig
@@ -94,9 +96,19 @@ struct PredictRun {
         for folder in [maps, pictures] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         // Features of every image first (through the cache, in this process or on workers, as
         // prepare does); then the head, a batch at a time, each row written as it is scored.
-        try source.computeMissing(todo.map { ($0, ViewKind.identity) }, extraction: extraction, progress: { _, _ in })
-        let started = Date()
+        var raw = rawMaps ? try RawMapsFile(url: out.appendingPathComponent("maps.safetensors")) : nil
+        // Images scored by an earlier run that stopped before writing its raw maps: their maps again.
+        let mapOnly = raw.map { r in images.filter { done.contains($0) && !r.has($0) } } ?? []
+        let again = mapOnly.map { DatasetEntry(site: "predict", relativePath: $0, imagePath: $0, maskPaths: [], label: .normal) }
+        try source.computeMissing((todo + again).map { ($0, ViewKind.identity) }, extraction: extraction, progress: { _, _ in })
         let size = extractor.imageSize
+        for entry in again {
+            let image = try entry.loadImage()
+            let (w, h) = (image.shape[2], image.shape[1])
+            let p = inference.predict(try source.cachedFeatures(entry, .identity), size: (size, size))
+            raw?.add(entry.imagePath, map: CropGeometry(size: size, width: w, height: h).mapOnImage(p.map.data), width: w, height: h)
+        }
+        let started = Date()
         var predicted = done.count
         let handle = try FileHandle(forWritingTo: csv)
         defer { try? handle.close() }
@@ -115,6 +127,7 @@ struct PredictRun {
                     throw CoordinatorError.run("\(mapURL.path): cannot write: \(failure)")
                 }
                 try writePicture(entry, map: onImage, width: w, height: h, prediction: p, to: pictures.appendingPathComponent(mapURL.lastPathComponent))
+                raw?.add(entry.imagePath, map: onImage, width: w, height: h)
                 let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
                 let flagged = threshold.map { Double(p.score) >= $0 ? "true" : "false" } ?? ""
                 text += CSV.format([entry.relativePath, ScoresFile.number(p.score), ScoresFile.number(p.detection)]
@@ -127,6 +140,7 @@ struct PredictRun {
             FileHandle.standardError.write(Data(String(format: "predict: %d/%d images, %.1f images/s, ETA %.0f s\n",
                                                        predicted, done.count + todo.count, rate, left).utf8))
         }
+        try raw?.write()
         let summary = Summary(model: modelPath, weights: weights, backboneCheck: check, threshold: threshold, classes: model.classNames,
                               predicted: predicted, skipped: skipped)
         let encoder = JSONEncoder()
