@@ -184,6 +184,12 @@ extension ConfigKeyEffectTests {
         XCTAssertEqual(try size.pool().tensor("view.0.g").shape, try base.pool().tensor("view.0.g").shape)
         XCTAssertEqual(try size.pool().tensor("view.0.Z0.6").shape[0], 36, "6 x 6 patches at 96 pixels")
         XCTAssertEqual(try base.pool().tensor("view.0.Z0.6").shape[0], 16)
+        // preprocess: the simulator's images are square, so squash and crop see the same
+        // picture; the features' identity (the cache's folder) still says which.
+        let cropped = try prepare("cropped", dataBaseline.setting("backbone.preprocess", "crop"), evaluate: false)
+        XCTAssertEqual(cropped.status, 0, cropped.output)
+        XCTAssertNotEqual(cropped.backbone, base.backbone, "backbone.preprocess")
+        XCTAssertEqual(try cropped.pool().tensor("view.0.g").data, try base.pool().tensor("view.0.g").data, "the same square picture")
         let layers = try prepare("layers", dataBaseline.setting("backbone.layers", "[2, 4]"), evaluate: false)
         XCTAssertEqual(layers.status, 0, layers.output)
         XCTAssertEqual(try layers.pool().metadata["layers"], "2,4")

@@ -16,7 +16,7 @@ final class PredictTests: ProcessTestCase {
         try """
             version: 1
             run: {name: p, folder: run, seed: 3}
-            backbone: {image_size: 64}
+            backbone: {image_size: 64, preprocess: crop}
             sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
             train_sites: [A]
             fewshot: {shots: 1, views: [identity, hflip], cache: cache}
@@ -174,6 +174,38 @@ final class PredictTests: ProcessTestCase {
                                                     "--images", two[0], "--out", dir.appendingPathComponent("other").path])
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(output.contains("not the ones the model was trained with") && output.contains("builtin:tiny"), output)
+        // Squash (the default): predict equals evaluate too, and a wide image's map covers it all.
+        let squash = dir.appendingPathComponent("squash.yaml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: ", preprocess: crop", with: "")
+            .replacingOccurrences(of: "folder: run,", with: "folder: run-squash,").write(to: squash, atomically: true, encoding: .utf8)
+        (status, output) = try runProcess(ultraad, ["run", "--config", squash.path, "--local-workers", "1"])
+        XCTAssertEqual(status, 0, output)
+        let squashModel = dir.appendingPathComponent("squash.safetensors")
+        (status, output) = try runProcess(ultraad, ["export", "--config", squash.path, "--out", squashModel.path])
+        XCTAssertEqual(status, 0, output)
+        (status, output) = try runProcess(ultraad, ["predict", "--model", squashModel.path, "--weights", "builtin:tiny",
+                                                    "--manifest", dir.appendingPathComponent("data/b.csv").path, "--images", wideImage,
+                                                    "--out", dir.appendingPathComponent("squash-out").path])
+        XCTAssertNotEqual(status, 0, "one source of images at a time")
+        (status, output) = try runProcess(ultraad, ["predict", "--model", squashModel.path, "--weights", "builtin:tiny",
+                                                    "--manifest", dir.appendingPathComponent("data/b.csv").path,
+                                                    "--out", dir.appendingPathComponent("squash-out").path])
+        XCTAssertEqual(status, 0, output)
+        let squashScores = try String(contentsOf: dir.appendingPathComponent("run-squash/scores.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .filter { $0[0] == "B" }
+        let squashRows = try predictions("squash-out")
+        for row in squashScores {
+            let got = try XCTUnwrap(squashRows[dir.appendingPathComponent("data/site-B/\(row[1])").path], row[1])
+            XCTAssertEqual(Array(got[1...5]), Array(row[4...8]), "squash: \(row[1]) scores as evaluate's")
+        }
+        (status, output) = try runProcess(ultraad, ["predict", "--model", squashModel.path, "--weights", "builtin:tiny",
+                                                    "--images", wideImage, "--out", dir.appendingPathComponent("squash-wide").path])
+        XCTAssertEqual(status, 0, output)
+        let squashed = try ImageFile.decode(try ImageFile.read(dir.appendingPathComponent("squash-wide/maps/e-\(fnv1aDigest(Array(wideImage.utf8)).prefix(8)).png").path), name: "squashed e map")
+        XCTAssertEqual([squashed.width, squashed.height], [wideWidth, gray.height])
+        XCTAssertFalse(squashed.samples.contains(0), "squash looks at every pixel: nothing left unevaluated")
+
         // A damaged model file is refused naming it.
         var bytes = try Data(contentsOf: model)
         bytes[bytes.count - 5] ^= 1

@@ -30,6 +30,26 @@ final class CLIPPreprocessTests: XCTestCase {
                        accuracy: 1e-6)
     }
 
+    /// Squash: the whole image to S x S by the same antialiased bicubic resize, then the
+    /// normalization; on a square image it is the crop's picture.
+    func testSquashResizesTheWholeImage() throws {
+        var rng = SplitMix64(seed: 2)
+        let (h, w, s) = (9, 14, 6)
+        let pixels = (0..<(3 * h * w)).map { _ in Float(rng.next() % 256) / 255 }
+        let squash = CLIPImagePreprocessor(size: s, mode: .squash)
+        XCTAssertTrue(squash.resizedSize(height: h, width: w) == (s, s))
+        let out = try squash(RGBImage(width: w, height: h, pixels: pixels))
+        let resized = BicubicResize(from: (h, w), to: (s, s)).forward(Tensor(shape: [3, h, w], data: pixels))
+        for c in 0..<3 {
+            for i in 0..<(s * s) {
+                let want = (resized.data[c * s * s + i] - CLIPImagePreprocessor.mean[c]) / CLIPImagePreprocessor.std[c]
+                XCTAssertEqual(out.data[c * s * s + i], want, accuracy: 1e-6)
+            }
+        }
+        let square = RGBImage(width: 10, height: 10, pixels: (0..<300).map { Float($0 % 17) / 16 })
+        XCTAssertEqual(try squash(square).data, try CLIPImagePreprocessor(size: s, mode: .crop)(square).data)
+    }
+
     func testElongatedImagesAreRefused() {
         let pre = CLIPImagePreprocessor(size: 336)
         let strip = RGBImage(width: 300_000, height: 1, pixels: [Float](repeating: 0.5, count: 900_000))

@@ -5,7 +5,7 @@ import XCTest
 
 /// EXTRACT and FEATURES payloads: exact round trips and strict decoding.
 final class ExtractionWireTests: XCTestCase {
-    let extract = ExtractPayload(weights: "/models/clip.safetensors", imageSize: 224, layers: [3, 6],
+    let extract = ExtractPayload(weights: "/models/clip.safetensors", imageSize: 224, layers: [3, 6], preprocess: .squash,
                                  extractorDigest: "0123456789abcdef",
                                  items: [ExtractItem(index: 7, view: .identity, imageFile: [0x89, 0x50, 0x4E, 0x47]),
                                          ExtractItem(index: 8, view: .gain1_25, imageFile: [1, 2, 3])])
@@ -19,11 +19,12 @@ final class ExtractionWireTests: XCTestCase {
     func testExtractRoundTripsWithItsByteLayout() throws {
         let bytes = extract.encoded()
         XCTAssertEqual(try ExtractPayload(decoding: bytes), extract)
-        // string weights | u32 size | int32s layers | string digest | u32 n | (u32 index, u32 view, u64 len + bytes)...
+        // string weights | u32 size | int32s layers | string preprocess | string digest | u32 n | (u32 index, u32 view, u64 len + bytes)...
         var r = ByteReader(bytes)
         XCTAssertEqual(try r.string("w"), "/models/clip.safetensors")
         XCTAssertEqual(try r.u32("s"), 224)
         XCTAssertEqual(try r.int32s("l"), [3, 6])
+        XCTAssertEqual(try r.string("p"), "squash")
         XCTAssertEqual(try r.string("d"), "0123456789abcdef")
         XCTAssertEqual(try r.u32("n"), 2)
         XCTAssertEqual(try r.u32("i"), 7)
@@ -75,10 +76,16 @@ final class ExtractionWireTests: XCTestCase {
         var bad = self.extract
         bad.items[0].view = .hflip
         var bytes = bad.encoded()
-        let viewOffset = (4 + 24) + 4 + (8 + 2 * 4) + (4 + 16) + 4 + 4   // weights, size, layers, digest, count, index
+        let viewOffset = (4 + 24) + 4 + (8 + 2 * 4) + (4 + 6) + (4 + 16) + 4 + 4   // weights, size, layers, preprocess, digest, count, index
         XCTAssertEqual(bytes[viewOffset], 1)
         bytes[viewOffset] = 6
         XCTAssertThrowsError(try ExtractPayload(decoding: bytes)) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT item 7: view 6")) }
+        // An unknown preprocess (the same length as "squash", so the layout holds).
+        var mode = self.extract.encoded()
+        let at = (4 + 24) + 4 + (8 + 2 * 4) + 4
+        XCTAssertEqual(Array(mode[at..<(at + 6)]), Array("squash".utf8))
+        mode.replaceSubrange(at..<(at + 6), with: Array("zoomed".utf8))
+        XCTAssertThrowsError(try ExtractPayload(decoding: mode)) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT: preprocess 'zoomed'")) }
         bad = self.extract
         bad.items = []
         XCTAssertThrowsError(try ExtractPayload(decoding: bad.encoded())) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT: 0 items")) }

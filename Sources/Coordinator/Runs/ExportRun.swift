@@ -26,11 +26,12 @@ enum ExportRun {
         let clip = try CLIPModel.load(config.backbone.weights.description)
         let weights = try WeightsDigest.of(config.backbone.weights.description, memo: FeatureCache.weightsMemo(root: config.fewShot.cache))
         let extractor = try FrozenFeatureExtractor(model: clip, imageSize: config.backbone.imageSize, layers: config.backbone.layers,
-                                                   weightsDigest: weights)
+                                                   weightsDigest: weights, preprocess: config.backbone.preprocess)
         let model = ModelFile(head: head, parameters: read.parameters, bank: prepared.bank, normalMemory: inference.normalMemory,
                               classNames: config.model.classes,
                               backbone: .init(weightsDigest: weights, featuresDigest: extractor.digest, imageSize: extractor.imageSize,
-                                              layers: extractor.layers, weights: config.backbone.weights.description),
+                                              layers: extractor.layers, weights: config.backbone.weights.description,
+                                              preprocess: extractor.preprocess),
                               smoothingSigma: sigma,
                               provenance: .init(configDigest: config.digest, seed: config.run.seed, step: read.optimizer.step,
                                                 trainSites: config.trainSites, runName: config.run.name),

@@ -52,13 +52,14 @@ struct PredictRun {
         }
         let clip = try CLIPModel.load(weights)
         let extractor = try FrozenFeatureExtractor(model: clip, imageSize: model.backbone.imageSize, layers: model.backbone.layers,
-                                                   weightsDigest: digest)
+                                                   weightsDigest: digest, preprocess: model.backbone.preprocess)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var config = settings
         config.fewShot.cache = cache
         config.backbone.weights = weights == ClusterConfig.BackboneSettings.Weights.builtinTinyName ? .builtinTiny : .file(URL(fileURLWithPath: weights))
         config.backbone.imageSize = model.backbone.imageSize
         config.backbone.layers = model.backbone.layers
+        config.backbone.preprocess = model.backbone.preprocess
         let source = FeatureSource(config: config, extractor: extractor, cache: FeatureCache(root: cache), digests: ImageDigests(), folder: out)
         let inference = model.inference
         let csv = out.appendingPathComponent("predictions.csv")
@@ -106,7 +107,7 @@ struct PredictRun {
             let image = try entry.loadImage()
             let (w, h) = (image.shape[2], image.shape[1])
             let p = inference.predict(try source.cachedFeatures(entry, .identity), size: (size, size))
-            raw?.add(entry.imagePath, map: CropGeometry(size: size, width: w, height: h).mapOnImage(p.map.data), width: w, height: h)
+            raw?.add(entry.imagePath, map: CropGeometry(size: size, width: w, height: h, mode: model.backbone.preprocess).mapOnImage(p.map.data), width: w, height: h)
         }
         let started = Date()
         var predicted = done.count
@@ -120,7 +121,7 @@ struct PredictRun {
             for (entry, f) in zip(batch, features) {
                 let p = inference.predict(f, size: (size, size))
                 let (w, h) = sizes[entry.imagePath]!
-                let onImage = CropGeometry(size: size, width: w, height: h).mapOnImage(p.map.data)
+                let onImage = CropGeometry(size: size, width: w, height: h, mode: model.backbone.preprocess).mapOnImage(p.map.data)
                 let mapURL = maps.appendingPathComponent(Self.mapName(entry.imagePath))
                 if let failure = AtomicFile.write(try PNGImage.encodeGray16(width: w, height: h, values: onImage, name: mapURL.path),
                                                   to: mapURL, durable: false) {

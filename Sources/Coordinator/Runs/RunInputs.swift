@@ -60,7 +60,7 @@ struct RunInputs {
         clip = try CLIPModel.load(c.backbone.weights.description)
         let weights = try WeightsDigest.of(c.backbone.weights.description, memo: FeatureCache.weightsMemo(root: c.fewShot.cache))
         extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
-                                               weightsDigest: weights)
+                                               weightsDigest: weights, preprocess: c.backbone.preprocess)
         cache = FeatureCache(root: c.fewShot.cache)
     }
 

@@ -14,14 +14,20 @@ public struct CLIPImagePreprocessor: Sendable {
 
     /// Output side S (the model's image size unless chosen otherwise).
     public var size: Int
+    public var mode: ImagePreprocess
 
-    public init(size: Int) {
+    /// `mode` `.crop` is CLIP's own (what open_clip and transformers do, and the parity
+    /// fixtures check); runs choose with `backbone.preprocess`.
+    public init(size: Int, mode: ImagePreprocess = .crop) {
         precondition(size > 0, "preprocess size must be positive")
         self.size = size
+        self.mode = mode
     }
 
-    /// The resized (not yet cropped) size of an image of `height` x `width`.
+    /// The resized (not yet cropped) size of an image of `height` x `width`: S x S when
+    /// squashing, the shorter side S when cropping.
     public func resizedSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        if mode == .squash { return (size, size) }
         if height <= width {
             return (size, Int(Double(size) * Double(width) / Double(height)))
         }

@@ -1,6 +1,7 @@
-/// Where CLIP's preprocessing (`CLIPImagePreprocessor`: the shorter side resized to S, then
-/// the centre S x S crop) takes its input from, so that a map computed on the crop can be
-/// shown on the whole image: pixels outside the crop were never looked at.
+/// Where CLIP's preprocessing (`CLIPImagePreprocessor`) takes its input from, so that a map
+/// computed on the S x S input can be shown on the whole image. Squash: the whole image
+/// (every pixel is looked at). Crop: the shorter side resized to S, then the centre S x S;
+/// pixels outside the crop were never looked at.
 public struct CropGeometry: Sendable, Equatable {
     public let size: Int
     public let width: Int
@@ -9,9 +10,9 @@ public struct CropGeometry: Sendable, Equatable {
     let resized: (height: Int, width: Int)
     let top: Int, left: Int
 
-    public init(size: Int, width: Int, height: Int) {
+    public init(size: Int, width: Int, height: Int, mode: ImagePreprocess) {
         self.size = size; self.width = width; self.height = height
-        let p = CLIPImagePreprocessor(size: size)
+        let p = CLIPImagePreprocessor(size: size, mode: mode)
         resized = p.resizedSize(height: height, width: width)
         top = Int((Double(resized.height - size) / 2).rounded(.toNearestOrEven))
         left = Int((Double(resized.width - size) / 2).rounded(.toNearestOrEven))
@@ -22,8 +23,8 @@ public struct CropGeometry: Sendable, Equatable {
     }
 
     /// `map` [S, S] on the image's own pixels [height, width]: each pixel centre taken to
-    /// the crop's coordinates and sampled bilinearly (edges clamped); NaN where the pixel
-    /// lies outside the crop (not evaluated).
+    /// the input's coordinates and sampled bilinearly (edges clamped); NaN where the pixel
+    /// lies outside the crop (not evaluated; never when squashing).
     public func mapOnImage(_ map: [Float]) -> [Float] {
         precondition(map.count == size * size, "map has \(map.count) values, the crop \(size * size)")
         var out = [Float](repeating: .nan, count: width * height)

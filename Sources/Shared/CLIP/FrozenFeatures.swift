@@ -17,13 +17,18 @@ public struct FrozenFeatureExtractor: Sendable {
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
     /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the
     /// coordinator's digest, passes "").
-    public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsDigest: String) throws(CLIPEncodeError) {
+    /// `preprocess`: how an image becomes the S x S input (`backbone.preprocess`); squashing
+    /// enters the digest, so squashed and cropped features never share a cache entry (a crop
+    /// extractor's digest is what it was before the choice existed).
+    public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsDigest: String,
+                preprocess: ImagePreprocess) throws(CLIPEncodeError) {
         encoder = try model.imageEncoder()
         let c = encoder.config
         let size = imageSize ?? c.imageSize
-        preprocessor = CLIPImagePreprocessor(size: size)
+        preprocessor = CLIPImagePreprocessor(size: size, mode: preprocess)
         self.layers = layers ?? Self.defaultLayers(depth: c.layers)
-        digest = fnv1aDigest(Array("weights \(weightsDigest) size \(size) layers \(self.layers) numerics \(Self.numericsVersion)".utf8))
+        let mode = preprocess == .crop ? "" : " preprocess \(preprocess.rawValue)"
+        digest = fnv1aDigest(Array("weights \(weightsDigest) size \(size) layers \(self.layers) numerics \(Self.numericsVersion)\(mode)".utf8))
     }
 
     public var imageSize: Int { preprocessor.size }
@@ -45,7 +50,9 @@ public struct FrozenFeatureExtractor: Sendable {
         }
     }
 
-    /// A mask [H, W] through the same resize and center crop as its image: [S, S] in {0, 1}.
+    public var preprocess: ImagePreprocess { preprocessor.mode }
+
+    /// A mask [H, W] through the same resize (and centre crop) as its image: [S, S] in {0, 1}.
     public func cropMask(_ mask: Tensor) throws -> Tensor {
         let h = mask.shape[0], w = mask.shape[1]
         var rgb = [Float]()

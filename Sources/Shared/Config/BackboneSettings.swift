@@ -31,11 +31,14 @@ extension ClusterConfig {
         /// Block numbers (from 1) whose patch tokens are used; nil: the four quarter points of
         /// the depth.
         public var layers: [Int]?
+        /// How an image becomes the S x S input: `squash` the whole image, or CLIP's centre
+        /// `crop` (the sides of a wide scan are then never looked at).
+        public var preprocess: ImagePreprocess
 
         public init(weights: Weights = .builtinTiny, vocab: URL? = nil, merges: URL? = nil,
-                    imageSize: Int? = nil, layers: [Int]? = nil) {
+                    imageSize: Int? = nil, layers: [Int]? = nil, preprocess: ImagePreprocess = .squash) {
             self.weights = weights; self.vocab = vocab; self.merges = merges
-            self.imageSize = imageSize; self.layers = layers
+            self.imageSize = imageSize; self.layers = layers; self.preprocess = preprocess
         }
 
         /// The layers to use for a backbone of `depth` blocks: `layers`, or the default ones

@@ -61,7 +61,7 @@ extension ClusterConfig.RunSettings {
 
 extension ClusterConfig.BackboneSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["weights", "vocab", "merges", "image_size", "layers"])
+        let s = try v.section(["weights", "vocab", "merges", "image_size", "layers", "preprocess"])
         var weights = Weights.builtinTiny
         if let w = s["weights"] {
             let text = try w.string()
@@ -73,8 +73,16 @@ extension ClusterConfig.BackboneSettings {
                 weights = .file(try w.path())
             }
         }
+        var preprocess = ImagePreprocess.squash
+        if let p = s["preprocess"] {
+            let text = try p.string()
+            guard let known = ImagePreprocess(rawValue: text) else {
+                throw p.invalid("\"\(text)\" is not one of \(ImagePreprocess.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            preprocess = known
+        }
         self.init(weights: weights, vocab: try s.optionalPath("vocab"), merges: try s.optionalPath("merges"),
-                  imageSize: try s.optional("image_size")?.int(), layers: try s.optional("layers")?.ints())
+                  imageSize: try s.optional("image_size")?.int(), layers: try s.optional("layers")?.ints(), preprocess: preprocess)
     }
 }
 

@@ -62,7 +62,8 @@ extension ClusterConfig {
             ("run", map([("name", text(run.name)), ("folder", path(run.folder)), ("seed", Node(String(run.seed), Tag(.int)))])),
             ("backbone", map([("weights", text(backbone.weights.description)), ("vocab", path(backbone.vocab)),
                               ("merges", path(backbone.merges)), ("image_size", backbone.imageSize.map(int) ?? null),
-                              ("layers", backbone.layers.map { Node($0.map(int)) } ?? null)])),
+                              ("layers", backbone.layers.map { Node($0.map(int)) } ?? null),
+                              ("preprocess", text(backbone.preprocess.rawValue))])),
             ("sites", Node(sites.map {
                 map([("name", text($0.name)), ("path", path($0.path)), ("format", text($0.format.rawValue)),
                      ("table", path($0.table))])

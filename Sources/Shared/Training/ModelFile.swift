@@ -9,7 +9,8 @@ import Foundation
 ///                       or F16 when written with `memoryAsFloat16` (`memory_dtype` says which)
 /// Metadata: format "ultraad-model", version "1", `head` (the HeadConfig as JSON), `classes`
 /// (JSON), the backbone (`backbone_weights_digest` of the weights' content,
-/// `backbone_features_digest`, `image_size`, `layers`, `backbone_weights` as given), the
+/// `backbone_features_digest`, `image_size`, `layers`, `backbone_weights` as given,
+/// `preprocess`), the
 /// inference settings (`smoothing_sigma`, `few_shot_memory`), the provenance (`config_digest`,
 /// `seed`, `step`, `train_sites`, `run_name`) and `config`, the effective cluster.yaml.
 public struct ModelFile: Sendable {
@@ -25,9 +26,12 @@ public struct ModelFile: Sendable {
         public var layers: [Int]
         /// The weights as the training config named them (`builtin:tiny` or a path), for messages.
         public var weights: String
-        public init(weightsDigest: String, featuresDigest: String, imageSize: Int, layers: [Int], weights: String) {
+        /// How images became the S x S input in training: predict does the same.
+        public var preprocess: ImagePreprocess
+        public init(weightsDigest: String, featuresDigest: String, imageSize: Int, layers: [Int], weights: String,
+                    preprocess: ImagePreprocess) {
             self.weightsDigest = weightsDigest; self.featuresDigest = featuresDigest
-            self.imageSize = imageSize; self.layers = layers; self.weights = weights
+            self.imageSize = imageSize; self.layers = layers; self.weights = weights; self.preprocess = preprocess
         }
     }
 
@@ -81,7 +85,7 @@ public struct ModelFile: Sendable {
             "head": json(head), "classes": json(classNames),
             "backbone_weights_digest": backbone.weightsDigest, "backbone_features_digest": backbone.featuresDigest,
             "image_size": String(backbone.imageSize), "layers": backbone.layers.map(String.init).joined(separator: ","),
-            "backbone_weights": backbone.weights,
+            "backbone_weights": backbone.weights, "preprocess": backbone.preprocess.rawValue,
             "smoothing_sigma": smoothingSigma.map { "\($0)" } ?? "0",
             "config_digest": provenance.configDigest, "seed": String(provenance.seed), "step": String(provenance.step),
             "train_sites": json(provenance.trainSites), "run_name": provenance.runName, "config": config,
@@ -159,10 +163,14 @@ public struct ModelFile: Sendable {
         let layers = try meta("layers").split(separator: ",").compactMap { Int($0) }
         guard layers == head.layers else { throw .invalid(file: file, "metadata layers \(layers) differ from the head's \(head.layers)") }
         let sigma: Float = try number("smoothing_sigma")
+        guard let preprocess = ImagePreprocess(rawValue: try meta("preprocess")) else {
+            throw .invalid(file: file, "metadata preprocess is \"\(try meta("preprocess"))\", not squash or crop")
+        }
         return ModelFile(head: head, parameters: parameters, bank: bank, normalMemory: memory, classNames: classNames,
                          backbone: Backbone(weightsDigest: try meta("backbone_weights_digest"),
                                             featuresDigest: try meta("backbone_features_digest"),
-                                            imageSize: try number("image_size"), layers: layers, weights: try meta("backbone_weights")),
+                                            imageSize: try number("image_size"), layers: layers, weights: try meta("backbone_weights"),
+                                            preprocess: preprocess),
                          smoothingSigma: sigma > 0 ? sigma : nil,
                          provenance: Provenance(configDigest: try meta("config_digest"), seed: try number("seed"),
                                                 step: try number("step"), trainSites: try decode([String].self, "train_sites"),

@@ -25,6 +25,8 @@ public struct ExtractPayload: Equatable, Sendable {
     public var imageSize: Int
     /// Blocks (from 1) whose patch tokens are wanted.
     public var layers: [Int]
+    /// How an image becomes the S x S input (`backbone.preprocess`).
+    public var preprocess: ImagePreprocess
     /// The coordinator's extractor digest (its feature cache key), echoed in FEATURES.
     public var extractorDigest: String
     public var items: [ExtractItem]
@@ -32,8 +34,9 @@ public struct ExtractPayload: Equatable, Sendable {
     /// Most items one EXTRACT may carry.
     public static let maxItems = 4096
 
-    public init(weights: String, imageSize: Int, layers: [Int], extractorDigest: String, items: [ExtractItem]) {
-        self.weights = weights; self.imageSize = imageSize; self.layers = layers
+    public init(weights: String, imageSize: Int, layers: [Int], preprocess: ImagePreprocess, extractorDigest: String,
+                items: [ExtractItem]) {
+        self.weights = weights; self.imageSize = imageSize; self.layers = layers; self.preprocess = preprocess
         self.extractorDigest = extractorDigest; self.items = items
     }
 
@@ -42,6 +45,7 @@ public struct ExtractPayload: Equatable, Sendable {
         w.string(weights)
         w.u32(UInt32(imageSize))
         w.int32s(layers.map { Int32($0) })
+        w.string(preprocess.rawValue)
         w.string(extractorDigest)
         w.u32(UInt32(items.count))
         for item in items {
@@ -61,6 +65,9 @@ public struct ExtractPayload: Equatable, Sendable {
               layers.allSatisfy({ $0 >= 1 }) else {
             throw .malformed("EXTRACT: weights '\(weights)', image size \(imageSize), layers \(layers)")
         }
+        let mode = try r.string("EXTRACT preprocess")
+        guard let preprocess = ImagePreprocess(rawValue: mode) else { throw .malformed("EXTRACT: preprocess '\(mode)'") }
+        self.preprocess = preprocess
         extractorDigest = try r.string("EXTRACT extractor digest")
         let n = Int(try r.u32("EXTRACT items"))
         guard (1...Self.maxItems).contains(n) else { throw .malformed("EXTRACT: \(n) items") }

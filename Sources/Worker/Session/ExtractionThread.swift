@@ -87,7 +87,7 @@ final class ExtractionThread: @unchecked Sendable {
         let features: [ImageFeatures]
         do {
             let extractor = try FrozenFeatureExtractor(model: try model(r.weights), imageSize: r.imageSize,
-                                                       layers: r.layers, weightsDigest: "")
+                                                       layers: r.layers, weightsDigest: "", preprocess: r.preprocess)
             features = try extractor.extract(images, threads: threads)
         } catch let e as ExtractionError {
             throw e
