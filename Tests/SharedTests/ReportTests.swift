@@ -147,12 +147,15 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(gallery["normal"]?[0].contains("A/normal/normal (1).png") == true)
         XCTAssertTrue(gallery["normal"]?[1].contains("A/normal/normal (3).png") == true)
 
+        // The file is the gallery's picture; its third panel is the overlay.
         let png = try PNGImage.readRGB(folder.appendingPathComponent("overlays/\(best)").path)
-        XCTAssertEqual(png.width, D.width)
-        XCTAssertEqual(png.height, D.height)
+        let sample = try XCTUnwrap(a.overlays.first { $0.label == 1 && $0.roles.contains(.init(kind: .best, rank: 1)) })
+        let layout = EvaluationReport.picture(sample, classNames: a.classNames).layout
+        XCTAssertEqual([png.width, png.height], [layout.width, layout.height])
+        XCTAssertEqual([sample.width, sample.height], [D.width, D.height])
         func rgb(_ y: Int, _ x: Int) -> [Float] {
             let plane = png.width * png.height
-            return (0..<3).map { png.pixels[$0 * plane + y * png.width + x] }
+            return (0..<3).map { png.pixels[$0 * plane + (y + layout.panelTop) * png.width + x + layout.panelLeft[2]] }
         }
         // On the outline (the lesion's corner and edges): green.
         for (y, x) in [(3, 4), (7, 9), (5, 4), (3, 6)] {

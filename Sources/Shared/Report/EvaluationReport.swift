@@ -7,7 +7,7 @@ import Foundation
 ///     FOLDER/metrics.json              `MetricsFile`
 ///     FOLDER/roc-SITE-image.svg        image-level ROC curve of each site
 ///     FOLDER/roc-SITE-pixel.svg        pixel-level ROC curve of each site
-///     FOLDER/overlays/SITE-CLASS-ROLE-IMAGE.png
+///     FOLDER/overlays/SITE-CLASS-ROLE-IMAGE.png   the image | map | overlay picture (`PredictionPicture`)
 ///
 /// SITE, CLASS and IMAGE are the names reduced to letters, digits, '.', '-' and '_'.
 /// And the cross-site (domain-shift) matrix as crosssite.md and crosssite.json.
@@ -41,7 +41,7 @@ public enum EvaluationReport {
             f.overlays = overlays.map(\.path)
             files.append(f)
             rocSVGs.append((image, pixel))
-            overlayPNGs.append(try site.overlays.map { o throws(ReportError) in try picture(o, classNames: classNames) })
+            overlayPNGs.append(overlays.map(\.png))
         }
         var metrics: [String: SiteMetrics] = [:]
         for s in sites { metrics[s.name] = s.metrics }
@@ -55,16 +55,13 @@ public enum EvaluationReport {
         return metrics
     }
 
-    /// report.html's picture of an overlay sample: the image, its map and the overlay with
-    /// the colour bar and the scores, as `ultraad predict` draws its pictures.
-    static func picture(_ o: OverlaySample, classNames: [String]) throws(ReportError) -> [UInt8] {
+    /// The gallery's picture of an overlay sample: the image, its map and the overlay with
+    /// the colour bar, the class, role and score, as `ultraad predict` draws its pictures.
+    static func picture(_ o: OverlaySample, classNames: [String]) -> PredictionPicture {
         let className = o.label < classNames.count ? classNames[o.label] : "class \(o.label)"
         let roles = o.roles.map(\.description).joined(separator: ", ")
-        let p = PredictionPicture(gray: o.gray, map: o.map, width: o.width, height: o.height, lesion: o.lesion,
-                                  caption: ["\(className), \(roles)", String(format: "image score %.3f", o.score)]).render()
-        do { return try PNGImage.encodeRGB8(width: p.width, height: p.height, pixels: p.pixels) } catch {
-            throw .cannotWrite(file: "the picture of \(o.id)", reason: "\(error)")
-        }
+        return PredictionPicture(gray: o.gray, map: o.map, width: o.width, height: o.height, lesion: o.lesion,
+                                 caption: ["\(className), \(roles)", String(format: "image score %.3f", o.score)])
     }
 
     /// Writes the overlays of one site; returns their paths relative to `folder` and their bytes.
@@ -78,8 +75,9 @@ public enum EvaluationReport {
             let role = o.roles.first.map { "\($0.kind.rawValue)\($0.rank)" } ?? "sample"
             let name = "\(safeSite)-\(ReportText.safeName(className))-\(role)-\(ReportText.safeName(o.id)).png"
             let url = dir.appendingPathComponent(name)
+            let picture = Self.picture(o, classNames: site.classNames).render()
             let png: [UInt8]
-            do { png = try PNGImage.encodeRGB8(width: o.width, height: o.height, pixels: OverlayRenderer.pixels(o), layout: .chw) } catch {
+            do { png = try PNGImage.encodeRGB8(width: picture.width, height: picture.height, pixels: picture.pixels, layout: .chw) } catch {
                 throw .cannotWrite(file: url.path, reason: "\(error)")
             }
             try ReportFiles.write(png, to: url)

@@ -101,9 +101,10 @@ struct ReportMarkdown {
         var s = """
         ## Overlays
 
-        Gray: the test image; red to yellow: the anomaly map (transparent at 0, red at 0.5, \
-        yellow at 1); green: the outline of the true lesion. Best and worst are by image score \
-        within a class: an abnormal image is better the higher its score, a normal image the lower.
+        Each picture: the test image, its anomaly map (black at 0, red at 0.5, yellow at 1; the \
+        colour bar on the right) and the overlay (the map over the image, the true lesion outlined \
+        in green). Best and worst are by image score within a class: an abnormal image is better \
+        the higher its score, a normal image the lower.
 
 
         """
