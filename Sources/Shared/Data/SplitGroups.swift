@@ -14,36 +14,26 @@ public struct SplitGroups: Sendable {
 
     /// `duplicates`: lists of entry ids that show the same image (one list per group).
     public init(datasets: [Dataset], duplicates: [[String]] = []) {
-        var ids: [String] = [], index: [String: Int] = [:], labels: [LesionClass] = []
-        var parent: [Int] = []
-        func find(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
-            return i
-        }
-        func union(_ a: Int, _ b: Int) {
-            let (ra, rb) = (find(a), find(b))
-            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }   // the earlier image names the group
-        }
+        let entries = datasets.flatMap(\.entries)
+        let ids = entries.map(\.id), labels = entries.map(\.label)
+        let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        // The earlier image names the group: UnionFind's root is a set's first member.
+        var sets = UnionFind(count: entries.count)
         var firstOfPatient: [String: Int] = [:]
-        for d in datasets {
-            for e in d.entries {
-                let i = ids.count
-                ids.append(e.id); index[e.id] = i; labels.append(e.label); parent.append(i)
-                let patient = d.name + "\u{1F}" + e.group
-                if let first = firstOfPatient[patient] { union(first, i) } else { firstOfPatient[patient] = i }
-            }
+        for (i, e) in entries.enumerated() {
+            let patient = e.site + "\u{1F}" + e.group
+            if let first = firstOfPatient[patient] { sets.union(first, i) } else { firstOfPatient[patient] = i }
         }
         var mixed: [[Int]] = []
         for list in duplicates {
             let members = list.compactMap { index[$0] }
-            for m in members.dropFirst() { union(members[0], m) }
+            for m in members.dropFirst() { sets.union(members[0], m) }
             if Set(members.map { labels[$0] }).count > 1 { mixed.append(members) }
         }
         var keys: [String: String] = [:]
-        for i in ids.indices { keys[ids[i]] = ids[find(i)] }
+        for i in ids.indices { keys[ids[i]] = ids[sets.find(i)] }
         self.keys = keys
-        conflicted = Set(mixed.map { ids[find($0[0])] })
+        conflicted = Set(mixed.map { ids[sets.find($0[0])] })
         conflicts = mixed.map { $0.map { ids[$0] } }
     }
 
