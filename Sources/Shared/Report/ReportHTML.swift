@@ -50,17 +50,11 @@ struct ReportHTML {
     func metrics() -> String {
         var s = "<h2 id=\"metrics\">Metrics</h2>\n<table><tr><th>Site</th>"
             + ReportMetric.allCases.map { "<th>\(Self.esc($0.title))</th>" }.joined() + "</tr>\n"
-        var footnotes: [String] = []
-        for site in sites {
+        let footnotes = MetricFootnotes(sites: sites, classNames: classNames)
+        for (si, site) in sites.enumerated() {
             s += "<tr><td>\(Self.esc(site.name))</td>"
-            var bySite: [String: Int] = [:]
             for m in ReportMetric.allCases {
-                if let reason = m.undefinedReason(in: site.metrics, classNames: classNames) {
-                    let k = bySite[reason] ?? {
-                        footnotes.append("Site \(site.name): \(m.title) undefined: \(reason).")
-                        bySite[reason] = footnotes.count
-                        return footnotes.count
-                    }()
+                if let k = footnotes.number(site: si, m) {
                     s += "<td class=\"n\">n/a<sup><a href=\"#fn\(k)\">\(k)</a></sup></td>"
                 } else {
                     s += "<td class=\"n\">\(ReportText.cell(m.value(in: site.metrics)))</td>"
@@ -69,7 +63,10 @@ struct ReportHTML {
             s += "</tr>\n"
         }
         s += "</table>\n"
-        for (i, f) in footnotes.enumerated() { s += "<p class=\"foot\" id=\"fn\(i + 1)\">\(i + 1). \(Self.esc(f))</p>\n" }
+        for (i, n) in footnotes.notes.enumerated() {
+            let text = "Site \(n.site): \(n.metrics.joined(separator: ", ")) undefined: \(n.reason)."
+            s += "<p class=\"foot\" id=\"fn\(i + 1)\">\(i + 1). \(Self.esc(text))</p>\n"
+        }
         return s
     }
 

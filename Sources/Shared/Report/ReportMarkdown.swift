@@ -28,40 +28,18 @@ struct ReportMarkdown {
         var s = "## Metrics\n\n"
         s += "| Site | " + ReportMetric.allCases.map(\.title).joined(separator: " | ") + " |\n"
         s += "|:--|" + String(repeating: "--:|", count: ReportMetric.allCases.count) + "\n"
-        var footnotes: [String] = [], index: [String: Int] = [:]
-        for site in sites {
-            var cells = [ReportText.markdown(site.name)]
-            // Group the site's undefined metrics by reason: one footnote per reason.
-            var reasons: [(reason: String, metrics: [String])] = []
-            for m in ReportMetric.allCases {
-                if let r = m.undefinedReason(in: site.metrics, classNames: classNames) {
-                    if let i = reasons.firstIndex(where: { $0.reason == r }) {
-                        reasons[i].metrics.append(m.title)
-                    } else {
-                        reasons.append((r, [m.title]))
-                    }
-                }
-            }
-            for (r, ms) in reasons {
-                let key = site.name + "\u{0}" + r
-                if index[key] == nil {
-                    footnotes.append("Site \(ReportText.markdown(site.name)): \(ms.joined(separator: ", ")) undefined: \(r).")
-                    index[key] = footnotes.count
-                }
-            }
-            for m in ReportMetric.allCases {
-                let v = m.value(in: site.metrics)
-                if let r = m.undefinedReason(in: site.metrics, classNames: classNames), let k = index[site.name + "\u{0}" + r] {
-                    cells.append("n/a[^\(k)]")
-                } else {
-                    cells.append(ReportText.cell(v))
-                }
+        let footnotes = MetricFootnotes(sites: sites, classNames: classNames)
+        for (si, site) in sites.enumerated() {
+            let cells = [ReportText.markdown(site.name)] + ReportMetric.allCases.map { m in
+                footnotes.number(site: si, m).map { "n/a[^\($0)]" } ?? ReportText.cell(m.value(in: site.metrics))
             }
             s += "| " + cells.joined(separator: " | ") + " |\n"
         }
         s += "\n"
-        for (k, f) in footnotes.enumerated() { s += "[^\(k + 1)]: \(f)\n" }
-        if !footnotes.isEmpty { s += "\n" }
+        for (k, n) in footnotes.notes.enumerated() {
+            s += "[^\(k + 1)]: Site \(ReportText.markdown(n.site)): \(n.metrics.joined(separator: ", ")) undefined: \(n.reason).\n"
+        }
+        if !footnotes.notes.isEmpty { s += "\n" }
         let abnormal = classNames.dropFirst().joined(separator: " or ")
         s += """
         - Image: \(classNames.first ?? "normal") (negative) against \(abnormal) (positive), on the image anomaly score.
