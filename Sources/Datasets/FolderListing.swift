@@ -3,9 +3,9 @@ import Shared
 
 /// What a dataset folder holds, as the layouts see it: hidden entries and the `__MACOSX/`
 /// folder a zip made on a Mac carries are not part of any dataset.
-enum FolderListing {
+package enum FolderListing {
     /// The visible entries of `folder`, sorted.
-    static func entries(_ folder: String) throws(DatasetError) -> [String] {
+    package static func entries(_ folder: String) throws(DatasetError) -> [String] {
         let all: [String]
         do { all = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
             throw .unreadable(file: folder, reason: DatasetEntry.reason(error))
@@ -38,7 +38,7 @@ enum FolderListing {
     /// The image files this build reads, by extension (any letter case).
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "bmp"]
 
-    static func isImageName(_ file: String) -> Bool {
+    package static func isImageName(_ file: String) -> Bool {
         imageExtensions.contains((file as NSString).pathExtension.lowercased())
     }
 

@@ -127,12 +127,13 @@ struct PredictRun {
                                                   to: mapURL, durable: false) {
                     throw CoordinatorError.run("\(mapURL.path): cannot write: \(failure)")
                 }
-                try writePicture(entry, map: onImage, width: w, height: h, prediction: p, to: pictures.appendingPathComponent(mapURL.lastPathComponent))
-                raw?.add(entry.imagePath, map: onImage, width: w, height: h)
                 let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
-                let flagged = threshold.map { Double(p.score) >= $0 ? "true" : "false" } ?? ""
+                let flagged = threshold.map { Double(p.score) >= $0 }
+                try writePicture(entry, map: onImage, width: w, height: h, prediction: p, predicted: model.classNames[best],
+                                 flagged: flagged == true, to: pictures.appendingPathComponent(mapURL.lastPathComponent))
+                raw?.add(entry.imagePath, map: onImage, width: w, height: h)
                 text += CSV.format([entry.relativePath, ScoresFile.number(p.score), ScoresFile.number(p.detection)]
-                                   + p.probabilities.map(ScoresFile.number) + [model.classNames[best], flagged])
+                                   + p.probabilities.map(ScoresFile.number) + [model.classNames[best], flagged.map { $0 ? "true" : "false" } ?? ""])
             }
             try handle.write(contentsOf: Data(text.utf8))
             predicted += batch.count
@@ -154,7 +155,8 @@ struct PredictRun {
 
     /// The image beside its map beside the overlay, with the colour bar and the scores
     /// (`PredictionPicture`), its longer side at most `pictureSide`.
-    func writePicture(_ entry: DatasetEntry, map: [Float], width w: Int, height h: Int, prediction p: HeadPrediction, to url: URL) throws {
+    func writePicture(_ entry: DatasetEntry, map: [Float], width w: Int, height h: Int, prediction p: HeadPrediction,
+                      predicted: String, flagged: Bool, to url: URL) throws {
         let rgb = try entry.loadImage()
         let scale = min(1, Double(Self.pictureSide) / Double(max(w, h)))
         let pw = max(1, Int(Double(w) * scale)), ph = max(1, Int(Double(h) * scale)), plane = w * h
@@ -167,9 +169,8 @@ struct PredictRun {
                 small[y * pw + x] = map[i]
             }
         }
-        let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
         let probabilities = zip(model.classNames, p.probabilities).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: "  ")
-        let verdict = "predicted \(model.classNames[best])" + (threshold.map { Double(p.score) >= $0 ? " (flagged)" : "" } ?? "")
+        let verdict = "predicted \(predicted)" + (flagged ? " (flagged)" : "")
         let picture = PredictionPicture(gray: gray, map: small, width: pw, height: ph,
                                         caption: [String(format: "image score %.3f   detect %.3f", p.score, p.detection),
                                                   "p " + probabilities, verdict]).render()
@@ -182,12 +183,12 @@ struct PredictRun {
     /// The longer side of a picture's panels, in pixels.
     static let pictureSide = 256
 
-    /// DIR/maps/STEM-HASH.png: the file's stem reduced to safe characters, and 8 hex digits
-    /// of the FNV-1a of its whole path, so two images of one name in two folders differ.
+    /// DIR/maps/STEM-HASH.png: the file's stem reduced to safe characters (the report's
+    /// `ReportText.safeName`), and 8 hex digits of the FNV-1a of its whole path, so two images
+    /// of one name in two folders differ.
     static func mapName(_ path: String) -> String {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let safe = String(stem.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") ? Character($0) : "_" }.prefix(60))
-        return "\(safe.isEmpty ? "image" : safe)-\(fnv1aDigest(Array(path.utf8)).prefix(8)).png"
+        return "\(ReportText.safeName(stem))-\(fnv1aDigest(Array(path.utf8)).prefix(8)).png"
     }
 
     /// The paths predictions.csv already has a whole row for (empty when there is no file).
@@ -209,8 +210,7 @@ struct PredictRun {
     /// order) or --manifest (its `image` column, relative to the manifest).
     static func images(listed: [String], folder: String?, manifest: String?) throws -> [String] {
         if let folder {
-            let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-                .filter { !$0.hasPrefix(".") && ["png", "jpg", "jpeg", "bmp"].contains(($0 as NSString).pathExtension.lowercased()) }
+            let names = try FolderListing.entries(folder).filter(FolderListing.isImageName)
             return names.sorted { NaturalOrder.precedes((.normal, $0), (.normal, $1)) }.map { joinPath(folder, $0) }
         }
         if let manifest {

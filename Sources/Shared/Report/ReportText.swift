@@ -1,7 +1,7 @@
 import Foundation
 
 /// Text helpers shared by the report writers: number cells, escaping, safe file names.
-enum ReportText {
+package enum ReportText {
     /// A metric as a table cell: three decimals, "n/a" for NaN.
     static func cell(_ v: Double) -> String { v.isFinite ? String(format: "%.3f", v) : "n/a" }
 
@@ -29,7 +29,7 @@ enum ReportText {
     /// A file-name part made of ASCII letters, digits, '.', '-' and '_' only: other runs
     /// become one '_', a trailing ".png" is dropped, and the result is at most `limit`
     /// characters (never empty).
-    static func safeName(_ s: String, limit: Int = 60) -> String {
+    package static func safeName(_ s: String, limit: Int = 60) -> String {
         var t = s
         if t.lowercased().hasSuffix(".png") { t.removeLast(4) }
         var out = ""
