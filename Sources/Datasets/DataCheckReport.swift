@@ -55,7 +55,7 @@ public struct DataCheckReport: Codable, Sendable {
     }
 
     /// Builds the report from loaded datasets and their duplicate scan.
-    public init(datasets: [Dataset], scan: DuplicateScan) throws(DatasetError) {
+    public init(datasets: [Dataset], scan: DuplicateScan) {
         let entries = Dictionary(datasets.flatMap(\.entries).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let groups = SplitGroups(datasets: datasets, duplicates: scan.groups.map(\.members))
         func sitesOf(_ ids: [String]) -> Set<String> { Set(ids.compactMap { entries[$0]?.site }) }
@@ -70,7 +70,7 @@ public struct DataCheckReport: Codable, Sendable {
             }
             var size: Size?
             for e in d.entries {
-                let s = try DatasetProblems.imageSize(e.imagePath)
+                guard let s = d.imageSizes[e.relativePath] else { continue }
                 size = Size(minWidth: min(size?.minWidth ?? .max, s.width), maxWidth: max(size?.maxWidth ?? 0, s.width),
                             minHeight: min(size?.minHeight ?? .max, s.height), maxHeight: max(size?.maxHeight ?? 0, s.height))
             }

@@ -9,6 +9,8 @@ struct DatasetProblems {
     var skipped: [DatasetError] = []
     var resizedMasks: [String] = []
     var labelConflicts: [[String]] = []
+    /// Each kept image's size, read from its header by `verified`.
+    var imageSizes: [String: (width: Int, height: Int)] = [:]
 
     mutating func report(_ error: DatasetError) throws(DatasetError) {
         guard skipBad else { throw error }
@@ -33,6 +35,7 @@ struct DatasetProblems {
             }
             if decode { _ = try entry.load() }
             if resized { resizedMasks.append(entry.relativePath) }
+            imageSizes[entry.relativePath] = size
             return entry
         } catch {
             try report(error)
@@ -45,7 +48,8 @@ struct DatasetProblems {
                  entries: [DatasetEntry]) throws(DatasetError) -> Dataset {
         guard !entries.isEmpty else { throw .empty(path: root) }
         return Dataset(name: site, root: root, format: format.rawValue, entries: Dataset.sorted(entries),
-                       skipped: skipped, labelConflicts: labelConflicts, resizedMasks: resizedMasks)
+                       skipped: skipped, labelConflicts: labelConflicts, resizedMasks: resizedMasks,
+                       imageSizes: imageSizes)
     }
 
     /// The size an image file declares, its failure as a dataset error.

@@ -20,7 +20,7 @@ final class LayoutReplicaTests: XCTestCase {
             XCTAssertEqual(mask.filter { $0 == 1 }.count, want.lesionPixels, "lesion pixels of \(e.relativePath)", file: file, line: line)
         }
         XCTAssertEqual(d.resizedMasks.sorted(), replica.resizedMasks.sorted(), "resized masks", file: file, line: line)
-        let report = try DataCheckReport(datasets: [d], scan: try DuplicateScan.run([d], cache: try temporaryFolder(self, prefix: "fp")))
+        let report = DataCheckReport(datasets: [d], scan: try DuplicateScan.run([d], cache: try temporaryFolder(self, prefix: "fp")))
         let site = report.sites[0]
         XCTAssertEqual(site.folder, replica.folder, "dataset folder", file: file, line: line)
         XCTAssertEqual(Set(site.skipped.map(\.path)), Set(replica.skipped), "skipped", file: file, line: line)
@@ -153,7 +153,7 @@ final class LayoutReplicaTests: XCTestCase {
         try w.copy(r.folder + "/normal/normal (2).png", to: "normal/normal (9).png")
         let a = try Dataset.load(site: "A", from: r.path), b = try Dataset.load(site: "B", from: root + "/b")
         let scan = try DuplicateScan.run([a, b], cache: URL(fileURLWithPath: root + "/cache"))
-        let report = try DataCheckReport(datasets: [a, b], scan: scan)
+        let report = DataCheckReport(datasets: [a, b], scan: scan)
         XCTAssertEqual(Set(report.crossSiteDuplicateGroups.map { Set($0) }),
                        [["A:benign/benign (1).png", "A:benign/benign (4).png", "B:benign/benign (1).png"],
                         ["A:normal/normal (2).png", "B:normal/normal (9).png"]])

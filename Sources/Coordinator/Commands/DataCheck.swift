@@ -37,7 +37,7 @@ struct DataCheck: ParsableCommand {
             }
         }
         let scan = try DuplicateScan.run(datasets, cache: c.fewShot.cache, progress: LineProgress(label: "fingerprints").callAsFunction)
-        let report = try DataCheckReport(datasets: datasets, scan: scan)
+        let report = DataCheckReport(datasets: datasets, scan: scan)
         print(report.text, terminator: "")
         if let json {
             let encoder = JSONEncoder()

@@ -72,7 +72,7 @@ enum EvaluateRun {
             notes.append("No normal shot (the training sites have no normal images): no normal-patch memory; the anomaly map is the mean of the per-layer maps.")
         }
         notes += extraNotes
-        let extras = ReportExtras(inputs: inputs, parametersUsed: used,
+        let extras = try ReportExtras(inputs: inputs, parametersUsed: used,
                                   excluded: Dictionary(uniqueKeysWithValues: split.map { ($0.0, $0.1.excluded.count) }))
         let metrics = try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
                                                  title: "UltraAD evaluation: \(config.run.name)", notes: notes, extras: extras)

@@ -5,7 +5,7 @@ import Shared
 extension ReportExtras {
     /// What report.html adds for a run: its provenance, the curves of its metrics.jsonl
     /// (when it was trained) and its sites' data check in brief.
-    init(inputs: RunInputs, parametersUsed: String, excluded: [String: Int]) {
+    init(inputs: RunInputs, parametersUsed: String, excluded: [String: Int]) throws {
         let c = inputs.config
         var rows: [(key: String, value: String)] = [
             ("run", "\(c.run.name) (\(inputs.runFolder.path))"),
@@ -33,8 +33,10 @@ extension ReportExtras {
                 LineChart(title: "Workers", series: [series("ready workers", { Double($0.workers) })]),
             ]
         }
-        let report = try? DataCheckReport(datasets: c.sites.compactMap { inputs.datasets[$0.name] }, scan: inputs.scan)
-        let data = (report?.sites ?? []).map { s in
+        let datasets = c.sites.compactMap { inputs.datasets[$0.name] }
+        // The duplicates the split merged, or (with data.merge_duplicates off) found for the report alone.
+        let report = DataCheckReport(datasets: datasets, scan: try inputs.scan ?? RunInputs.scan(datasets, config: c))
+        let data = report.sites.map { s in
             DataSite(name: s.name, format: s.format, classCounts: [s.classes.normal, s.classes.benign, s.classes.malignant],
                      groups: s.groups, skipped: s.skipped.count, duplicateGroups: s.duplicateGroups.count,
                      labelConflicts: s.labelConflicts.count, excludedFromTest: excluded[s.name] ?? 0)

@@ -11,9 +11,9 @@ struct RunInputs {
     let splits: [String: FewShotSplit]
     /// Patients and duplicates across the sites: what no test image may share with a shot.
     let groups: SplitGroups
-    /// The duplicates found in every site (for the report; the groups merge them only with
-    /// data.merge_duplicates).
-    let scan: DuplicateScan
+    /// The duplicates found in every site, which the groups merge (nil with
+    /// data.merge_duplicates off: no image is decoded for them then).
+    let scan: DuplicateScan?
     let clip: CLIPModel
     let extractor: FrozenFeatureExtractor
     let cache: FeatureCache
@@ -39,10 +39,14 @@ struct RunInputs {
             loaded.append(d)
         }
         self.datasets = datasets
-        let scan = try DuplicateScan.run(loaded, cache: c.fewShot.cache, progress: LineProgress(label: "duplicate check").callAsFunction)
-        digests.remember(scan.fileDigests)
+        // The scan decodes every image the memo does not know: only where the split needs it.
+        var scan: DuplicateScan?
+        if c.data.mergeDuplicates {
+            scan = try Self.scan(loaded, config: c)
+            digests.remember(scan!.fileDigests)
+        }
         self.scan = scan
-        let groups = SplitGroups(datasets: loaded, duplicates: c.data.mergeDuplicates ? scan.groups.map(\.members) : [])
+        let groups = SplitGroups(datasets: loaded, duplicates: scan?.groups.map(\.members) ?? [])
         self.groups = groups
         let train = c.trainSites.compactMap { datasets[$0] }
         var splits = [String: FewShotSplit]()
@@ -62,6 +66,11 @@ struct RunInputs {
         extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
                                                weightsDigest: weights, preprocess: c.backbone.preprocess)
         cache = FeatureCache(root: c.fewShot.cache)
+    }
+
+    /// Every image of `datasets` fingerprinted and grouped (through the fingerprint memo).
+    static func scan(_ datasets: [Dataset], config c: ClusterConfig) throws -> DuplicateScan {
+        try DuplicateScan.run(datasets, cache: c.fewShot.cache, progress: LineProgress(label: "duplicate check").callAsFunction)
     }
 
     /// Test images of a site: every image that is not a shot and shares no patient or

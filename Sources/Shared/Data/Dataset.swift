@@ -21,11 +21,15 @@ public struct Dataset: Sendable {
     public var labelConflicts: [[String]]
     /// Masks resized to their image by `MaskFit` (relative image paths).
     public var resizedMasks: [String]
+    /// Each image's size as its header declares it, by relative path (read once, when the
+    /// dataset is loaded and its files checked).
+    public var imageSizes: [String: (width: Int, height: Int)]
 
     public init(name: String, root: String, format: String, entries: [DatasetEntry], skipped: [DatasetError] = [],
-                labelConflicts: [[String]] = [], resizedMasks: [String] = []) {
+                labelConflicts: [[String]] = [], resizedMasks: [String] = [],
+                imageSizes: [String: (width: Int, height: Int)] = [:]) {
         self.name = name; self.root = root; self.format = format; self.entries = entries; self.skipped = skipped
-        self.labelConflicts = labelConflicts; self.resizedMasks = resizedMasks
+        self.labelConflicts = labelConflicts; self.resizedMasks = resizedMasks; self.imageSizes = imageSizes
     }
 
     public struct Options: Sendable {
