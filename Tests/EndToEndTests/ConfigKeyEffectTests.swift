@@ -11,7 +11,7 @@ final class ConfigKeyEffectTests: ProcessTestCase {
     /// The keys whose effects `testTrainingKeys` checks.
     static let trainingKeys = [
         "version", "run.name", "run.folder", "run.seed", "model.adapter_rank", "model.temperature", "model.leaky_slope",
-        "train.steps", "train.queries_per_class", "train.chunk_size", "train.learning_rate", "train.betas", "train.eps",
+        "model.ablate", "train.steps", "train.queries_per_class", "train.chunk_size", "train.learning_rate", "train.betas", "train.eps",
         "train.weight_decay", "train.checkpoint_every", "train.log_every", "worker.threads",
     ]
     /// The keys whose effects `testProcessKeys` checks.
@@ -156,6 +156,18 @@ final class ConfigKeyEffectTests: ProcessTestCase {
         XCTAssertEqual(rank.status, 0, rank.output)
         XCTAssertEqual(try parameters(rank.run, step: 3, rank: 8).count, ParameterLayout(head: { var h = PlantedFeatures.config; h.adapterRank = 8; return h }()).totalCount)
         XCTAssertThrowsError(try parameters(rank.run, step: 3, rank: 4))
+
+        // Ablations remove parameters: the checkpoint of a run without the fusion has no
+        // fuse.*, and the zero-shot baseline (every trainable component off) is refused.
+        let ablated = try train("ablate", trainingBaseline.setting("model.ablate", "[fuse, centre]"))
+        XCTAssertEqual(ablated.status, 0, ablated.output)
+        let names = try SafeTensorsReader(contentsOf: ablated.run.appendingPathComponent("checkpoints/step-00000003.safetensors")).names
+        XCTAssertFalse(names.contains { $0.contains("fuse.") }, "\(names)")
+        XCTAssertTrue(names.contains("param.mini.w1"))
+        let zeroShot = try train("zero-shot", trainingBaseline.setting(
+            "model.ablate", "[image_prompt, learned_prompt, patch_adapter, fuse, mini_net, memory_bank]"))
+        XCTAssertNotEqual(zeroShot.status, 0)
+        XCTAssertTrue(zeroShot.output.contains("zero-shot"), zeroShot.output)
 
         // Steps, checkpoints, the log interval, worker threads and the run folder, each with
         // its own observable.

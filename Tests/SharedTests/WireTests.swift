@@ -260,6 +260,16 @@ extension WireTests {
             assertMalformed({ try Welcome(decoding: Array(bytes.prefix(cut))) }, "WELCOME", "cut at \(cut)")
         }
         assertMalformed({ try Welcome(decoding: bytes + [0]) }, "WELCOME", "a trailing byte")
+        // The run's ablations travel with the head, and an unknown name is malformed.
+        var ablated = welcome(.training, bank: "0123456789abcdef")
+        ablated.head.ablate = [.fuse, .centre]
+        XCTAssertEqual(try Welcome(decoding: ablated.encoded()).head.ablate, [.fuse, .centre])
+        let text = Array("fuse,centre".utf8)
+        let encoded = ablated.encoded()
+        let at = (0...(encoded.count - text.count)).first { Array(encoded[$0..<($0 + text.count)]) == text }!
+        var unknown = encoded
+        unknown.replaceSubrange(at..<(at + 4), with: Array("fuss".utf8))
+        assertMalformed({ try Welcome(decoding: unknown) }, "WELCOME", "an unknown component")
     }
 
     func testWelcomeWithAnUnknownModeAMisplacedBankOrEmptyPiecesIsMalformed() throws {

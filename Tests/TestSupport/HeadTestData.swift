@@ -17,8 +17,10 @@ enum HeadTestData {
             let fanIn = e.shape.count == 2 ? e.shape[0] : 4
             p.set(e.name, normals(e.shape, &rng, std: 0.6 / Float(fanIn).squareRoot()))
         }
-        p.values[p.offset("cache.log_alpha")] = 0.3
-        p.values[p.offset("cache.log_beta")] = 1.2
+        if c.keeps(.memoryBank) {
+            p.values[p.offset("cache.log_alpha")] = 0.3
+            p.values[p.offset("cache.log_beta")] = 1.2
+        }
         return p
     }
 

@@ -18,7 +18,10 @@ extension ReportExtras {
             ("steps", "\(c.train.steps) (train.steps); parameters: \(parametersUsed)"),
             ("duplicates merged into groups", c.data.mergeDuplicates ? "yes" : "no"),
         ]
-        rows.append(("ablation", "none (every component of docs/METHOD.md)"))
+        let ablate = c.model.ablate
+        rows.append(("ablation", ablate.isEmpty ? "none (every component of docs/METHOD.md)"
+                     : "switched off: " + ablate.map(\.rawValue).joined(separator: ", ")
+                       + (HeadComponent.trainable.allSatisfy(ablate.contains) ? " (the zero-shot baseline)" : "")))
         let folder = inputs.runFolder.appendingPathComponent("metrics.jsonl")
         var curves: [LineChart] = []
         if let steps = try? StepMetrics.read(folder), !steps.isEmpty {

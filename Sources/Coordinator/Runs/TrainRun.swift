@@ -37,6 +37,9 @@ struct TrainRun {
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(pool.path): the pool holds no support views")
         }
+        if head.isZeroShot {
+            throw CoordinatorError.run("model.ablate switches off every component that has parameters (\(HeadComponent.listText(head.ablate))): that is the zero-shot baseline, which is evaluated, never trained; run `ultraad evaluate` for it")
+        }
         try prepared.pool.validate(classes: head.classes)
         let present = prepared.pool.classesPresent
         if present.count < head.classes {

@@ -14,13 +14,14 @@ extension ClusterConfig {
 }
 
 extension ClusterConfig.ModelSettings {
-    /// The head of these settings (rank, temperature, leaky slope) for a backbone's sizes;
+    /// The head of these settings (rank, temperature, leaky slope, ablations) for a backbone's sizes;
     /// `classes` nil: as many as `classes` names (a prepared pool says its own count).
     public func headConfig(jointDim: Int, visionWidth: Int, layers: [Int], classes: Int? = nil) -> HeadConfig {
         var head = HeadConfig(jointDim: jointDim, visionWidth: visionWidth, layers: layers,
                               adapterRank: adapterRank, classes: classes ?? self.classes.count)
         head.temperature = Float(temperature)
         head.leakySlope = Float(leakySlope)
+        head.ablate = ablate
         return head
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 extension ClusterConfig.ModelSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
         let s = try v.section(["classes", "adapter_rank", "temperature", "leaky_slope", "prompt_templates",
-                               "normal_states", "abnormal_states", "class_descriptions"])
+                               "normal_states", "abnormal_states", "class_descriptions", "ablate"])
         let d = Self()
         let classes = try s.strings("classes", default: d.classes)
         var descriptions = d.classDescriptions.filter { classes.contains($0.key) }
@@ -17,6 +17,10 @@ extension ClusterConfig.ModelSettings {
                 if let sentences = section[name] { descriptions[name] = try sentences.strings() }
             }
         }
+        var ablate = [HeadComponent]()
+        if let list = s["ablate"] {
+            for element in try list.list() { ablate.append(try element.choice(HeadComponent.self)) }
+        }
         self.init(classes: classes,
                   adapterRank: try s.int("adapter_rank", default: d.adapterRank),
                   temperature: try s.double("temperature", default: d.temperature),
@@ -24,7 +28,7 @@ extension ClusterConfig.ModelSettings {
                   promptTemplates: try s.strings("prompt_templates", default: d.promptTemplates),
                   normalStates: try s.strings("normal_states", default: d.normalStates),
                   abnormalStates: try s.strings("abnormal_states", default: d.abnormalStates),
-                  classDescriptions: descriptions)
+                  classDescriptions: descriptions, ablate: ablate)
     }
 }
 

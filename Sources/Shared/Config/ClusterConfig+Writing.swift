@@ -79,7 +79,8 @@ extension ClusterConfig {
                            ("prompt_templates", texts(model.promptTemplates)),
                            ("normal_states", texts(model.normalStates)), ("abnormal_states", texts(model.abnormalStates)),
                            ("class_descriptions", map(model.classes.compactMap { name in
-                               model.classDescriptions[name].map { (name, texts($0)) } }))])),
+                               model.classDescriptions[name].map { (name, texts($0)) } })),
+                           ("ablate", texts(model.ablate.map(\.rawValue)))])),
             ("train", map([("steps", int(train.steps)), ("queries_per_class", int(train.queriesPerClass)),
                            ("chunk_size", int(train.chunkSize)), ("learning_rate", number(train.learningRate)),
                            ("betas", Node([number(train.beta1), number(train.beta2)])), ("eps", number(train.epsilon)),

@@ -19,18 +19,22 @@ extension ClusterConfig {
         public var abnormalStates: [String]
         /// Sentences about anatomy and abnormality for each class name (the rows of Pt).
         public var classDescriptions: [String: [String]]
+        /// Components switched off (docs/METHOD.md, "Ablations"), in the table's order.
+        public var ablate: [HeadComponent]
 
         public init(classes: [String] = DefaultText.classes,
                     adapterRank: Int = 128, temperature: Double = 0.07, leakySlope: Double = 0.01,
                     promptTemplates: [String] = DefaultText.promptTemplates,
                     normalStates: [String] = DefaultText.normalStates,
                     abnormalStates: [String] = DefaultText.abnormalStates,
-                    classDescriptions: [String: [String]] = DefaultText.classDescriptions) {
+                    classDescriptions: [String: [String]] = DefaultText.classDescriptions,
+                    ablate: [HeadComponent] = []) {
             self.classes = classes; self.adapterRank = adapterRank
             self.temperature = temperature; self.leakySlope = leakySlope
             self.promptTemplates = promptTemplates
             self.normalStates = normalStates; self.abnormalStates = abnormalStates
             self.classDescriptions = classDescriptions
+            self.ablate = HeadComponent.normalized(ablate)
         }
 
         /// The sentences of the normal (row 0) and abnormal (row 1) prompt: every state

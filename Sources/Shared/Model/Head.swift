@@ -90,7 +90,7 @@ public enum UltraADHead {
     static func lossAndGradient(w: HeadWeights, keys: BankKeys, config c: HeadConfig, bank: MemoryBank,
                                 layout: ParameterLayout, chunk: ChunkInput, scale: Float) -> (LossParts, ParameterSet) {
         var grads = ParameterSet(zeros: layout)
-        var dKeys = Tensor(zeros: keys.keys.shape)
+        var dKeys = Tensor(zeros: [keys.count, c.jointDim])
         var parts = LossParts()
         var resizers = ResizerCache()
 
@@ -103,16 +103,16 @@ public enum UltraADHead {
             // Steps 2-4 and the map loss, layer by layer.
             let maskSize = (q.mask.shape[0], q.mask.shape[1])
             for (li, layer) in c.layers.enumerated() {
-                let branch = PatchBranch(u: q.features.u[li], z0: q.features.z0[li], w1: w.adapterW1[li],
-                                         w2: w.adapterW2[li], slope: c.leakySlope, ctx: ctx)
+                let branch = PatchBranch(u: q.features.u[li], z0: q.features.z0[li], layer: li, w: w,
+                                         slope: c.leakySlope, ctx: ctx)
                 let resize = resizers.get(patches: branch.map.count, to: maskSize)
                 let up = resize.forward(Tensor(shape: [resize.inHeight, resize.inWidth], data: branch.map))
                 let (terms, dUp) = MapLoss.evaluate(m: up.data, g: q.mask.data, scale: scale)
                 parts.focal += terms.focal
                 parts.dice += terms.dice
                 let dm = resize.adjoint(Tensor(shape: up.shape, data: dUp)).data
-                branch.backward(dm: dm, u: q.features.u[li], w2: w.adapterW2[li], slope: c.leakySlope,
-                                ctx: ctx, layer: layer, grads: &grads, dctx: &dctx)
+                branch.backward(dm: dm, u: q.features.u[li], w: w, slope: c.leakySlope,
+                                ctx: ctx, layer: layer, index: li, grads: &grads, dctx: &dctx)
             }
 
             // Step 5: detection, y_det = sigmoid((gh . p1 - gh . p0) / tau).
@@ -128,14 +128,14 @@ public enum UltraADHead {
             parts.ce += ce
             var dlogits = probs.map { $0 * scale }
             dlogits[q.label] -= scale
-            dKeys = dKeys + cls.backward(dlogits: dlogits, keys: keys, bank: bank, w: w,
-                                         logitScale: c.logitScale, grads: &grads)
+            if let dk = cls.backward(dlogits: dlogits, keys: keys, bank: bank, w: w,
+                                     logitScale: c.logitScale, grads: &grads) { dKeys = dKeys + dk }
 
             // Step 1 backward: everything that reached the prompts.
             let dp = dctx.finish(ctx: ctx, w: w, grads: &grads)
             prompts.backward(dp, into: &grads, w: w)
         }
-        if bank.count > 0 { keys.mini.backward(dKeys, w: w, grads: &grads) }
+        if keys.count > 0 { keys.mini?.backward(dKeys, w: w, grads: &grads) }
         return (parts, grads)
     }
 }

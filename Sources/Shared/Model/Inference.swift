@@ -57,8 +57,7 @@ public struct HeadInference: Sendable {
         let prompts = Prompts(gh: gh, bank: bank, w: w)
         let ctx = PatchBranch.Context(prompts: prompts.p, w: w, config: c)
         let branches = c.layers.indices.map { li in
-            PatchBranch(u: f.u[li], z0: f.z0[li], w1: w.adapterW1[li], w2: w.adapterW2[li],
-                        slope: c.leakySlope, ctx: ctx)
+            PatchBranch(u: f.u[li], z0: f.z0[li], layer: li, w: w, slope: c.leakySlope, ctx: ctx)
         }
         return (gh, prompts, branches)
     }

@@ -36,24 +36,28 @@ public struct ParameterLayout: Equatable, Sendable {
 
     public static func == (a: Self, b: Self) -> Bool { a.entries == b.entries }
 
-    /// The trainable parameters of docs/METHOD.md, in a fixed order (the checkpoint's order).
+    /// The trainable parameters of docs/METHOD.md, in a fixed order (the checkpoint's order),
+    /// less those of the components the head switches off.
     public init(head c: HeadConfig) {
         let d = c.jointDim, D = c.visionWidth, r = c.adapterRank
-        var named: [(String, [Int])] = [
-            ("prompt.offset", [2, d]),
-            ("meta.w1", [d, c.metaHidden]), ("meta.b1", [c.metaHidden]),
-            ("meta.w2", [c.metaHidden, d]), ("meta.b2", [d]),
-        ]
-        for l in c.layers {
-            named.append(("adapter.\(l).w1", [D, r]))
-            named.append(("adapter.\(l).w2", [r, d]))
+        var named: [(String, [Int])] = []
+        if c.keeps(.learnedPrompt) { named.append(("prompt.offset", [2, d])) }
+        if c.keeps(.imagePrompt) {
+            named += [("meta.w1", [d, c.metaHidden]), ("meta.b1", [c.metaHidden]),
+                      ("meta.w2", [c.metaHidden, d]), ("meta.b2", [d])]
         }
-        named += [
-            ("fuse.wq", [d, d]), ("fuse.wo", [d, d]),
-            ("mini.w1", [d, c.miniHidden]), ("mini.b1", [c.miniHidden]),
-            ("mini.w2", [c.miniHidden, d]), ("mini.b2", [d]),
-            ("cache.log_alpha", [1]), ("cache.log_beta", [1]),
-        ]
+        if c.keeps(.patchAdapter) {
+            for l in c.layers {
+                named.append(("adapter.\(l).w1", [D, r]))
+                named.append(("adapter.\(l).w2", [r, d]))
+            }
+        }
+        if c.keeps(.fuse) { named += [("fuse.wq", [d, d]), ("fuse.wo", [d, d])] }
+        if c.keeps(.miniNet) {
+            named += [("mini.w1", [d, c.miniHidden]), ("mini.b1", [c.miniHidden]),
+                      ("mini.w2", [c.miniHidden, d]), ("mini.b2", [d])]
+        }
+        if c.keeps(.memoryBank) { named += [("cache.log_alpha", [1]), ("cache.log_beta", [1])] }
         self.init(named)
     }
 }
@@ -120,21 +124,27 @@ public struct ParameterSet: Equatable, Sendable {
     }
 
     /// The initial parameters of docs/METHOD.md: zeros where it says 0, N(0, 1/fan_in) where it
-    /// says so, log 1 and log 5 for the cache. The same seed gives the same bits.
+    /// says so, log 1 and log 5 for the cache. The same seed gives the same bits. A variant
+    /// (`HeadConfig.ablate`) gets the full method's values of the parameters it keeps, so
+    /// that the variants of one seed start from the same point.
     public static func initial(_ c: HeadConfig, seed: UInt64) -> ParameterSet {
-        let layout = ParameterLayout(head: c)
-        var p = ParameterSet(zeros: layout)
+        var fullHead = c
+        fullHead.ablate = []
+        var full = ParameterSet(zeros: ParameterLayout(head: fullHead))
         var rng = SplitMix64(seed: seed)
         func normal(_ name: String, fanIn: Int) {
-            let e = layout.entry(name)!
+            let e = full.layout.entry(name)!
             let std = 1 / Float(fanIn).squareRoot()
-            for i in 0..<e.count { p.values[e.offset + i] = rng.nextNormal() * std }
+            for i in 0..<e.count { full.values[e.offset + i] = rng.nextNormal() * std }
         }
         normal("meta.w1", fanIn: c.jointDim)
         for l in c.layers { normal("adapter.\(l).w1", fanIn: c.visionWidth) }
         normal("fuse.wq", fanIn: c.jointDim)
         normal("mini.w1", fanIn: c.jointDim)
-        p.values[p.offset("cache.log_beta")] = Float(log(5.0))
+        full.values[full.offset("cache.log_beta")] = Float(log(5.0))
+        guard !c.ablate.isEmpty else { return full }
+        var p = ParameterSet(zeros: ParameterLayout(head: c))
+        for e in p.layout.entries { p.set(e.name, full.tensor(e.name)) }
         return p
     }
 }

@@ -22,9 +22,10 @@ public enum ReplayError: Error, CustomStringConvertible {
 }
 
 extension ReplayCase {
-    /// Reads IN. The head's sizes come from the tensors' shapes: d from frozen.T0, D and
-    /// P from the first layer's query.U, the layers from the `adapter.{l}.w1` names, r from
-    /// their shape, C from frozen.Pt. Every tensor is then checked against them.
+    /// Reads IN. The variant comes from the metadata `ablate`, the head's sizes from the
+    /// tensors' shapes: d from frozen.T0, the layers from the `query.U.{l}` names, D and P
+    /// from the first one, r from `adapter.{l}.w1`, C from frozen.Pt. Every tensor is then
+    /// checked against them; a parameter of a switched-off component is an error.
     public init(reading reader: SafeTensorsReader) throws(ReplayError) {
         let file = reader.file
         func tensor(_ name: String, _ expected: [Int]) throws(ReplayError) -> Tensor {
@@ -44,32 +45,43 @@ extension ReplayCase {
             return v.values
         }
 
+        // The variant (docs/METHOD.md, "Ablations"): metadata `ablate`, absent for the full method.
+        let ablate: [HeadComponent]
+        do { ablate = try HeadComponent.parseList(reader.metadata["ablate"] ?? "") } catch { throw .input(file: file, error) }
+        for name in reader.names {
+            if let removed = ablate.first(where: { $0.parameterPrefix.map(name.hasPrefix) ?? false }) {
+                throw .input(file: file, .invalid("\(name) is a parameter of \(removed.rawValue), which metadata ablate switches off: remove the tensor or the name"))
+            }
+        }
         let layers = reader.names.compactMap { name -> Int? in
             let parts = name.split(separator: ".")
-            guard parts.count == 3, parts[0] == "adapter", parts[2] == "w1" else { return nil }
-            return Int(parts[1])
+            guard parts.count == 3, parts[0] == "query", parts[1] == "U" else { return nil }
+            return Int(parts[2])
         }.sorted()
         guard let first = layers.first else {
-            throw .input(file: file, .invalid("no adapter.{l}.w1 tensors: cannot tell which layers are adapted"))
+            throw .input(file: file, .invalid("no query.U.{l} tensors: cannot tell which layers are adapted"))
         }
         let t0 = try tensor("frozen.T0", [])
         guard t0.rank == 2, t0.shape[0] == 2 else {
             throw .input(file: file, .shape(name: "frozen.T0", got: t0.shape, expected: [2, -1]))
         }
         let d = t0.shape[1]
-        guard reader.contains("query.U.\(first)") else {
-            throw .input(file: file, .missing(name: "query.U.\(first)", expected: [-1, -1, -1]))
-        }
         let u0: [Int]
         do { u0 = try reader.entry("query.U.\(first)").shape } catch { throw .file(error) }
         guard u0.count == 3 else { throw .input(file: file, .shape(name: "query.U.\(first)", got: u0, expected: [-1, -1, -1])) }
         let (q, p, width) = (u0[0], u0[1], u0[2])
-        let w1 = try tensor("adapter.\(first).w1", [])
-        guard w1.rank == 2 else { throw .input(file: file, .shape(name: "adapter.\(first).w1", got: w1.shape, expected: [width, -1])) }
+        // r from the first adapter (any rank does without adapters: nothing has that shape).
+        var rank = 1
+        if !ablate.contains(.patchAdapter) {
+            let w1 = try tensor("adapter.\(first).w1", [])
+            guard w1.rank == 2 else { throw .input(file: file, .shape(name: "adapter.\(first).w1", got: w1.shape, expected: [width, -1])) }
+            rank = w1.shape[1]
+        }
         let pt = try tensor("frozen.Pt", [])
         guard pt.rank == 2 else { throw .input(file: file, .shape(name: "frozen.Pt", got: pt.shape, expected: [-1, d])) }
-        let config = HeadConfig(jointDim: d, visionWidth: width, layers: layers,
-                                adapterRank: w1.shape[1], classes: pt.shape[0])
+        var config = HeadConfig(jointDim: d, visionWidth: width, layers: layers,
+                                adapterRank: rank, classes: pt.shape[0])
+        config.ablate = ablate
 
         var params = ParameterSet(zeros: ParameterLayout(head: config))
         for e in params.layout.entries { params.set(e.name, try tensor(e.name, e.shape)) }
@@ -114,7 +126,7 @@ extension ReplayCase {
         return (parts.total / Double(q), parts, grads)
     }
 
-    /// OUT: `loss` [1] and `grad.NAME` for every trainable parameter. Atomic but not
+    /// OUT: `loss` [1] and `grad.NAME` for every trainable parameter of the variant. Atomic but not
     /// fsynced: a replay can always be run again.
     public static func write(loss: Double, gradients: ParameterSet, to url: URL) throws(SafeTensorsError) {
         var w = SafeTensorsWriter(metadata: ["contract": "ultraad-replay-1"])

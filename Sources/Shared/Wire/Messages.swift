@@ -81,7 +81,8 @@ extension ByteReader {
     }
 }
 
-/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes, the
+/// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes and the
+/// components it switches off (the layout of PARAMS and GRAD follows from them), the
 /// timings, and the piece size for GRAD.
 public struct Welcome: Equatable, Sendable {
     public var configDigest: String
@@ -108,6 +109,7 @@ public struct Welcome: Equatable, Sendable {
         w.u32(UInt32(head.jointDim)); w.u32(UInt32(head.visionWidth)); w.u32(UInt32(head.adapterRank))
         w.u32(UInt32(head.classes)); w.f32(head.temperature); w.f32(head.leakySlope); w.f32(head.logitScale)
         w.int32s(head.layers.map { Int32($0) })
+        w.string(HeadComponent.listText(head.ablate))
         w.f64(heartbeat); w.f64(timeout)
         w.u32(UInt32(pieceFloats))
         return w.bytes
@@ -123,11 +125,14 @@ public struct Welcome: Equatable, Sendable {
         let rank = Int(try r.u32("WELCOME r")), classes = Int(try r.u32("WELCOME C"))
         let tau = try r.f32("WELCOME tau"), slope = try r.f32("WELCOME slope"), scale = try r.f32("WELCOME logit scale")
         let layers = try r.int32s("WELCOME layers").map(Int.init)
+        let ablateText = try r.string("WELCOME ablate")
+        let ablate: [HeadComponent]
+        do { ablate = try HeadComponent.parseList(ablateText) } catch { throw .malformed("WELCOME: \(error)") }
         guard d > 0, width > 0, rank > 0, classes >= 2, !layers.isEmpty, tau > 0 else {
             throw .malformed("WELCOME: impossible head sizes d=\(d) D=\(width) r=\(rank) C=\(classes)")
         }
         head = HeadConfig(jointDim: d, visionWidth: width, layers: layers, adapterRank: rank, classes: classes)
-        head.temperature = tau; head.leakySlope = slope; head.logitScale = scale
+        head.temperature = tau; head.leakySlope = slope; head.logitScale = scale; head.ablate = ablate
         heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
         pieceFloats = Int(try r.u32("WELCOME piece floats"))
         guard pieceFloats >= 1 else { throw .malformed("WELCOME: pieces of 0 floats") }
