@@ -35,6 +35,16 @@ final class HeadReplayTests: XCTestCase {
     func testRandomParameters() throws { try check("random") }
     func testRandomParametersWithTenPixelMasks() throws { try check("random10") }
     func testMethodInitialization() throws { try check("init") }
+    /// Three ablation variants (docs/METHOD.md, "Ablations"), covering every component.
+    func testAblationVariants() throws {
+        for (name, ablate) in [("ablate-fuse-mini_net", [HeadComponent.fuse, .miniNet]),
+                               ("ablate-patch_adapter-centre", [.patchAdapter, .centre]),
+                               ("ablate-image_prompt-learned_prompt-memory_bank", [.imagePrompt, .learnedPrompt, .memoryBank])] {
+            let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/\(name).in.safetensors"))
+            XCTAssertEqual(try ReplayCase(reading: input).config.ablate, ablate, name)
+            try check(name)
+        }
+    }
 
     func testReplayNamesAMissingOrMisshapenTensor() throws {
         let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
