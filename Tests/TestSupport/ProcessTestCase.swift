@@ -44,7 +44,7 @@ class ProcessTestCase: XCTestCase {
 
     func inProcessReference() throws -> [Float] {
         let c = PlantedFeatures.config
-        let prepared = try PreparedPool.read(from: poolFile)
+        let prepared = try PreparedPool.read(from: poolFile, cache: nil)
         var settings = AdamW.Settings()
         settings.learningRate = 0.005
         let initial = ParameterSet.initial(c, seed: 7)

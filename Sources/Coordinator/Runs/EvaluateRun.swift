@@ -8,14 +8,16 @@ enum EvaluateRun {
     /// `zeroShot`: evaluate the initial parameters (step 0) instead of a checkpoint.
     /// `output`: where the report goes (default: the run folder).
     /// `extraction`: where the test images' features are computed when not in the cache.
+    /// `memo`: what earlier runs of this process loaded (a sweep's cells share it).
     static func execute(_ config: ClusterConfig, checkpoint: URL?, extraction: FeatureExtraction, zeroShot: Bool = false,
-                        output: URL? = nil, notes extraNotes: [String] = []) throws -> [String: SiteMetrics] {
-        let inputs = try RunInputs(config: config, reuseRunShots: true)
+                        output: URL? = nil, notes extraNotes: [String] = [], memo: RunInputsMemo? = nil) throws -> [String: SiteMetrics] {
+        let inputs = try RunInputs(config: config, reuseRunShots: true, memo: memo)
+        defer { inputs.share(with: memo) }
         let poolURL = inputs.runFolder.appendingPathComponent("pool.safetensors")
         guard FileManager.default.fileExists(atPath: poolURL.path) else {
             throw CoordinatorError.run("\(poolURL.path) does not exist: run `ultraad prepare` and `ultraad train` for this config first (or `ultraad run`)")
         }
-        let prepared = try PreparedPool.read(from: poolURL)
+        let prepared = try PreparedPool.read(from: poolURL, cache: inputs.cache)
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
         }
@@ -75,7 +77,8 @@ enum EvaluateRun {
         let extras = try ReportExtras(inputs: inputs, parametersUsed: used,
                                   excluded: Dictionary(uniqueKeysWithValues: split.map { ($0.0, $0.1.excluded.count) }))
         let metrics = try EvaluationReport.write(sites: sites, to: output ?? inputs.runFolder,
-                                                 title: "UltraAD evaluation: \(config.run.name)", notes: notes, extras: extras)
+                                                 title: "UltraAD evaluation: \(config.run.name)", notes: notes, extras: extras,
+                                                 identity: (config.digest, step))
         try scores.write(to: (output ?? inputs.runFolder).appendingPathComponent("scores.csv"))
         try RunEvents.evaluation(metrics, order: config.testSites, step: step, folder: output ?? inputs.runFolder)
         return metrics

@@ -10,7 +10,7 @@ enum ExportRun {
         guard FileManager.default.fileExists(atPath: poolURL.path) else {
             throw CoordinatorError.run("\(poolURL.path) does not exist: prepare and train this config first (`ultraad run`)")
         }
-        let prepared = try PreparedPool.read(from: poolURL)
+        let prepared = try PreparedPool.read(from: poolURL, cache: FeatureCache(root: config.fewShot.cache))
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
         }

@@ -116,4 +116,7 @@ final class ImageDigests {
 
     /// Digests computed elsewhere (a duplicate scan reads every file too).
     func remember(_ digests: [String: String]) { known.merge(digests) { a, _ in a } }
+
+    /// Every digest known so far, by image path.
+    var all: [String: String] { known }
 }

@@ -5,9 +5,13 @@ import Shared
 /// embeddings, and RUN/pool.safetensors for `train`.
 enum PrepareRun {
     /// `threads`: CLIP threads of this process for the text prompts; `extraction` says
-    /// where the image views are encoded.
-    static func execute(_ config: ClusterConfig, threads: Int, extraction: FeatureExtraction) throws -> PreparedPool {
-        let inputs = try RunInputs(config: config, reuseRunShots: false)
+    /// where the image views are encoded. `referencingCache`: the pool names the views'
+    /// cache entries instead of holding their features (version 2, a sweep's cells).
+    /// `memo`: what earlier runs of this process loaded (a sweep's cells share it).
+    static func execute(_ config: ClusterConfig, threads: Int, extraction: FeatureExtraction,
+                        referencingCache: Bool = false, memo: RunInputsMemo? = nil) throws -> PreparedPool {
+        let inputs = try RunInputs(config: config, reuseRunShots: false, memo: memo)
+        defer { inputs.share(with: memo) }
         try RunFolder(inputs.runFolder).writeEffectiveConfig(config)
         let splits = config.trainSites.compactMap { inputs.splits[$0] }
         for site in config.trainSites {
@@ -41,7 +45,11 @@ enum PrepareRun {
                                                     classDescriptions: config.model.descriptionsInClassOrder,
                                                     threads: threads)
         let prepared = PreparedPool(pool: SupportPool(images: images), t0: t0, pt: pt, layers: inputs.extractor.layers)
-        try prepared.write(to: inputs.runFolder.appendingPathComponent("pool.safetensors"))
+        let references = referencingCache
+            ? PreparedPool.CacheReferences(backbone: inputs.extractor.digest,
+                                           views: try items.map { (image: try inputs.digests.of($0.0), view: $0.1.rawValue) })
+            : nil
+        try prepared.write(to: inputs.runFolder.appendingPathComponent("pool.safetensors"), references: references)
         return prepared
     }
 }

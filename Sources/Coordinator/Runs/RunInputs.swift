@@ -27,14 +27,18 @@ struct RunInputs {
 
     /// Loads datasets and the backbone; draws the shots (or reads them from
     /// fewshot.shots_file, or from the run's own shots.csv when `reuseRunShots`).
-    init(config c: ClusterConfig, reuseRunShots: Bool) throws {
+    /// `memo`: datasets, duplicate scans and backbones an earlier run of this process
+    /// loaded with the same settings (a sweep's cells), used instead of loading them again.
+    init(config c: ClusterConfig, reuseRunShots: Bool, memo: RunInputsMemo? = nil) throws {
         config = c
         var datasets = [String: Dataset]()
         let options = Dataset.Options(skipBad: c.data.skipBad, maskThreshold: Float(c.data.maskThreshold))
         var loaded: [Dataset] = []
         for site in c.sites {
-            let d = try Dataset.load(site, options: options)
-            for bad in d.skipped { FileHandle.standardError.write(Data("warning: skipped \(bad)\n".utf8)) }
+            let d = try memo?.dataset(site, options) ?? Dataset.load(site, options: options)
+            if memo?.remember(site, options, d) ?? true {
+                for bad in d.skipped { FileHandle.standardError.write(Data("warning: skipped \(bad)\n".utf8)) }
+            }
             datasets[site.name] = d
             loaded.append(d)
         }
@@ -42,8 +46,11 @@ struct RunInputs {
         // The scan decodes every image the memo does not know: only where the split needs it.
         var scan: DuplicateScan?
         if c.data.mergeDuplicates {
-            scan = try Self.scan(loaded, config: c)
-            digests.remember(scan!.fileDigests)
+            let key = "\(c.sites) \(options) \(c.fewShot.cache.path)"
+            let found = try memo?.scans[key] ?? Self.scan(loaded, config: c)
+            memo?.scans[key] = found
+            scan = found
+            digests.remember(found.fileDigests)
         }
         self.scan = scan
         let groups = SplitGroups(datasets: loaded, duplicates: scan?.groups.map(\.members) ?? [])
@@ -61,12 +68,22 @@ struct RunInputs {
             }
         }
         self.splits = splits
-        clip = try CLIPModel.load(c.backbone.weights.description)
-        let weights = try WeightsDigest.of(c.backbone.weights.description, memo: FeatureCache.weightsMemo(root: c.fewShot.cache))
-        extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
-                                               weightsDigest: weights, preprocess: c.backbone.preprocess)
+        let backboneKey = "\(c.backbone) \(c.fewShot.cache.path)"
+        if let known = memo?.backbones[backboneKey] {
+            (clip, extractor) = known
+        } else {
+            clip = try CLIPModel.load(c.backbone.weights.description)
+            let weights = try WeightsDigest.of(c.backbone.weights.description, memo: FeatureCache.weightsMemo(root: c.fewShot.cache))
+            extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
+                                                   weightsDigest: weights, preprocess: c.backbone.preprocess)
+            memo?.backbones[backboneKey] = (clip, extractor)
+        }
+        if let memo { digests.remember(memo.fileDigests) }
         cache = FeatureCache(root: c.fewShot.cache)
     }
+
+    /// Hands the image digests computed for this run to the memo (the next cell's run).
+    func share(with memo: RunInputsMemo?) { memo?.fileDigests.merge(digests.all) { a, _ in a } }
 
     /// Every image of `datasets` fingerprinted and grouped (through the fingerprint memo).
     static func scan(_ datasets: [Dataset], config c: ClusterConfig) throws -> DuplicateScan {
@@ -79,5 +96,24 @@ struct RunInputs {
     func testEntries(_ site: String) -> (test: [DatasetEntry], excluded: [DatasetEntry]) {
         guard let d = datasets[site] else { return ([], []) }
         return groups.testEntries(of: d, support: splits.values.flatMap(\.support))
+    }
+}
+
+/// What loading a run's inputs produced that the next run of the same process can use as
+/// it is: each is a pure function of the settings in its key (a sweep runs many cells in
+/// one process; loading a ViT-L and hashing every image once per cell would dominate).
+final class RunInputsMemo {
+    private var datasets: [String: Dataset] = [:]
+    var scans: [String: DuplicateScan] = [:]
+    var backbones: [String: (CLIPModel, FrozenFeatureExtractor)] = [:]
+    var fileDigests: [String: String] = [:]
+
+    private func key(_ site: ClusterConfig.SiteSettings, _ options: Dataset.Options) -> String { "\(site) \(options)" }
+
+    func dataset(_ site: ClusterConfig.SiteSettings, _ options: Dataset.Options) -> Dataset? { datasets[key(site, options)] }
+
+    /// Keeps a dataset; true when it was not known (its warnings are new).
+    func remember(_ site: ClusterConfig.SiteSettings, _ options: Dataset.Options, _ d: Dataset) -> Bool {
+        datasets.updateValue(d, forKey: key(site, options)) == nil
     }
 }

@@ -28,6 +28,10 @@ extension ClusterConfig {
         }
         let from = ConfigSource(file: source, baseDirectory: baseDirectory)
         let document = root ?? Node("", Tag(.null))
+        if case let .mapping(m) = document, let sweep = m.first(where: { $0.key.string == "sweep" }) {
+            throw .invalidValue(.init(file: source, line: sweep.key.mark?.line, keyPath: "sweep"),
+                                message: "this file describes a sweep of many runs: use `ultraad sweep plan|prepare|run|report --config \(source)` (docs/SWEEPS.md); the other commands take one run's configuration, e.g. a cell's SWEEP/cells/NAME/effective-config.yaml")
+        }
         let config = try ClusterConfig(reading: ConfigValue(node: document, keyPath: "", line: document.mark?.line ?? 1, source: from))
         try config.validate(ConfigValidator(file: source, lines: ConfigLines(root: document)))
         return config

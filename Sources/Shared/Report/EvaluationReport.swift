@@ -13,10 +13,12 @@ import Foundation
 /// And the cross-site (domain-shift) matrix as crosssite.md and crosssite.json.
 public enum EvaluationReport {
     /// Writes the report of `sites` (in this order) into `folder`, made if missing; report.md
-    /// is written last. returns: the metrics by site name.
+    /// is written last. `identity`: the run's config digest and the step evaluated, recorded
+    /// in metrics.json. returns: the metrics by site name.
     @discardableResult
     public static func write(sites: [SiteEvaluation], to folder: URL, title: String,
-                             notes: [String] = [], extras: ReportExtras = ReportExtras()) throws(ReportError) -> [String: SiteMetrics] {
+                             notes: [String] = [], extras: ReportExtras = ReportExtras(),
+                             identity: (configDigest: String, step: Int)? = nil) throws(ReportError) -> [String: SiteMetrics] {
         guard let classNames = sites.first?.classNames else { throw .invalidArgument("no test sites to report") }
         let names = sites.map(\.name)
         try checkDistinct(names)
@@ -45,7 +47,8 @@ public enum EvaluationReport {
         }
         var metrics: [String: SiteMetrics] = [:]
         for s in sites { metrics[s.name] = s.metrics }
-        try ReportFiles.writeJSON(MetricsFile(title: title, classes: classNames, sites: names, metrics: metrics),
+        try ReportFiles.writeJSON(MetricsFile(title: title, classes: classNames, sites: names, metrics: metrics,
+                                              configDigest: identity?.configDigest, step: identity?.step),
                                   to: folder.appendingPathComponent("metrics.json"))
         let page = ReportHTML(title: title, notes: notes, classNames: classNames, sites: sites, rocSVGs: rocSVGs,
                               overlayPNGs: overlayPNGs, extras: extras).render()

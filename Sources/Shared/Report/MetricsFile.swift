@@ -4,7 +4,8 @@ import Foundation
 /// "Evaluation metrics"). Undefined metrics are `null`.
 public struct MetricsFile: Codable, Equatable, Sendable {
     public static let formatName = "ultraad-metrics"
-    public static let currentVersion = 1
+    /// Version 2 added `configDigest` and `step`.
+    public static let currentVersion = 2
 
     public var format = MetricsFile.formatName
     public var version = MetricsFile.currentVersion
@@ -15,12 +16,20 @@ public struct MetricsFile: Codable, Equatable, Sendable {
     public var sites: [String]
     /// By site name.
     public var metrics: [String: SiteMetrics]
+    /// The digest of the settings that change the result (`ClusterConfig.digest`) and the
+    /// training step evaluated (0: no training), so that a sweep can tell a finished cell
+    /// from one of other settings; nil in version 1 files and reports not made by a run.
+    public var configDigest: String?
+    public var step: Int?
 
-    public init(title: String, classes: [String], sites: [String], metrics: [String: SiteMetrics]) {
+    public init(title: String, classes: [String], sites: [String], metrics: [String: SiteMetrics],
+                configDigest: String? = nil, step: Int? = nil) {
         self.title = title
         self.classes = classes
         self.sites = sites
         self.metrics = metrics
+        self.configDigest = configDigest
+        self.step = step
     }
 
     public static func read(_ url: URL) throws(ReportError) -> MetricsFile {

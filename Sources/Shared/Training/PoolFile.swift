@@ -8,8 +8,24 @@ import Foundation
 ///     for K = 0, 1, ... over the images' views in order
 ///   text.T0 [2, d], text.Pt [C, d]
 /// Metadata: format "ultraad-pool", version "1", layers "6,12,18,24".
+///
+/// Version 2 (a sweep's cells) holds no features: the views' g, U and Z0 stay in the
+/// feature cache, which metadata `backbone` (the extractor digest) and `views` (one
+/// "IMAGE-DIGEST/VIEW" per view, newline-separated, in view order) name; reading needs
+/// the cache. At ViT-L sizes a view is ~16.5 MB, so a hundred cells that each copied a
+/// 288-view pool would hold ~475 GB. Both versions are read.
 public struct PreparedPool: Sendable {
     public static let format = "ultraad-pool"
+    /// Where a version 2 pool's features are: the extractor digest and each view's cache key.
+    public struct CacheReferences: Sendable, Equatable {
+        public var backbone: String
+        /// (image file digest, view name) per view, in the pool's view order.
+        public var views: [(image: String, view: String)]
+        public init(backbone: String, views: [(image: String, view: String)]) { self.backbone = backbone; self.views = views }
+        public static func == (a: Self, b: Self) -> Bool {
+            a.backbone == b.backbone && a.views.map { "\($0.image)/\($0.view)" } == b.views.map { "\($0.image)/\($0.view)" }
+        }
+    }
     public var pool: SupportPool
     public var t0: Tensor
     public var pt: Tensor
@@ -28,9 +44,16 @@ public struct PreparedPool: Sendable {
         return model.headConfig(jointDim: v.g.count, visionWidth: u.rowLength, layers: layers, classes: classes)
     }
 
-    public func write(to url: URL) throws(SafeTensorsError) {
-        var w = SafeTensorsWriter(metadata: ["format": Self.format, "version": "1",
-                                             "layers": layers.map(String.init).joined(separator: ",")])
+    /// Writes the pool; with `references`, version 2 (features left in the cache).
+    public func write(to url: URL, references: CacheReferences? = nil) throws(SafeTensorsError) {
+        var metadata = ["format": Self.format, "version": references == nil ? "1" : "2",
+                        "layers": layers.map(String.init).joined(separator: ",")]
+        if let references {
+            precondition(references.views.count == pool.images.map(\.views.count).reduce(0, +), "one cache key per view")
+            metadata["backbone"] = references.backbone
+            metadata["views"] = references.views.map { "\($0.image)/\($0.view)" }.joined(separator: "\n")
+        }
+        var w = SafeTensorsWriter(metadata: metadata)
         w.checksummed = true
         let n = pool.images.count
         try w.add("image.id", shape: [n], int32: pool.images.map(\.id))
@@ -39,10 +62,12 @@ public struct PreparedPool: Sendable {
         var k = 0
         for image in pool.images {
             for (v, mask) in zip(image.views, image.masks) {
-                try w.add("view.\(k).g", v.g)
-                for (li, l) in layers.enumerated() {
-                    try w.add("view.\(k).U.\(l)", v.u[li])
-                    try w.add("view.\(k).Z0.\(l)", v.z0[li])
+                if references == nil {
+                    try w.add("view.\(k).g", v.g)
+                    for (li, l) in layers.enumerated() {
+                        try w.add("view.\(k).U.\(l)", v.u[li])
+                        try w.add("view.\(k).Z0.\(l)", v.z0[li])
+                    }
                 }
                 try w.add("view.\(k).mask", mask)
                 k += 1
@@ -53,12 +78,20 @@ public struct PreparedPool: Sendable {
         try w.write(to: url)
     }
 
-    public static func read(from url: URL) throws(CheckpointError) -> PreparedPool {
+    /// Reads a pool; a version 2 one takes its features from `cache`, which must hold them.
+    public static func read(from url: URL, cache: FeatureCache?) throws(CheckpointError) -> PreparedPool {
         let file = url.path
         let r: SafeTensorsReader
         do { r = try SafeTensorsReader(contentsOf: url) } catch { throw .file(error) }
-        guard r.metadata["format"] == format, r.metadata["version"] == "1" else {
-            throw .invalid(file: file, "not an UltraAD pool file (format \(r.metadata["format"] ?? "missing"), version \(r.metadata["version"] ?? "missing"))")
+        guard r.metadata["format"] == format, let version = r.metadata["version"], ["1", "2"].contains(version) else {
+            throw .invalid(file: file, "not an UltraAD pool file of version 1 or 2 (format \(r.metadata["format"] ?? "missing"), version \(r.metadata["version"] ?? "missing"))")
+        }
+        var keys: [Substring] = []
+        if version == "2" {
+            keys = (r.metadata["views"] ?? "").split(separator: "\n")
+            guard r.metadata["backbone"] != nil, cache != nil else {
+                throw .invalid(file: file, cache == nil ? "a pool of version 2 keeps its features in the feature cache, and no cache was given" : "metadata backbone is missing")
+            }
         }
         let layers = (r.metadata["layers"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard !layers.isEmpty else { throw .invalid(file: file, "metadata layers is missing") }
@@ -80,9 +113,24 @@ public struct PreparedPool: Sendable {
             guard views[i] >= 1 else { throw .invalid(file: file, "image \(ids[i]) has no views") }
             var feats = [ImageFeatures](), masks = [Tensor]()
             for _ in 0..<Int(views[i]) {
-                feats.append(ImageFeatures(g: try t("view.\(k).g"),
-                                           u: try layers.map { l throws(CheckpointError) in try t("view.\(k).U.\(l)") },
-                                           z0: try layers.map { l throws(CheckpointError) in try t("view.\(k).Z0.\(l)") }))
+                if let cache, let backbone = r.metadata["backbone"], version == "2" {
+                    guard k < keys.count, let slash = keys[k].lastIndex(of: "/") else {
+                        throw .invalid(file: file, "metadata views has no cache key for view \(k)")
+                    }
+                    let image = String(keys[k][..<slash]), view = String(keys[k][keys[k].index(after: slash)...])
+                    let found: ImageFeatures?
+                    do { found = try cache.lookup(backbone: backbone, image: image, view: view) } catch {
+                        throw .invalid(file: file, "view \(k): \(error)")
+                    }
+                    guard let found else {
+                        throw .invalid(file: file, "view \(k) is in the feature cache \(cache.url(backbone: backbone, image: image, view: view).path), which does not hold it (any more): run prepare again to compute it")
+                    }
+                    feats.append(found)
+                } else {
+                    feats.append(ImageFeatures(g: try t("view.\(k).g"),
+                                               u: try layers.map { l throws(CheckpointError) in try t("view.\(k).U.\(l)") },
+                                               z0: try layers.map { l throws(CheckpointError) in try t("view.\(k).Z0.\(l)") }))
+                }
                 masks.append(try t("view.\(k).mask"))
                 k += 1
             }

@@ -1,0 +1,113 @@
+import Foundation
+import Yams
+
+/// One cell of a sweep: a training run with its own folder SWEEP/cells/NAME and its
+/// effective configuration (the common one, the variant's overlay, the axes' values).
+public struct SweepCell: Equatable, Sendable {
+    /// Place in the plan's fixed order (a job array's task id).
+    public var index: Int
+    /// Stable: made from the axes' values alone, so a cell keeps its folder when the plan grows.
+    public var name: String
+    public var trainSites: [String]
+    public var shots: Int
+    public var seed: UInt64
+    public var variant: String
+    public var config: ClusterConfig
+
+    public var folder: URL { config.run.folder }
+}
+
+/// A sweep's cluster.yaml read whole: the common configuration, `sweep:`, and every cell
+/// in the fixed order train sites x shots x variants x seeds.
+public struct SweepPlan: Sendable {
+    public var file: String
+    /// SWEEP: the common configuration's run.folder, which holds cells/ and the summary.
+    public var folder: URL
+    public var settings: SweepSettings
+    /// The common configuration (no overlay, the first value of each axis).
+    public var common: ClusterConfig
+    public var cells: [SweepCell]
+
+    public var cellsFolder: URL { folder.appendingPathComponent("cells") }
+
+    /// The variant the others are compared with: `full` when listed, else the first one
+    /// that switches nothing off; nil when every variant is an ablation.
+    public var reference: String? {
+        if settings.variants.contains(where: { $0.name == "full" }) { return "full" }
+        return settings.variants.first { v in cells.first { $0.variant == v.name }?.config.model.ablate.isEmpty ?? false }?.name
+    }
+
+    /// A cell by name, or by its index in the plan.
+    public func cell(_ nameOrIndex: String) -> SweepCell? {
+        if let i = Int(nameOrIndex) { return cells.indices.contains(i) ? cells[i] : nil }
+        return cells.first { $0.name == nameOrIndex }
+    }
+
+    public static func load(path: String) throws(ConfigError) -> SweepPlan {
+        let url = URL(filePath: path, directoryHint: .notDirectory)
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw .unreadable(file: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(yaml: text, source: path, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    public static func parse(yaml: String, source: String, baseDirectory: URL) throws(ConfigError) -> SweepPlan {
+        let document: Node
+        do { document = try Yams.compose(yaml: yaml) ?? Node("", Tag(.null)) } catch let error as YamlError {
+            throw ClusterConfig.syntaxError(error, file: source)
+        } catch { throw .syntax(file: source, line: nil, message: String(describing: error)) }
+        let from = ConfigSource(file: source, baseDirectory: baseDirectory)
+        let v = ConfigValidator(file: source, lines: ConfigLines(root: document))
+        guard case let .mapping(mapping) = document, let sweepEntry = mapping.first(where: { $0.key.string == "sweep" }) else {
+            throw .missingKey(.init(file: source, line: 1, keyPath: "sweep"),
+                              hint: "a sweep's file has a sweep: section listing its axes (docs/SWEEPS.md); for one run use `ultraad run`")
+        }
+        let commonNode = SweepOverlay.removing("sweep", from: document)
+        func read(_ node: Node) throws(ConfigError) -> ClusterConfig {
+            try ClusterConfig(reading: ConfigValue(node: node, keyPath: "", line: node.mark?.line ?? 1, source: from))
+        }
+        let common = try read(commonNode)
+        try common.validate(v)
+        let sweepValue = ConfigValue(node: sweepEntry.value, keyPath: "sweep", line: sweepEntry.key.mark?.line, source: from)
+        let settings = try SweepSettings(reading: sweepValue, base: common)
+        try settings.validate(v, base: common)
+        let folder = common.run.folder
+        var cells = [SweepCell]()
+        for variant in settings.variants {
+            let overlay: Node
+            do { overlay = try Yams.compose(yaml: variant.overlay) ?? Node("", Tag(.null)) } catch {
+                throw .syntax(file: source, line: nil, message: "sweep.variants.\(variant.name): \(error)")
+            }
+            let base = try read(SweepOverlay.merge(commonNode, overlay))
+            for (ti, train) in settings.trainSites.enumerated() {
+                for (si, shots) in settings.shots.enumerated() {
+                    for seed in settings.seeds {
+                        let name = "\(train.joined(separator: "+"))_s\(shots)_seed\(seed)_\(variant.name)"
+                        var c = base
+                        c.trainSites = train
+                        c.testSites = settings.testSites
+                        c.fewShot.shots = shots
+                        c.run.seed = seed
+                        c.run.folder = folder.appendingPathComponent("cells").appendingPathComponent(name)
+                        do { try c.validate(v) } catch {
+                            throw .invalidValue(.init(file: source, line: nil, keyPath: "sweep"),
+                                                message: "cell \(name) (variant \(variant.name)): \(error)")
+                        }
+                        // Sorted by the axes' order, variants innermost but one: index below.
+                        cells.append(SweepCell(index: (ti * settings.shots.count + si), name: name, trainSites: train,
+                                               shots: shots, seed: seed, variant: variant.name, config: c))
+                    }
+                }
+            }
+        }
+        // The fixed order: train sites, shots, variants, seeds.
+        let variantOrder = settings.variants.map(\.name)
+        cells.sort {
+            ($0.index, variantOrder.firstIndex(of: $0.variant)!, settings.seeds.firstIndex(of: $0.seed)!)
+                < ($1.index, variantOrder.firstIndex(of: $1.variant)!, settings.seeds.firstIndex(of: $1.seed)!)
+        }
+        for i in cells.indices { cells[i].index = i }
+        return SweepPlan(file: source, folder: folder, settings: settings, common: common, cells: cells)
+    }
+}
