@@ -3,7 +3,7 @@ import Foundation
 /// The text of report.html: everything report.md has (notes, the metrics table with its
 /// footnotes, test image counts, ROC curves, the overlay gallery) plus the run's
 /// provenance, its training curves and its data check, in one self-contained file: SVG
-/// inline, images as data URIs, the style in the page, nothing fetched from anywhere.
+/// inline, images as data URIs, the style in the page (`HTMLPage`), nothing fetched from anywhere.
 struct ReportHTML {
     let title: String
     let notes: [String]
@@ -15,44 +15,27 @@ struct ReportHTML {
     let overlayPNGs: [[[UInt8]]]
     let extras: ReportExtras
 
-    static let style = """
-    body{font-family:sans-serif;margin:24px auto;max-width:1320px;color:#222;background:#fff}
-    h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}h3{font-size:16px}
-    table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}
-    th{background:#f4f4f4}figure{display:inline-block;margin:6px;text-align:center;vertical-align:top}
-    figcaption{font-size:12px;max-width:520px;word-break:break-all}img.overlay{max-width:520px;image-rendering:pixelated}
-    .charts svg,.roc svg{margin:4px;border:1px solid #eee}.foot{font-size:13px;color:#444}
-    """
-
     func render() -> String {
-        var s = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(Self.esc(title))</title>
-        <style>\(Self.style)</style></head><body>
-        <h1>\(Self.esc(title))</h1>
-
-        """
-        if !notes.isEmpty { s += "<ul class=\"notes\">" + notes.map { "<li>\(Self.esc($0))</li>" }.joined() + "</ul>\n" }
+        var s = HTMLPage.start(title: title)
+        if !notes.isEmpty { s += "<ul class=\"notes\">" + notes.map { "<li>\(HTMLPage.esc($0))</li>" }.joined() + "</ul>\n" }
         s += provenance() + metrics() + counts() + curves() + rocs() + overlays() + data()
-        return s + "</body></html>\n"
+        return s + HTMLPage.end
     }
-
-    static func esc(_ s: String) -> String { ReportText.xml(s) }
 
     func provenance() -> String {
         guard !extras.provenance.isEmpty else { return "" }
         return "<h2 id=\"provenance\">Provenance</h2>\n<table>"
-            + extras.provenance.map { "<tr><th>\(Self.esc($0.key))</th><td>\(Self.esc($0.value))</td></tr>" }.joined()
+            + extras.provenance.map { "<tr><th>\(HTMLPage.esc($0.key))</th><td>\(HTMLPage.esc($0.value))</td></tr>" }.joined()
             + "</table>\n"
     }
 
     /// The metrics table; an undefined value reads "n/a" with a numbered footnote giving the reason.
     func metrics() -> String {
         var s = "<h2 id=\"metrics\">Metrics</h2>\n<table><tr><th>Site</th>"
-            + ReportMetric.allCases.map { "<th>\(Self.esc($0.title))</th>" }.joined() + "</tr>\n"
+            + ReportMetric.allCases.map { "<th>\(HTMLPage.esc($0.title))</th>" }.joined() + "</tr>\n"
         let footnotes = MetricFootnotes(sites: sites, classNames: classNames)
         for (si, site) in sites.enumerated() {
-            s += "<tr><td>\(Self.esc(site.name))</td>"
+            s += "<tr><td>\(HTMLPage.esc(site.name))</td>"
             for m in ReportMetric.allCases {
                 if let k = footnotes.number(site: si, m) {
                     s += "<td class=\"n\">n/a<sup><a href=\"#fn\(k)\">\(k)</a></sup></td>"
@@ -65,17 +48,17 @@ struct ReportHTML {
         s += "</table>\n"
         for (i, n) in footnotes.notes.enumerated() {
             let text = "Site \(n.site): \(n.metrics.joined(separator: ", ")) undefined: \(n.reason)."
-            s += "<p class=\"foot\" id=\"fn\(i + 1)\">\(i + 1). \(Self.esc(text))</p>\n"
+            s += "<p class=\"foot\" id=\"fn\(i + 1)\">\(i + 1). \(HTMLPage.esc(text))</p>\n"
         }
         return s
     }
 
     func counts() -> String {
-        var s = "<h2 id=\"images\">Test images</h2>\n<table><tr><th>Site</th>" + classNames.map { "<th>\(Self.esc($0))</th>" }.joined()
+        var s = "<h2 id=\"images\">Test images</h2>\n<table><tr><th>Site</th>" + classNames.map { "<th>\(HTMLPage.esc($0))</th>" }.joined()
             + "<th>All</th><th>Pixels</th><th>Lesion pixels</th></tr>\n"
         for site in sites {
             let m = site.metrics
-            s += "<tr><td>\(Self.esc(site.name))</td>" + (m.classCounts + [m.images, m.pixels, m.lesionPixels]).map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
+            s += "<tr><td>\(HTMLPage.esc(site.name))</td>" + (m.classCounts + [m.images, m.pixels, m.lesionPixels]).map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
         }
         return s + "</table>\n"
     }
@@ -88,15 +71,9 @@ struct ReportHTML {
     func rocs() -> String {
         var s = "<h2 id=\"roc\">ROC curves</h2>\n"
         for (site, svg) in zip(sites, rocSVGs) {
-            s += "<h3>Site \(Self.esc(site.name))</h3>\n<div class=\"roc\">\(Self.inline(svg.image))\(Self.inline(svg.pixel))</div>\n"
+            s += "<h3>Site \(HTMLPage.esc(site.name))</h3>\n<div class=\"roc\">\(HTMLPage.inline(svg.image))\(HTMLPage.inline(svg.pixel))</div>\n"
         }
         return s
-    }
-
-    /// An SVG file's text without its XML declaration, for inlining.
-    static func inline(_ svg: String) -> String {
-        guard svg.hasPrefix("<?xml"), let end = svg.firstIndex(of: "\n") else { return svg }
-        return String(svg[svg.index(after: end)...])
     }
 
     func overlays() -> String {
@@ -107,14 +84,14 @@ struct ReportHTML {
 
         """
         for (site, pngs) in zip(sites, overlayPNGs) {
-            s += "<h3>Site \(Self.esc(site.name))</h3>\n"
+            s += "<h3>Site \(HTMLPage.esc(site.name))</h3>\n"
             guard !site.overlays.isEmpty else { s += "<p>No overlays.</p>\n"; continue }
             for (o, png) in zip(site.overlays, pngs) {
                 let className = o.label < classNames.count ? classNames[o.label] : "class \(o.label)"
                 let roles = o.roles.map(\.description).joined(separator: ", ")
-                s += "<figure><img class=\"overlay\" alt=\"\(Self.esc(o.id))\" "
+                s += "<figure><img class=\"overlay\" alt=\"\(HTMLPage.esc(o.id))\" "
                     + "src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">"
-                    + "<figcaption>\(Self.esc(className)), \(Self.esc(roles))<br>\(Self.esc(o.id))<br>score \(ReportText.cell(Double(o.score)))</figcaption></figure>\n"
+                    + "<figcaption>\(HTMLPage.esc(className)), \(HTMLPage.esc(roles))<br>\(HTMLPage.esc(o.id))<br>score \(ReportText.cell(Double(o.score)))</figcaption></figure>\n"
             }
         }
         return s
@@ -122,11 +99,11 @@ struct ReportHTML {
 
     func data() -> String {
         guard !extras.data.isEmpty else { return "" }
-        var s = "<h2 id=\"data\">Data check</h2>\n<table><tr><th>Site</th><th>Format</th>" + classNames.map { "<th>\(Self.esc($0))</th>" }.joined()
+        var s = "<h2 id=\"data\">Data check</h2>\n<table><tr><th>Site</th><th>Format</th>" + classNames.map { "<th>\(HTMLPage.esc($0))</th>" }.joined()
             + "<th>Groups</th><th>Skipped</th><th>Duplicate groups</th><th>Label conflicts</th><th>Not tested (group of a shot)</th></tr>\n"
         for d in extras.data {
             let numbers = d.classCounts + [d.groups, d.skipped, d.duplicateGroups, d.labelConflicts, d.excludedFromTest]
-            s += "<tr><td>\(Self.esc(d.name))</td><td>\(Self.esc(d.format))</td>" + numbers.map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
+            s += "<tr><td>\(HTMLPage.esc(d.name))</td><td>\(HTMLPage.esc(d.format))</td>" + numbers.map { "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
         }
         return s + "</table>\n<p class=\"foot\"><code>ultraad data check --config ...</code> lists every skipped file, duplicate and conflict.</p>\n"
     }
