@@ -7,7 +7,7 @@ struct CrossSite: ParsableCommand {
         commandName: "crosssite",
         abstract: "Train on each site, test on every site: the domain-shift matrix.",
         discussion: """
-        For each site of cluster.yaml (or --sites), runs prepare, train and evaluate with that site as the only training site and every site as a test site, in RUN/train-SITE/. Then writes RUN/crosssite.md and RUN/crosssite.json: for image AUROC, pixel AUROC and classification AUROC, a matrix whose rows are the site trained on and columns the site tested on (the diagonal is in-domain).
+        A sweep with one axis (docs/SWEEPS.md): for each site of cluster.yaml (or --sites), one cell trained on that site alone and tested on every site, in RUN/cells/SITE_sSHOTS_seedSEED_full/ (run.seed, fewshot.shots). Cells already done are kept, so the command resumes after an interruption. Then writes RUN/crosssite.md and RUN/crosssite.json: for each metric, a matrix whose rows are the site trained on and columns the site tested on (the diagonal is in-domain).
 
         Example: ultraad crosssite --config cluster.yaml --local-workers 2
         """)
@@ -37,17 +37,17 @@ struct CrossSite: ParsableCommand {
         bootstrapLogging()
         let (base, trainOn) = try plan()
         let all = base.sites.map(\.name)
-        let extraction = extraction.extraction(workers)
+        let sweep = try SweepPlan(file: file.config, common: base, trainSites: trainOn.map { [$0] }, testSites: all)
+        let runner = SweepRunner(plan: sweep, workers: workers, threads: extraction.clipThreads,
+                                 extraction: extraction.extraction(workers))
+        let failed: [String]
+        do { failed = try runner.run(sweep.cells) } catch let stopped as TrainingStopped {
+            FileHandle.standardError.write(Data("crosssite: \(stopped); run the same command again to continue\n".utf8))
+            throw ExitCode(128 + stopped.signal)
+        }
         var matrix = [String: [String: SiteMetrics]]()
-        for site in trainOn {
-            var c = base
-            c.trainSites = [site]
-            c.testSites = all
-            c.run.folder = base.run.folder.appendingPathComponent("train-\(site)")
-            FileHandle.standardError.write(Data("crosssite: training on \(site) -> \(c.run.folder.path)\n".utf8))
-            _ = try PrepareRun.execute(c, threads: self.extraction.clipThreads, extraction: extraction)
-            try TrainRun(config: c, poolFile: nil, localWorkers: workers.localWorkers, resume: false, quiet: true).execute()
-            matrix[site] = try EvaluateRun.execute(c, checkpoint: nil, extraction: extraction)
+        for cell in sweep.cells {
+            if case .done(let m) = cell.state { matrix[cell.trainSites[0]] = m.metrics }
         }
         try EvaluationReport.writeCrossSite(matrix: matrix, order: all, to: base.run.folder)
         for metric in ["imageAUROC", "pixelAUROC"] {
@@ -63,5 +63,9 @@ struct CrossSite: ParsableCommand {
             }
         }
         print("matrix: \(base.run.folder.appendingPathComponent("crosssite.md").path)")
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("crosssite: trained on \(failed.joined(separator: ", ")) failed (each cell's failed.txt says why); the matrix leaves those rows out\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

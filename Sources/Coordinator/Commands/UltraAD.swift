@@ -13,7 +13,7 @@ struct UltraAD: ParsableCommand {
         """,
         subcommands: [
             Demo.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Run.self,
-            CrossSite.self, Export.self, Predict.self, DataCommand.self, Clip.self, Keys.self, Bench.self,
+            CrossSite.self, Sweep.self, Export.self, Predict.self, DataCommand.self, Clip.self, Keys.self, Bench.self,
         ]
     )
 }

@@ -37,6 +37,10 @@ extension ClusterConfig {
             self.ablate = HeadComponent.normalized(ablate)
         }
 
+        /// Every component with parameters switched off: the zero-shot baseline, which is
+        /// evaluated and never trained.
+        public var isZeroShot: Bool { HeadComponent.trainable.allSatisfy(ablate.contains) }
+
         /// The sentences of the normal (row 0) and abnormal (row 1) prompt: every state
         /// word in every template.
         public var statePrompts: [[String]] {

@@ -72,18 +72,36 @@ public struct SweepPlan: Sendable {
         let sweepValue = ConfigValue(node: sweepEntry.value, keyPath: "sweep", line: sweepEntry.key.mark?.line, source: from)
         let settings = try SweepSettings(reading: sweepValue, base: common)
         try settings.validate(v, base: common)
-        let folder = common.run.folder
-        var cells = [SweepCell]()
+        var variants = [(String, ClusterConfig)]()
         for variant in settings.variants {
             let overlay: Node
             do { overlay = try Yams.compose(yaml: variant.overlay) ?? Node("", Tag(.null)) } catch {
                 throw .syntax(file: source, line: nil, message: "sweep.variants.\(variant.name): \(error)")
             }
-            let base = try read(SweepOverlay.merge(commonNode, overlay))
-            for (ti, train) in settings.trainSites.enumerated() {
-                for (si, shots) in settings.shots.enumerated() {
+            variants.append((variant.name, try read(SweepOverlay.merge(commonNode, overlay))))
+        }
+        return try SweepPlan(file: source, common: common, settings: settings, variants: variants, validator: v)
+    }
+
+    /// The plan of a sweep given in code (`crosssite`): no overlays, one variant `full`.
+    public init(file: String, common: ClusterConfig, trainSites: [[String]], testSites: [String]) throws(ConfigError) {
+        let settings = SweepSettings(trainSites: trainSites, testSites: testSites, shots: [common.fewShot.shots],
+                                     seeds: [common.run.seed], variants: [.init(name: "full", overlay: "{}\n")])
+        let v = ConfigValidator(file: file, lines: ConfigLines())
+        try settings.validate(v, base: common)
+        try self.init(file: file, common: common, settings: settings, variants: [("full", common)], validator: v)
+    }
+
+    /// Every cell in the fixed order: train sites, shots, variants, seeds.
+    init(file: String, common: ClusterConfig, settings: SweepSettings, variants: [(String, ClusterConfig)],
+         validator v: ConfigValidator) throws(ConfigError) {
+        let folder = common.run.folder
+        var cells = [SweepCell]()
+        for train in settings.trainSites {
+            for shots in settings.shots {
+                for (variant, base) in variants {
                     for seed in settings.seeds {
-                        let name = "\(train.joined(separator: "+"))_s\(shots)_seed\(seed)_\(variant.name)"
+                        let name = "\(train.joined(separator: "+"))_s\(shots)_seed\(seed)_\(variant)"
                         var c = base
                         c.trainSites = train
                         c.testSites = settings.testSites
@@ -91,23 +109,19 @@ public struct SweepPlan: Sendable {
                         c.run.seed = seed
                         c.run.folder = folder.appendingPathComponent("cells").appendingPathComponent(name)
                         do { try c.validate(v) } catch {
-                            throw .invalidValue(.init(file: source, line: nil, keyPath: "sweep"),
-                                                message: "cell \(name) (variant \(variant.name)): \(error)")
+                            throw .invalidValue(.init(file: file, line: nil, keyPath: "sweep"),
+                                                message: "cell \(name) (variant \(variant)): \(error)")
                         }
-                        // Sorted by the axes' order, variants innermost but one: index below.
-                        cells.append(SweepCell(index: (ti * settings.shots.count + si), name: name, trainSites: train,
-                                               shots: shots, seed: seed, variant: variant.name, config: c))
+                        cells.append(SweepCell(index: cells.count, name: name, trainSites: train, shots: shots,
+                                               seed: seed, variant: variant, config: c))
                     }
                 }
             }
         }
-        // The fixed order: train sites, shots, variants, seeds.
-        let variantOrder = settings.variants.map(\.name)
-        cells.sort {
-            ($0.index, variantOrder.firstIndex(of: $0.variant)!, settings.seeds.firstIndex(of: $0.seed)!)
-                < ($1.index, variantOrder.firstIndex(of: $1.variant)!, settings.seeds.firstIndex(of: $1.seed)!)
-        }
-        for i in cells.indices { cells[i].index = i }
-        return SweepPlan(file: source, folder: folder, settings: settings, common: common, cells: cells)
+        self.init(file: file, folder: folder, settings: settings, common: common, cells: cells)
+    }
+
+    init(file: String, folder: URL, settings: SweepSettings, common: ClusterConfig, cells: [SweepCell]) {
+        self.file = file; self.folder = folder; self.settings = settings; self.common = common; self.cells = cells
     }
 }

@@ -21,6 +21,11 @@ public struct SweepSettings: Equatable, Sendable {
         public var overlay: String
     }
 
+    init(trainSites: [[String]], testSites: [String], shots: [Int], seeds: [UInt64], variants: [Variant]) {
+        self.trainSites = trainSites; self.testSites = testSites; self.shots = shots
+        self.seeds = seeds; self.variants = variants
+    }
+
     /// The keys a variant may not set: the axes, and where the cells go.
     static let axisKeys = ["train_sites", "test_sites", "fewshot.shots", "run.seed", "run.folder", "sweep"]
     static let keys = ["train_sites", "test_sites", "shots", "seeds", "variants"]
