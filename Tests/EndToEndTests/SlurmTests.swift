@@ -263,6 +263,63 @@ extension SlurmTests {
         XCTAssertTrue(resumed.output.contains(String(format: "resuming from step-%08d", done)), resumed.output)
         XCTAssertEqual(try Data(contentsOf: finalCheckpoint(run)), reference, "the resumed job's final checkpoint differs:\n\(resumed.output)")
     }
+
+    /// `ultraad sweep sbatch --submit`: a job array with one task per cell (the zero-shot
+    /// baseline among them, evaluated without training) and the report job after it; every
+    /// cell's metrics equal `ultraad sweep run`'s, bit for bit.
+    func testASweepAsAJobArrayGivesTheCellsOfSweepRun() throws {
+        let sweepDir = dir.appendingPathComponent("sweep")
+        var (status, output) = try runProcess(ultraad, ["simulate", "--out", sweepDir.appendingPathComponent("data").path,
+                                                        "--sites", "2", "--per-class", "3", "--size", "64", "--seed", "4"])
+        XCTAssertEqual(status, 0, output)
+        func config(_ folder: String) throws -> URL {
+            let url = sweepDir.appendingPathComponent("\(folder).yaml")
+            try """
+                version: 1
+                run: {name: array, folder: \(folder), seed: 3}
+                sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
+                train_sites: [A]
+                fewshot: {shots: 1, views: [identity, hflip], cache: cache}
+                model: {adapter_rank: 4}
+                train: {steps: 3, checkpoint_every: 0, queries_per_class: 1, learning_rate: 0.005}
+                eval: {overlays: 0}
+                coordinator: {heartbeat: 200ms, worker_timeout: 2s}
+                sweep:
+                  seeds: [1, 2]
+                  variants: {full: {}, zero-shot: {model: {ablate: [image_prompt, learned_prompt, patch_adapter, fuse, mini_net, memory_bank]}}}
+                """.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        let reference = try config("by-run"), array = try config("by-array")
+        (status, output) = try runProcess(ultraad, ["sweep", "prepare", "--config", reference.path, "--threads", "1"])
+        XCTAssertEqual(status, 0, output)
+        (status, output) = try runProcess(ultraad, ["sweep", "run", "--config", reference.path, "--local-workers", "1", "--threads", "1"])
+        XCTAssertEqual(status, 0, output)
+
+        let environment = slurmEnvironment()
+        (status, output) = try runProcess(ultraad, ["sweep", "sbatch", "--config", array.path, "--local-workers", "1", "--submit",
+                                                    "--", "--time=5", "--chdir=\(sweepDir.path)"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+        let ids = try XCTUnwrap(output.firstMatch(of: /submitted job array (\d+) and report job (\d+)/), output)
+        let script = try String(contentsOf: sweepDir.appendingPathComponent("by-array/slurm/sweep.sbatch"), encoding: .utf8)
+        XCTAssertTrue(script.contains("#SBATCH --array=0-3\n") && script.contains("#SBATCH --requeue"), script)
+        let slurmFolder = sweepDir.appendingPathComponent("by-array/slurm")
+        let report = waitForEnd(Submitted(id: String(ids.2), environment: environment, output: {
+            ((try? FileManager.default.contentsOfDirectory(atPath: slurmFolder.path)) ?? []).sorted().map {
+                "== \($0)\n" + ((try? String(contentsOf: slurmFolder.appendingPathComponent($0), encoding: .utf8)) ?? "")
+            }.joined(separator: "\n")
+        }), timeout: 240)
+        XCTAssertEqual(report.state, "COMPLETED", report.output)
+        for cell in ["A_s1_seed1_full", "A_s1_seed2_full", "A_s1_seed1_zero-shot", "A_s1_seed2_zero-shot"] {
+            let byRun = try MetricsFile.read(sweepDir.appendingPathComponent("by-run/cells/\(cell)/metrics.json"))
+            let byArray = try MetricsFile.read(sweepDir.appendingPathComponent("by-array/cells/\(cell)/metrics.json"))
+            XCTAssertEqual(byArray.metrics, byRun.metrics, "\(cell):\n\(report.output)")
+            XCTAssertEqual(byArray.configDigest, byRun.configDigest, cell)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sweepDir.appendingPathComponent("by-array/summary.json").path), report.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sweepDir.appendingPathComponent("by-array/cells/A_s1_seed1_zero-shot/checkpoints/step-00000003.safetensors").path),
+                       "the zero-shot baseline is not trained")
+    }
 }
 
 struct SlurmTestError: Error, CustomStringConvertible {

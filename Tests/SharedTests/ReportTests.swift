@@ -69,7 +69,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(file.sites, ["A", "B"])
         XCTAssertEqual(file.classes, ["normal", "benign", "malignant"])
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("metrics.json"))) as? [String: Any])
-        XCTAssertEqual(json["version"] as? Int, 1)
+        XCTAssertEqual(json["version"] as? Int, 2)
         let siteA = try XCTUnwrap((json["metrics"] as? [String: Any])?["A"] as? [String: Any])
         XCTAssertEqual((siteA["imageAUROC"] as? NSNumber)?.doubleValue ?? -1, D.imageAUROC, accuracy: 1e-12)
     }

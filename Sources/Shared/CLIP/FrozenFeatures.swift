@@ -12,7 +12,8 @@ public struct FrozenFeatureExtractor: Sendable {
 
     /// Raised whenever a change to the encoder or the preprocessing changes any bit of the
     /// features it computes, so that no cache entry of an older extractor is reused.
-    public static let numericsVersion = 1
+    /// 2: each image is encoded on its own (see `extract`).
+    public static let numericsVersion = 2
 
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
     /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the
@@ -41,12 +42,18 @@ public struct FrozenFeatureExtractor: Sendable {
     }
 
     /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
+    ///
+    /// Each image goes through the encoder alone, so that its features are the same bits
+    /// whatever batch it is in (a damaged cache entry computed again, `predict`'s batches,
+    /// a last partial batch): OpenBLAS's AVX2 sgemm kernels (Haswell, Zen) round a row of
+    /// the product differently with the number of rows, so a batched GEMM would make an
+    /// image's bits depend on its neighbours. The thread count still matters (it splits
+    /// the rows), and is fixed per process.
     public func extract(_ images: [Tensor], threads: Int) throws -> [ImageFeatures] {
-        guard !images.isEmpty else { return [] }
-        let batch = try preprocessor.batch(images.map { RGBImage(width: $0.shape[2], height: $0.shape[1], pixels: $0.data) })
-        let out = try encoder.encode(batch, layers: layers, threads: threads)
-        return (0..<images.count).map { i in
-            ImageFeatures(g: out.g.slice(i), u: layers.map { out.u[$0]!.slice(i) }, z0: layers.map { out.z0[$0]!.slice(i) })
+        try images.map { image in
+            let one = try preprocessor.batch([RGBImage(width: image.shape[2], height: image.shape[1], pixels: image.data)])
+            let out = try encoder.encode(one, layers: layers, threads: threads)
+            return ImageFeatures(g: out.g.slice(0), u: layers.map { out.u[$0]!.slice(0) }, z0: layers.map { out.z0[$0]!.slice(0) })
         }
     }
 
@@ -79,13 +86,18 @@ public struct FrozenFeatureExtractor: Sendable {
 
 /// The text side of the bank: T0 (normal and abnormal prompt ensembles) and Pt (one
 /// description ensemble per class). Each sentence is encoded and L2-normalized, averaged
-/// over its group, and normalized again (docs/METHOD.md, "Frozen inputs").
+/// over its group, and normalized again (docs/METHOD.md, "Frozen inputs"). Sentences are
+/// encoded one at a time, so that a sentence's embedding does not depend on the others
+/// (see `FrozenFeatureExtractor.extract`).
 public enum PromptEmbeddings {
     public static func compute(encoder: CLIPTextEncoder, tokenizer: CLIPTokenizer, statePrompts: [[String]],
                                classDescriptions: [[String]], threads: Int) throws -> (t0: Tensor, pt: Tensor) {
         func ensemble(_ groups: [[String]]) throws -> Tensor {
             let all = groups.flatMap { $0 }
-            let text = try encoder.encode(try tokenizer.tokenize(all), threads: threads).l2NormalizedRows().0
+            let rows = try tokenizer.tokenize(all).map { tokens throws(CLIPEncodeError) in
+                try encoder.encode([tokens], threads: threads).data
+            }
+            let text = Tensor(shape: [all.count, rows.first?.count ?? 0], data: rows.flatMap { $0 }).l2NormalizedRows().0
             let d = text.rowLength
             var out = Tensor(zeros: [groups.count, d])
             var row = 0
