@@ -86,6 +86,56 @@ final class ReportBrowserTests: ProcessTestCase {
                                  "--virtual-time-budget=10000"] + arguments)
     }
 
+    /// The page with the checker first in <head>, as the browser saw it: the checker's
+    /// findings and the dumped DOM.
+    func rendered(_ page: String, browser: URL) throws -> (Check, String) {
+        let copy = dir.appendingPathComponent("checked-\(UUID().uuidString.prefix(6)).html")
+        try page.replacingOccurrences(of: "<head>", with: "<head>" + Self.checker).write(to: copy, atomically: true, encoding: .utf8)
+        let (dumpStatus, dump) = try browse(browser, ["--dump-dom", copy.absoluteString])
+        XCTAssertEqual(dumpStatus, 0, dump)
+        let start = try XCTUnwrap(dump.range(of: "<pre id=\"ultraad-check\">"), "the checker did not run:\n\(dump.suffix(2000))")
+        let end = try XCTUnwrap(dump.range(of: "</pre>", range: start.upperBound..<dump.endIndex))
+        let json = String(dump[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        return (try JSONDecoder().decode(Check.self, from: Data(json.utf8)), dump)
+    }
+
+    /// A sweep's summary.html (`ultraad sweep report`): its tables and one plot per test
+    /// site and metric render, nothing is fetched, no error.
+    func testSweepSummaryRendersInAHeadlessBrowser() throws {
+        let browser = try chromium()
+        var (status, output) = try runProcess(ultraad, ["simulate", "--out", dir.appendingPathComponent("data").path,
+                                                        "--sites", "2", "--per-class", "3", "--size", "64", "--seed", "2"])
+        XCTAssertEqual(status, 0, output)
+        let config = dir.appendingPathComponent("sweep.yaml")
+        try """
+            version: 1
+            run: {name: page, folder: sweep, seed: 1}
+            sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
+            train_sites: [A]
+            fewshot: {shots: 1, views: [identity], cache: cache}
+            model: {adapter_rank: 4}
+            train: {steps: 2, checkpoint_every: 0, queries_per_class: 1}
+            eval: {overlays: 0}
+            sweep: {seeds: [1, 2], variants: {full: {}, no-bank: {model: {ablate: [memory_bank]}}}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        for step in [["run", "--local-workers", "1"], ["report"]] {
+            (status, output) = try runProcess(ultraad, ["sweep"] + step + ["--config", config.path])
+            XCTAssertEqual(status, 0, output)
+        }
+        let page = try String(contentsOf: dir.appendingPathComponent("sweep/summary.html"), encoding: .utf8)
+        for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
+            XCTAssertFalse(page.contains(fetch), "summary.html would fetch something: \(fetch)")
+        }
+        let (check, dump) = try rendered(page, browser: browser)
+        XCTAssertGreaterThanOrEqual(check.svgs, 2 * ReportMetric.allCases.count, "a plot per test site and metric")
+        XCTAssertEqual(check.emptySVGs, 0, "SVGs that do not render")
+        XCTAssertEqual(check.broken, [])
+        XCTAssertEqual(check.errors, [], "script or load errors")
+        XCTAssertGreaterThan(check.text, 500, "the page has its tables")
+        XCTAssertFalse(dump.contains("Uncaught"), "console errors:\n\(dump.suffix(2000))")
+    }
+
     func testReportRendersInAHeadlessBrowser() throws {
         let browser = try chromium()
         let run = dir.appendingPathComponent("demo")
@@ -99,16 +149,7 @@ final class ReportBrowserTests: ProcessTestCase {
         for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
             XCTAssertFalse(page.contains(fetch), "report.html would fetch something: \(fetch)")
         }
-        // A test copy with the checker first in <head>.
-        let copy = dir.appendingPathComponent("checked.html")
-        try page.replacingOccurrences(of: "<head>", with: "<head>" + Self.checker).write(to: copy, atomically: true, encoding: .utf8)
-        let (dumpStatus, dump) = try browse(browser, ["--dump-dom", copy.absoluteString])
-        XCTAssertEqual(dumpStatus, 0, dump)
-        let start = try XCTUnwrap(dump.range(of: "<pre id=\"ultraad-check\">"), "the checker did not run:\n\(dump.suffix(2000))")
-        let end = try XCTUnwrap(dump.range(of: "</pre>", range: start.upperBound..<dump.endIndex))
-        let json = String(dump[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&amp;", with: "&")
-        let check = try JSONDecoder().decode(Check.self, from: Data(json.utf8))
+        let (check, dump) = try rendered(page, browser: browser)
         XCTAssertGreaterThan(check.images, 0, "overlays are embedded")
         XCTAssertEqual(check.broken, [], "broken images")
         XCTAssertGreaterThanOrEqual(check.svgs, 4 + 2 * 2, "training curves and two ROC charts per site")

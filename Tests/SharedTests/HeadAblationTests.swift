@@ -32,34 +32,13 @@ final class HeadAblationTests: XCTestCase {
         return UltraADHead.lossAndGradient(parameters: p, config: c, bank: bank, chunk: chunk, scale: 1 / Float(q)).0.total / Double(q)
     }
 
-    /// The same directional central differences as HeadGradientTests (see its tolerance note).
+    /// The directional central differences of HeadGradientTests, for every variant.
     func testFiniteDifferencesOfEveryVariant() {
         let bank = HeadTestData.bank(HeadTestData.config, seed: 2)
         let chunk = HeadTestData.chunk(HeadTestData.config, seed: 3)
         for ablate in Self.variants {
             let c = head(ablate)
-            let params = parameters(c)
-            let (parts, grads) = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1 / 3)
-            XCTAssertTrue(parts.total.isFinite, "\(ablate)")
-            var rng = SplitMix64(seed: 17)
-            let eps: Float = 3e-3
-            for e in params.layout.entries {
-                var dir = (0..<e.count).map { _ in rng.nextNormal() }
-                let norm = dir.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                dir = dir.map { $0 / norm }
-                var plus = params, minus = params
-                for i in 0..<e.count {
-                    plus.values[e.offset + i] += eps * dir[i]
-                    minus.values[e.offset + i] -= eps * dir[i]
-                }
-                let numeric = (loss(c, plus, bank, chunk) - loss(c, minus, bank, chunk)) / Double(2 * eps)
-                var analytic = 0.0
-                for i in 0..<e.count { analytic += Double(grads.values[e.offset + i]) * Double(dir[i]) }
-                XCTAssertEqual(analytic, numeric, accuracy: 1e-3 + 2e-3 * abs(numeric),
-                               "\(ablate) \(e.name): analytic \(analytic) vs numeric \(numeric)")
-                let peak = grads.values[e.offset..<(e.offset + e.count)].map(abs).max() ?? 0
-                XCTAssertGreaterThan(peak, 0, "\(ablate): \(e.name) has an all-zero gradient")
-            }
+            assertHeadGradients(c, parameters(c), bank: bank, chunk: chunk, nonZero: true, "\(ablate)")
         }
     }
 

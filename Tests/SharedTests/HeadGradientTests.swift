@@ -14,34 +14,8 @@ import XCTest
 final class HeadGradientTests: XCTestCase {
     let c = HeadTestData.config
 
-    func loss(_ p: ParameterSet, _ bank: MemoryBank, _ chunk: ChunkInput) -> Double {
-        let scale = 1 / Float(chunk.queries.count)
-        return UltraADHead.lossAndGradient(parameters: p, config: c, bank: bank, chunk: chunk,
-                                           scale: scale).0.total / Double(chunk.queries.count)
-    }
-
     func checkAllTensors(_ params: ParameterSet, file: StaticString = #filePath, line: UInt = #line) {
-        let bank = HeadTestData.bank(c, seed: 2)
-        let chunk = HeadTestData.chunk(c, seed: 3)
-        let (_, grads) = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank,
-                                                      chunk: chunk, scale: 1 / 3)
-        var rng = SplitMix64(seed: 17)
-        let eps: Float = 3e-3
-        for e in params.layout.entries {
-            var dir = (0..<e.count).map { _ in rng.nextNormal() }
-            let norm = dir.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            dir = dir.map { $0 / norm }
-            var plus = params, minus = params
-            for i in 0..<e.count {
-                plus.values[e.offset + i] += eps * dir[i]
-                minus.values[e.offset + i] -= eps * dir[i]
-            }
-            let numeric = (loss(plus, bank, chunk) - loss(minus, bank, chunk)) / Double(2 * eps)
-            var analytic = 0.0
-            for i in 0..<e.count { analytic += Double(grads.values[e.offset + i]) * Double(dir[i]) }
-            XCTAssertEqual(analytic, numeric, accuracy: 1e-3 + 2e-3 * abs(numeric),
-                           "\(e.name): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)
-        }
+        assertHeadGradients(c, params, bank: HeadTestData.bank(c, seed: 2), chunk: HeadTestData.chunk(c, seed: 3), file: file, line: line)
     }
 
     func testGradientsAtRandomNonZeroParameters() {

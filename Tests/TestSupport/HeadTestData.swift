@@ -1,4 +1,5 @@
 import Shared
+import XCTest
 
 /// Small random head problems for tests: sizes chosen so that every branch is exercised
 /// (odd patch grid, mask size not a multiple of it, a query whose image is in the bank).
@@ -50,5 +51,40 @@ enum HeadTestData {
                                     label: label, source: Int32([1, 7, 2][i]))
         }
         return ChunkInput(queries: queries)
+    }
+}
+
+/// Finite differences for every tensor of `params`: a directional derivative along a random
+/// unit direction per tensor, central differences at eps = 3e-3, against the analytic
+/// gradient (HeadGradientTests explains the tolerance). `nonZero`: also require every
+/// tensor's gradient to be non-zero somewhere.
+func assertHeadGradients(_ c: HeadConfig, _ params: ParameterSet, bank: MemoryBank, chunk: ChunkInput, nonZero: Bool = false,
+                         _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    let q = chunk.queries.count
+    func loss(_ p: ParameterSet) -> Double {
+        UltraADHead.lossAndGradient(parameters: p, config: c, bank: bank, chunk: chunk, scale: 1 / Float(q)).0.total / Double(q)
+    }
+    let (parts, grads) = UltraADHead.lossAndGradient(parameters: params, config: c, bank: bank, chunk: chunk, scale: 1 / Float(q))
+    XCTAssertTrue(parts.total.isFinite, what, file: file, line: line)
+    var rng = SplitMix64(seed: 17)
+    let eps: Float = 3e-3
+    for e in params.layout.entries {
+        var dir = (0..<e.count).map { _ in rng.nextNormal() }
+        let norm = dir.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        dir = dir.map { $0 / norm }
+        var plus = params, minus = params
+        for i in 0..<e.count {
+            plus.values[e.offset + i] += eps * dir[i]
+            minus.values[e.offset + i] -= eps * dir[i]
+        }
+        let numeric = (loss(plus) - loss(minus)) / Double(2 * eps)
+        var analytic = 0.0
+        for i in 0..<e.count { analytic += Double(grads.values[e.offset + i]) * Double(dir[i]) }
+        XCTAssertEqual(analytic, numeric, accuracy: 1e-3 + 2e-3 * abs(numeric),
+                       "\(what) \(e.name): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)
+        if nonZero {
+            let peak = grads.values[e.offset..<(e.offset + e.count)].map(abs).max() ?? 0
+            XCTAssertGreaterThan(peak, 0, "\(what): \(e.name) has an all-zero gradient", file: file, line: line)
+        }
     }
 }

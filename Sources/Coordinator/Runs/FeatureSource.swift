@@ -97,9 +97,10 @@ struct FeatureSource {
         try extractor.extract(views.map { $0.1.apply(toImage: try $0.0.loadImage()) }, threads: threads)
     }
 
-    /// Image views per CLIP batch, here and per EXTRACT. Fixed, so that a view's features
-    /// are the same bits whether this process or a worker computes them (with the same
-    /// thread count: the batch and the threads decide how the GEMMs split their rows).
+    /// Image views per EXTRACT (and per batch here): the unit of work and of progress. The
+    /// encoder takes each image alone (`FrozenFeatureExtractor.extract`), so a view's
+    /// features do not depend on its batch, only on the thread count, which splits the
+    /// GEMMs' rows.
     static let batchSize = 8
 }
 
