@@ -156,7 +156,7 @@ final class SweepSummaryTests: XCTestCase {
         let section = try XCTUnwrap(md.components(separatedBy: "## Trained on A + B, tested on B\n").dropFirst().first)
         XCTAssertTrue(section.contains("\n| 4 | full | " + String(format: "%.3f ± %.3f", mean, std) + " | "), section)
         let singleRow = try XCTUnwrap(row(summary.rows, ["B"], "B", 1, "no-adapter", .benignMalignantAUROC))
-        XCTAssertTrue(md.contains(String(format: " | %.3f (n=1) |\n", try XCTUnwrap(singleRow.mean))))
+        XCTAssertTrue(md.contains(String(format: " | %.3f ± n/a |\n", try XCTUnwrap(singleRow.mean))))
         let difference = try XCTUnwrap(row(summary.differences, ["A", "B"], "B", 4, "no-adapter", .imageAUROC))
         XCTAssertTrue(section.contains("\n| 4 | no-adapter | \(signed(difference.mean!)) [\(signed(difference.ci95!.lowerBound)), "
                                        + "\(signed(difference.ci95!.upperBound))] | "), section)

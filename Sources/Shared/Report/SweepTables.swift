@@ -85,7 +85,7 @@ extension SweepSummary {
                 + "seeds is left out of that metric's n, so n can differ between the metrics of one line "
                 + "(summary.csv and summary.json give n, the interval and the cells of every value).",
             "mean ± std: the mean and the sample standard deviation (n − 1 in the denominator), three decimals. "
-                + "\"(n=1)\": a single value, no spread; \"n/a\": no value at all.",
+                + "\"± n/a\": a single value (one seed), no spread; \"n/a\" alone: no value at all.",
             "95% interval: mean ± t(0.975, n − 1) · std / √n, Student's t with n − 1 degrees of freedom; none for n = 1.",
             "Failed cells, and cells that have not run, count in no value: they are listed under \"Failed cells\".",
         ]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// How one of the summary's files writes its table text: names escaped for the format,
-/// and the numbers. A plain row reads "0.912 ± 0.010" (mean ± std), "0.912 (n=1)" (one
+/// and the numbers. A plain row reads "0.912 ± 0.010" (mean ± std), "0.912 ± n/a" (one
 /// value: no spread) or "n/a" (none); a difference "+0.012 [−0.004, +0.028]" (mean and
-/// 95% interval). LaTeX writes ± and the signs in math mode.
+/// 95% interval) or "+0.012 [n/a]". LaTeX writes ± and the signs in math mode.
 enum SweepTextStyle {
     case markdown, html, latex
 
@@ -26,7 +26,7 @@ enum SweepTextStyle {
     /// mean ± std.
     func spread(_ row: SweepSummary.Row) -> String {
         guard let mean = row.mean else { return "n/a" }
-        guard let std = row.std else { return "\(ReportText.cell(mean)) (n=\(row.n))" }
+        guard let std = row.std else { return "\(ReportText.cell(mean)) \(plusMinus) n/a" }
         return "\(ReportText.cell(mean)) \(plusMinus) \(ReportText.cell(std))"
     }
 
@@ -35,7 +35,7 @@ enum SweepTextStyle {
     /// mean [lo, hi], signed.
     func interval(_ row: SweepSummary.Row) -> String {
         guard let mean = row.mean else { return "n/a" }
-        guard let ci = row.ci95 else { return "\(signed(mean)) (n=\(row.n))" }
+        guard let ci = row.ci95 else { return "\(signed(mean)) [n/a]" }
         return "\(signed(mean)) [\(signed(ci.lowerBound)), \(signed(ci.upperBound))]"
     }
 

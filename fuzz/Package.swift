@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+// libFuzzer harnesses for UltraAD's parsers (scripts/fuzz builds and runs them). A package
+// of its own because every module here is built with -sanitize=fuzzer,address. Each harness
+// is an executable whose main hands the process to libFuzzer's driver (FuzzSupport).
+import PackageDescription
+
+let harnesses = ["FuzzSafeTensors", "FuzzLZ4", "FuzzImage", "FuzzMessages", "FuzzConfig", "FuzzCSV", "FuzzTensorBoard"]
+
+let package = Package(
+    name: "UltraADFuzz",
+    platforms: [.macOS(.v13)],
+    dependencies: [.package(name: "UltraAD", path: "..")],
+    targets: [
+        .target(name: "CFuzzerDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"]),
+    ] + harnesses.map { name in
+        .executableTarget(name: name, dependencies: ["FuzzSupport", .product(name: "Shared", package: "UltraAD")])
+    }
+)
