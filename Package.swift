@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "ultraad", targets: ["Coordinator"]),
         .executable(name: "ultraad-worker", targets: ["Worker"]),
         .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -148,6 +149,9 @@ let package = Package(
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Sources/Tables"
         ),
+        // What each fuzz harness feeds its input to (fuzz/ links it; FuzzCorpusTests replays
+        // the corpora through it).
+        .target(name: "FuzzTargets", dependencies: ["Shared"], path: "Sources/FuzzTargets"),
         // What the test targets share: finding and starting the built executables, temporary
         // folders, test data builders (XLSXWriter: the .xlsx tables of dataset replicas), and
         // the committed fixtures (its resource).
@@ -164,7 +168,7 @@ let package = Package(
         // Unit tests of the library: none runs our executables (LZ4Tests runs the lz4 tool).
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared", "Datasets", "TestSupport"]
+            dependencies: ["Shared", "Datasets", "TestSupport", "FuzzTargets"]
         ),
         // Unit tests of the dataset layouts, on replicas generated at test time.
         .testTarget(

@@ -14,6 +14,6 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"]),
     ] + harnesses.map { name in
-        .executableTarget(name: name, dependencies: ["FuzzSupport", .product(name: "Shared", package: "UltraAD")])
+        .executableTarget(name: name, dependencies: ["FuzzSupport", .product(name: "FuzzTargets", package: "UltraAD")])
     }
 )
