@@ -40,11 +40,7 @@ struct CrossSite: ParsableCommand {
         let sweep = try SweepPlan(file: file.config, common: base, trainSites: trainOn.map { [$0] }, testSites: all)
         let runner = SweepRunner(plan: sweep, workers: workers, threads: extraction.clipThreads,
                                  extraction: extraction.extraction(workers))
-        let failed: [String]
-        do { failed = try runner.run(sweep.cells) } catch let stopped as TrainingStopped {
-            FileHandle.standardError.write(Data("crosssite: \(stopped); run the same command again to continue\n".utf8))
-            throw ExitCode(128 + stopped.signal)
-        }
+        let failed = try runner.runAsCommand(sweep.cells, command: "crosssite")
         var matrix = [String: [String: SiteMetrics]]()
         for cell in sweep.cells {
             if case .done(let m) = cell.state { matrix[cell.trainSites[0]] = m.metrics }

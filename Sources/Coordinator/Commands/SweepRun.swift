@@ -29,13 +29,7 @@ struct SweepRun: ParsableCommand {
         let cells = cell.map { [plan.cell($0)!] } ?? plan.cells
         let runner = SweepRunner(plan: plan, workers: workers, threads: extraction.clipThreads,
                                  extraction: extraction.extraction(workers))
-        let failed: [String]
-        do {
-            failed = try runner.run(cells)
-        } catch let stopped as TrainingStopped {
-            FileHandle.standardError.write(Data("sweep: \(stopped); run the same command again to continue\n".utf8))
-            throw ExitCode(128 + stopped.signal)
-        }
+        let failed = try runner.runAsCommand(cells, command: "sweep")
         guard failed.isEmpty else {
             FileHandle.standardError.write(Data("sweep: \(failed.count) cell(s) failed: \(failed.joined(separator: ", "))\n".utf8))
             throw ExitCode(1)

@@ -56,8 +56,7 @@ struct FeatureSource {
         var keys = Set<String>()   // the same image view twice is computed once
         for (i, (entry, view)) in items.enumerated() {
             let digest = try digests.of(entry)
-            let url = cache.url(backbone: extractor.digest, image: digest, view: view.rawValue)
-            if !FileManager.default.fileExists(atPath: url.path), keys.insert(url.path).inserted {
+            if !isCached(image: digest, view), keys.insert("\(digest)/\(view.rawValue)").inserted {
                 misses.append(ExtractionItem(index: i, entry: entry, digest: digest, view: view))
             }
         }
@@ -89,6 +88,11 @@ struct FeatureSource {
                             settings: config.worker, keys: coordinator.listener.localWorkerKeys)
             try coordinator.run(store: store)
         }
+    }
+
+    /// Whether the cache holds the features of this image file's view.
+    func isCached(image digest: String, _ view: ViewKind) -> Bool {
+        FileManager.default.fileExists(atPath: cache.url(backbone: extractor.digest, image: digest, view: view.rawValue).path)
     }
 
     /// The features of image views computed in this process: each image decoded, its view

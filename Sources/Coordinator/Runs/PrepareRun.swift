@@ -23,9 +23,7 @@ enum PrepareRun {
             FileHandle.standardError.write(Data("warning: one picture under two labels, never a shot: \(conflict.joined(separator: ", "))\n".utf8))
         }
         try ShotsFile.write(splits, to: inputs.shotsFile.path)
-        let views = config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) }
-        let support = splits.flatMap(\.support)
-        let items = support.flatMap { e in views.map { (e, $0) } }
+        let views = inputs.views, support = inputs.support, items = inputs.supportViews
         let show = LineProgress(label: "support features")
         let features = try inputs.source.features(items, extraction: extraction, progress: { show($0, $1) })
         var images = [SupportPool.Image]()

@@ -21,7 +21,7 @@ extension ReportExtras {
         let ablate = c.model.ablate
         rows.append(("ablation", ablate.isEmpty ? "none (every component of docs/METHOD.md)"
                      : "switched off: " + ablate.map(\.rawValue).joined(separator: ", ")
-                       + (HeadComponent.trainable.allSatisfy(ablate.contains) ? " (the zero-shot baseline)" : "")))
+                       + (c.model.isZeroShot ? " (the zero-shot baseline)" : "")))
         let folder = inputs.runFolder.appendingPathComponent("metrics.jsonl")
         var curves: [LineChart] = []
         if let steps = try? StepMetrics.read(folder), !steps.isEmpty {

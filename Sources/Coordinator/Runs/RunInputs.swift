@@ -23,6 +23,12 @@ struct RunInputs {
     var source: FeatureSource { FeatureSource(config: config, extractor: extractor, cache: cache, digests: digests, folder: runFolder) }
 
     var runFolder: URL { config.run.folder }
+    /// The views of each support image (fewshot.views), in order.
+    var views: [ViewKind] { config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) } }
+    /// The training sites' support images, in shot order.
+    var support: [DatasetEntry] { config.trainSites.compactMap { splits[$0] }.flatMap(\.support) }
+    /// Each support image with each of its views: the views of the pool, in its order.
+    var supportViews: [(DatasetEntry, ViewKind)] { support.flatMap { e in views.map { (e, $0) } } }
     var shotsFile: URL { runFolder.appendingPathComponent("shots.csv") }
 
     /// Loads datasets and the backbone; draws the shots (or reads them from

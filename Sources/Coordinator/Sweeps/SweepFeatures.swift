@@ -14,7 +14,7 @@ struct SweepFeatures {
         var missing: Int {
             items.filter { entry, view in
                 guard let d = try? source.digests.of(entry) else { return true }
-                return !FileManager.default.fileExists(atPath: source.cache.url(backbone: source.extractor.digest, image: d, view: view.rawValue).path)
+                return !source.isCached(image: d, view)
             }.count
         }
     }
@@ -34,10 +34,8 @@ struct SweepFeatures {
             defer { inputs.share(with: memo) }
             let backbone = inputs.extractor.digest
             if sources[backbone] == nil { order.append(backbone); sources[backbone] = inputs.source }
-            let views = cell.config.fewShot.views.compactMap { ViewKind(rawValue: $0.rawValue) }
-            let support = cell.config.trainSites.compactMap { inputs.splits[$0] }.flatMap(\.support).flatMap { e in views.map { (e, $0) } }
             let tests = cell.config.testSites.flatMap { inputs.testEntries($0).test.map { ($0, ViewKind.identity) } }
-            for (entry, view) in support + tests {
+            for (entry, view) in inputs.supportViews + tests {
                 requested += 1
                 if seen.insert("\(backbone)/\(try inputs.digests.of(entry))/\(view.rawValue)").inserted {
                     items[backbone, default: []].append((entry, view))

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Shared
 
@@ -44,6 +45,17 @@ struct SweepRunner {
         }
         log("sweep: \(cells.filter { $0.state.isDone }.count) of \(cells.count) cell(s) done, \(failed.count) failed in this run")
         return failed
+    }
+
+    /// `run` for a command: a stop by a signal is said (with `command`'s name) and ends the
+    /// process with status 128 + signal, as the shell reports a process a signal ended.
+    func runAsCommand(_ cells: [SweepCell], command: String) throws -> [String] {
+        do {
+            return try run(cells)
+        } catch let stopped as TrainingStopped {
+            log("\(command): \(stopped); run the same command again to continue")
+            throw ExitCode(128 + stopped.signal)
+        }
     }
 
     func log(_ line: String) { FileHandle.standardError.write(Data("\(line)\n".utf8)) }

@@ -39,7 +39,7 @@ extension ClusterConfig {
 
         /// Every component with parameters switched off: the zero-shot baseline, which is
         /// evaluated and never trained.
-        public var isZeroShot: Bool { HeadComponent.trainable.allSatisfy(ablate.contains) }
+        public var isZeroShot: Bool { HeadComponent.isZeroShot(ablate) }
 
         /// The sentences of the normal (row 0) and abnormal (row 1) prompt: every state
         /// word in every template.

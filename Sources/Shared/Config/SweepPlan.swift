@@ -28,8 +28,6 @@ public struct SweepPlan: Sendable {
     public var common: ClusterConfig
     public var cells: [SweepCell]
 
-    public var cellsFolder: URL { folder.appendingPathComponent("cells") }
-
     /// The variant the others are compared with: `full` when listed, else the first one
     /// that switches nothing off; nil when every variant is an ablation.
     public var reference: String? {

@@ -51,4 +51,8 @@ public enum HeadComponent: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Every component with parameters: removing them all leaves the zero-shot baseline.
     public static let trainable = allCases.filter { $0.parameterPrefix != nil }
+
+    /// Whether switching `ablated` off leaves no parameter: the zero-shot CLIP baseline,
+    /// evaluated, never trained.
+    public static func isZeroShot(_ ablated: [HeadComponent]) -> Bool { trainable.allSatisfy(ablated.contains) }
 }

@@ -35,7 +35,7 @@ public struct HeadConfig: Equatable, Sendable, Codable {
     public func keeps(_ c: HeadComponent) -> Bool { !ablate.contains(c) }
 
     /// No trainable parameter is left: the zero-shot CLIP baseline, evaluated, never trained.
-    public var isZeroShot: Bool { HeadComponent.trainable.allSatisfy { ablate.contains($0) } }
+    public var isZeroShot: Bool { HeadComponent.isZeroShot(ablate) }
 
     /// Hidden width of the meta-net (d/16, at least 1).
     public var metaHidden: Int { max(1, jointDim / 16) }

@@ -7,9 +7,7 @@ struct SweepSummaryHTML {
     func render() -> String {
         let style = SweepTextStyle.html
         var s = HTMLPage.start(title: summary.title)
-        s += "<p>\(summary.cellCount) cells, \(summary.cellCount - summary.failed.count) with metrics. "
-            + "Variants: \(summary.variants.map(style.escape).joined(separator: ", "))"
-            + (summary.reference.map { "; differences are from \(style.escape($0))." } ?? ".") + "</p>\n"
+        s += "<p>" + summary.overview(style) + "</p>\n"
         for section in summary.sections(style) {
             s += "<h2>\(section.heading)</h2>\n" + Self.table(section.spread)
             if let d = section.differences { s += Self.table(d) }
@@ -18,8 +16,7 @@ struct SweepSummaryHTML {
         }
         let crossSite = summary.crossSiteTables(style)
         if !crossSite.isEmpty {
-            s += "<h2>Cross-site</h2>\n<p>Means; rows: the sites trained on, columns: the site tested on. <b>Bold</b>: "
-                + "in-domain (the test site is one of the train sites). \u{201C}—\u{201D}: not run; \u{201C}n/a\u{201D}: no value.</p>\n"
+            s += "<h2>Cross-site</h2>\n<p>" + summary.crossSiteNote(style) + "</p>\n"
             s += crossSite.map(Self.table).joined()
         }
         s += "<h2>Failed cells</h2>\n"

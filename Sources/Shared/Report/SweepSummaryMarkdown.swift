@@ -8,9 +8,7 @@ struct SweepSummaryMarkdown {
     func render() -> String {
         let style = SweepTextStyle.markdown
         var s = "# \(summary.title)\n\n"
-        s += "\(summary.cellCount) cells, \(summary.cellCount - summary.failed.count) with metrics. "
-            + "Variants: \(summary.variants.map(style.escape).joined(separator: ", "))"
-            + (summary.reference.map { "; differences are from \(style.escape($0))." } ?? ".") + "\n\n"
+        s += summary.overview(style) + "\n\n"
         for section in summary.sections(style) {
             s += "## \(section.heading)\n\n" + Self.table(section.spread)
             if let d = section.differences { s += Self.table(d) }
@@ -21,8 +19,7 @@ struct SweepSummaryMarkdown {
         }
         let crossSite = summary.crossSiteTables(style)
         if !crossSite.isEmpty {
-            s += "## Cross-site\n\nMeans; rows: the sites trained on, columns: the site tested on. **Bold**: in-domain "
-                + "(the test site is one of the train sites). \"—\": not run; \"n/a\": no value.\n\n"
+            s += "## Cross-site\n\n" + summary.crossSiteNote(style) + "\n\n"
             for t in crossSite { s += Self.table(t) }
         }
         s += "## Failed cells\n\n"

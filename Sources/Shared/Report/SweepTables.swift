@@ -77,6 +77,19 @@ extension SweepSummary {
         return out
     }
 
+    /// The first paragraph of summary.md and summary.html: the cells, the variants and the reference.
+    func overview(_ style: SweepTextStyle) -> String {
+        "\(cellCount) cells, \(cellCount - failed.count) with metrics. "
+            + "Variants: \(variants.map(style.escape).joined(separator: ", "))"
+            + (reference.map { "; differences are from \(style.escape($0))." } ?? ".")
+    }
+
+    /// What the cross-site matrices' cells mean, before them in summary.md and summary.html.
+    func crossSiteNote(_ style: SweepTextStyle) -> String {
+        "Means; rows: the sites trained on, columns: the site tested on. \(style.bold("Bold")): in-domain "
+            + "(the test site is one of the train sites). \"—\": not run; \"n/a\": no value."
+    }
+
     /// What summary.md and summary.html say about how the numbers are made.
     var notes: [String] {
         var notes = [

@@ -17,14 +17,11 @@ import Foundation
 public struct PreparedPool: Sendable {
     public static let format = "ultraad-pool"
     /// Where a version 2 pool's features are: the extractor digest and each view's cache key.
-    public struct CacheReferences: Sendable, Equatable {
+    public struct CacheReferences: Sendable {
         public var backbone: String
         /// (image file digest, view name) per view, in the pool's view order.
         public var views: [(image: String, view: String)]
         public init(backbone: String, views: [(image: String, view: String)]) { self.backbone = backbone; self.views = views }
-        public static func == (a: Self, b: Self) -> Bool {
-            a.backbone == b.backbone && a.views.map { "\($0.image)/\($0.view)" } == b.views.map { "\($0.image)/\($0.view)" }
-        }
     }
     public var pool: SupportPool
     public var t0: Tensor
@@ -86,12 +83,17 @@ public struct PreparedPool: Sendable {
         guard r.metadata["format"] == format, let version = r.metadata["version"], ["1", "2"].contains(version) else {
             throw .invalid(file: file, "not an UltraAD pool file of version 1 or 2 (format \(r.metadata["format"] ?? "missing"), version \(r.metadata["version"] ?? "missing"))")
         }
-        var keys: [Substring] = []
+        // Version 2: where each view's features are in the cache.
+        var references: (cache: FeatureCache, backbone: String, views: [(image: String, view: String)])?
         if version == "2" {
-            keys = (r.metadata["views"] ?? "").split(separator: "\n")
-            guard r.metadata["backbone"] != nil, cache != nil else {
-                throw .invalid(file: file, cache == nil ? "a pool of version 2 keeps its features in the feature cache, and no cache was given" : "metadata backbone is missing")
+            guard let cache else { throw .invalid(file: file, "a pool of version 2 keeps its features in the feature cache, and no cache was given") }
+            guard let backbone = r.metadata["backbone"] else { throw .invalid(file: file, "metadata backbone is missing") }
+            var views: [(image: String, view: String)] = []
+            for (k, key) in (r.metadata["views"] ?? "").split(separator: "\n").enumerated() {
+                guard let slash = key.lastIndex(of: "/") else { throw .invalid(file: file, "metadata views: \"\(key)\" (view \(k)) is not IMAGE-DIGEST/VIEW") }
+                views.append((String(key[..<slash]), String(key[key.index(after: slash)...])))
             }
+            references = (cache, backbone, views)
         }
         let layers = (r.metadata["layers"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard !layers.isEmpty else { throw .invalid(file: file, "metadata layers is missing") }
@@ -113,17 +115,15 @@ public struct PreparedPool: Sendable {
             guard views[i] >= 1 else { throw .invalid(file: file, "image \(ids[i]) has no views") }
             var feats = [ImageFeatures](), masks = [Tensor]()
             for _ in 0..<Int(views[i]) {
-                if let cache, let backbone = r.metadata["backbone"], version == "2" {
-                    guard k < keys.count, let slash = keys[k].lastIndex(of: "/") else {
-                        throw .invalid(file: file, "metadata views has no cache key for view \(k)")
-                    }
-                    let image = String(keys[k][..<slash]), view = String(keys[k][keys[k].index(after: slash)...])
+                if let references {
+                    guard k < references.views.count else { throw .invalid(file: file, "metadata views has no cache key for view \(k)") }
+                    let (image, view) = references.views[k]
                     let found: ImageFeatures?
-                    do { found = try cache.lookup(backbone: backbone, image: image, view: view) } catch {
+                    do { found = try references.cache.lookup(backbone: references.backbone, image: image, view: view) } catch {
                         throw .invalid(file: file, "view \(k): \(error)")
                     }
                     guard let found else {
-                        throw .invalid(file: file, "view \(k) is in the feature cache \(cache.url(backbone: backbone, image: image, view: view).path), which does not hold it (any more): run prepare again to compute it")
+                        throw .invalid(file: file, "the features of view \(k) are not (any more) in the feature cache, at \(references.cache.url(backbone: references.backbone, image: image, view: view).path): run prepare again to compute them")
                     }
                     feats.append(found)
                 } else {
