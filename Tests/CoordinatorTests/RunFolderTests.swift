@@ -28,7 +28,7 @@ final class RunFolderTests: XCTestCase {
         loss.focal = Double(step) / 4
         return StepMetrics(step: step, loss: loss, queries: 4, chunks: 2, workers: 1, blocks: 2, featuresSent: 0,
                            seconds: 0.5, computeSeconds: 0.25, criticalComputeSeconds: 0.25,
-                           bankSendsPerWorker: ["w": 1], rejected: [:], lateResults: 0)
+                           bankSendsPerWorker: ["w": 1], rejected: [:], lateResults: 0, bytesIn: 100, bytesOut: 200)
     }
 
     func touch(_ url: URL) {

@@ -77,6 +77,49 @@ final class EmulatedClusterTests: ProcessTestCase {
         let parameterBytes = ParameterLayout(head: PlantedFeatures.config).totalCount * 4
         XCTAssertGreaterThan(after.sent - before.sent, steps * parameterBytes, "node0 sent less than a parameter vector per step")
         XCTAssertGreaterThan(after.received - before.received, steps * parameterBytes, "node0 received less than a gradient per step")
+        // The coordinator's own byte count (metrics bytes_in, bytes_out) is what crossed
+        // its link less framing, CURVE and TCP/IP headers: never more, and most of it.
+        let lines = try metrics(run)
+        let counted = (received: lines.compactMap { $0["bytes_in"] as? Int }.reduce(0, +),
+                       sent: lines.compactMap { $0["bytes_out"] as? Int }.reduce(0, +))
+        for (name, c, wire) in [("in", counted.received, after.received - before.received), ("out", counted.sent, after.sent - before.sent)] {
+            XCTAssertLessThanOrEqual(c, wire, "bytes_\(name)")
+            XCTAssertGreaterThan(Double(c), 0.4 * Double(wire), "bytes_\(name): \(c) counted, \(wire) on eth0")
+        }
+    }
+
+    /// `ultraad bench scale` end to end on a tiny problem: its rows name every field, the
+    /// first step ships the episode's features and the steady ones none (one worker per
+    /// host, two views), and its byte count agrees with node0's interface counters.
+    func testBenchScalePrintsItsRowsAndItsCountAgreesWithTheInterface() throws {
+        if let reason = EmulatedHosts.unavailableReason(measuring: true) { throw missingPrerequisite(reason) }
+        let (status, output) = try runProcess(ultraad, [
+            "bench", "scale", "--hosts", "1,2", "--steps", "3", "--pool-views", "2", "--queries-per-class", "1",
+            "--chunk-size", "1", "--compute-ms", "20", "--link", "1gbit", "--json",
+            "--emulator", Fixtures.repositoryRoot.appendingPathComponent("scripts/cluster/emulate").path,
+        ])
+        XCTAssertEqual(status, 0, output)
+        let rows = output.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual(rows.map { "\($0["hosts"] ?? "")-\($0["phase"] ?? "")" }, ["1-first", "1-steady", "2-first", "2-steady"], output)
+        let parameterBytes = Double(ParameterLayout(head: HeadConfig(jointDim: 768, visionWidth: 1024, layers: [6, 12, 18, 24],
+                                                                     classes: 2)).totalCount * 4)
+        for row in rows {
+            let hosts = try XCTUnwrap(row["hosts"] as? Int), phase = row["phase"] as? String
+            let stepSeconds = try XCTUnwrap(row["step_s"] as? Double), ideal = try XCTUnwrap(row["ideal_s"] as? Double)
+            XCTAssertGreaterThan(stepSeconds, 0.5 * ideal, "\(row)")
+            // Every worker is sent the parameters and sends a gradient each step.
+            let bytesIn = try XCTUnwrap(row["coordinator_bytes_in"] as? Double)
+            let bytesOut = try XCTUnwrap(row["coordinator_bytes_out"] as? Double)
+            XCTAssertGreaterThanOrEqual(bytesIn, Double(hosts) * parameterBytes, "\(row)")
+            XCTAssertGreaterThanOrEqual(bytesOut, Double(hosts) * parameterBytes, "\(row)")
+            XCTAssertEqual(row["features_per_step"] as? Double, phase == "first" ? 2 : 0, "\(row)")
+            for key in ["interface_to_counted_in", "interface_to_counted_out"] {
+                let ratio = try XCTUnwrap(row[key] as? Double)
+                XCTAssertTrue((1.0...1.1).contains(ratio), "\(key) \(ratio): \(output)")
+            }
+        }
     }
 
     /// One run through three failures: a host that joins after step 3, a host whose link

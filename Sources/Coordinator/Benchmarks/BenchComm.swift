@@ -129,9 +129,3 @@ extension Bench {
         }
     }
 }
-
-/// The middle value (the mean of the two middle ones for an even count).
-private func median(_ v: [Double]) -> Double {
-    let s = v.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}

@@ -31,13 +31,17 @@ struct StepMetrics: Codable, Equatable, Sendable {
     /// Messages refused so far, by kind (docs/PROTOCOL.md), and results that came too late.
     var rejected: [String: Int]
     var lateResults: Int
+    /// Message bytes the coordinator's socket received and sent since the previous step
+    /// ended (the first step: since it started listening), shared memory not included.
+    var bytesIn: Int
+    var bytesOut: Int
 
     enum CodingKeys: String, CodingKey {
         case step, loss, focal, dice, bce, ce, queries, chunks, workers, blocks
         case featuresSent = "features_sent", seconds, computeSeconds = "compute_seconds"
         case criticalComputeSeconds = "critical_compute_seconds", episodesPerSecond = "episodes_per_s"
         case bankSends = "bank_sends", bankSendsPerWorker = "bank_sends_per_worker", rejected
-        case lateResults = "late_results"
+        case lateResults = "late_results", bytesIn = "bytes_in", bytesOut = "bytes_out"
     }
 
     /// The line as written: sorted keys, no newline.
@@ -49,7 +53,7 @@ struct StepMetrics: Codable, Equatable, Sendable {
 
     init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int,
          seconds: Double, computeSeconds: Double, criticalComputeSeconds: Double, bankSendsPerWorker: [String: Int],
-         rejected: [String: Int], lateResults: Int) {
+         rejected: [String: Int], lateResults: Int, bytesIn: Int, bytesOut: Int) {
         self.step = step
         self.loss = loss.total; focal = loss.focal; dice = loss.dice; bce = loss.bce; ce = loss.ce
         self.queries = queries; self.chunks = chunks; self.workers = workers; self.blocks = blocks
@@ -58,6 +62,7 @@ struct StepMetrics: Codable, Equatable, Sendable {
         episodesPerSecond = 1 / max(seconds, 1e-9)
         bankSends = bankSendsPerWorker.values.reduce(0, +)
         self.bankSendsPerWorker = bankSendsPerWorker; self.rejected = rejected; self.lateResults = lateResults
+        self.bytesIn = bytesIn; self.bytesOut = bytesOut
     }
 
     /// Every line of a metrics.jsonl, in order; a line that is not a record is an error

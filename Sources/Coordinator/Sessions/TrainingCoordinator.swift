@@ -39,6 +39,8 @@ final class TrainingCoordinator {
     private var progress: Progress
     /// The step of the last checkpoint this run wrote.
     private var checkpointedStep: Int?
+    /// The socket's byte counts when the previous step ended (metrics' bytes_in, bytes_out).
+    private var countedBytes = (received: 0, sent: 0)
 
     private var steps: Int { config.train.steps }
 
@@ -305,11 +307,15 @@ final class TrainingCoordinator {
         let step = optimizer.step
         let seconds = Date().timeIntervalSince(s.started)
         let loss = s.loss.mean(over: s.queries)
+        let router = listener.router
+        let bytes = (received: router.bytesReceived, sent: router.bytesSent)
+        defer { countedBytes = bytes }
         let line = StepMetrics(step: step, loss: loss, queries: s.queries, chunks: s.chunks.count,
                                workers: members.readyCount, blocks: s.blocks, featuresSent: s.featuresSent,
                                seconds: seconds, computeSeconds: s.computeSeconds,
                                criticalComputeSeconds: s.criticalComputeSeconds,
-                               bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults)
+                               bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults,
+                               bytesIn: bytes.received - countedBytes.received, bytesOut: bytes.sent - countedBytes.sent)
         try folder.appendMetrics(line)
         try RunEvents.add(line, learningRate: config.train.learningRate, to: events)
         if step == steps || (config.train.checkpointEvery > 0 && step % config.train.checkpointEvery == 0) {

@@ -33,12 +33,19 @@ public final class ZMQSocket {
 
     let raw: UnsafeMutableRawPointer
     public let context: ZMQContext
+    private let kind: Kind
     private var closed = false
+    /// Message bytes sent and received so far: every frame but a ROUTER's routing
+    /// identity (which addresses a peer and never crosses the wire). What the network
+    /// carries adds ZMTP framing, CURVE's overhead, and TCP/IP headers.
+    public private(set) var bytesSent = 0
+    public private(set) var bytesReceived = 0
 
     public init(_ context: ZMQContext, _ kind: Kind) throws(WireError) {
         guard let s = zmq_socket(context.raw, kind.raw) else { throw Self.lastError("zmq_socket") }
         raw = s
         self.context = context
+        self.kind = kind
         try setInt(ZMQ_LINGER, 0)
     }
 
@@ -115,6 +122,7 @@ public final class ZMQSocket {
                 zmq_msg_close(&msg)
                 throw e
             }
+            if i > 0 || kind != .router { bytesSent += frame.count }
         }
     }
 
@@ -141,6 +149,7 @@ public final class ZMQSocket {
             })
             more = zmq_msg_more(&msg)
         }
+        bytesReceived += frames.dropFirst(kind == .router ? 1 : 0).reduce(0) { $0 + $1.count }
         return frames
     }
 

@@ -36,6 +36,8 @@ struct Connect: ParsableCommand {
     var noSharedMemory = false
     @Option(help: "For failure-injection tests: sleep this long (milliseconds) before each block and extraction batch.")
     var delayPerBlockMs: Int = 0
+    @Option(help: "Benchmark (`ultraad bench scale`): instead of computing, sleep this long (milliseconds) per chunk and return a zero gradient of the right size. Not for training: the result is meaningless.")
+    var computeMs: Double?
 
     var endpoint: String? { connect ?? ProcessInfo.processInfo.environment["ULTRAAD_COORDINATOR"] }
 
@@ -65,6 +67,7 @@ struct Connect: ParsableCommand {
         }
         guard w.idleExit.seconds > 0, w.reconnectMax.seconds > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
         guard delayPerBlockMs >= 0 else { throw ValidationError("--delay-per-block-ms must be at least 0") }
+        if let computeMs, !(computeMs >= 0) { throw ValidationError("--compute-ms must be at least 0") }
     }
 
     func run() throws {
@@ -85,7 +88,8 @@ struct Connect: ParsableCommand {
         }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
-            delayPerBlock: Double(delayPerBlockMs) / 1000, sharedMemory: !noSharedMemory, curve: curve, parentPID: parentPid))
+            delayPerBlock: Double(delayPerBlockMs) / 1000,
+            computation: computeMs.map { .fixedDelay(secondsPerChunk: $0 / 1000) } ?? .head, sharedMemory: !noSharedMemory, curve: curve, parentPID: parentPid))
         throw ExitCode(try session.run())
     }
 }

@@ -20,6 +20,16 @@ struct BlockJob: Sendable {
     var pieceFloats: Int
 }
 
+/// What a worker does with a block: the head's gradient, or (`ultraad-worker --compute-ms`,
+/// for `ultraad bench scale`) a fixed delay per chunk and a zero gradient of the head's
+/// size, so that a benchmark can time the transfers and the coordinator of many workers on
+/// one machine without their arithmetic competing for its cores. Everything else (the
+/// bank, features, parameters, GRAD pieces or shared memory) is as in training.
+enum BlockComputation: Sendable, Equatable {
+    case head
+    case fixedDelay(secondsPerChunk: Double)
+}
+
 /// Computes block gradients off the socket thread, so the worker keeps heartbeating while
 /// it works. Each GRAD (or GRAD piece) is encoded and checksummed here and handed to the
 /// socket thread through `outbox`.
@@ -27,10 +37,12 @@ final class ComputeThread: @unchecked Sendable {
     let outbox: Outbox
     private let jobs = JobQueue<BlockJob>()
     private let delay: Double
+    private let computation: BlockComputation
 
-    init(outbox: Outbox, delay: Double = 0) {
+    init(outbox: Outbox, delay: Double = 0, computation: BlockComputation = .head) {
         self.outbox = outbox
         self.delay = delay
+        self.computation = computation
         let thread = Thread { [self] in self.run() }
         thread.name = "ultraad-compute"
         thread.start()
@@ -43,7 +55,7 @@ final class ComputeThread: @unchecked Sendable {
         while true {
             let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-            let (grad, queries, parts, seconds) = Self.compute(job)
+            let (grad, queries, parts, seconds) = computation == .head ? Self.compute(job) : stand(in: job)
             // A block of padding only is never assigned; should one come, its sum is zeros.
             let sum = grad ?? [Float](repeating: 0, count: job.parameters.values.count)
             let header = { (payload: [UInt8]) in
@@ -65,6 +77,17 @@ final class ComputeThread: @unchecked Sendable {
                 outbox.post(header(payload), payload, via: socket)   // sent while the next piece is encoded
             }
         }
+    }
+
+    /// `.fixedDelay`: sleeps for the block's chunks (padding is free, as in `compute`) and
+    /// returns a zero gradient with the block's query count.
+    private func stand(in job: BlockJob) -> ([Float]?, Int, LossParts, Double) {
+        guard case let .fixedDelay(perChunk) = computation else { return Self.compute(job) }
+        let chunks = job.chunks.filter { !$0.queries.isEmpty }
+        let seconds = perChunk * Double(chunks.count)
+        Thread.sleep(forTimeInterval: seconds)
+        return ([Float](repeating: 0, count: job.parameters.values.count), chunks.map(\.queries.count).reduce(0, +),
+                LossParts(), seconds)
     }
 
     /// The block's tree-order sum (docs/METHOD.md, "Episodes"), its loss parts and the seconds

@@ -11,6 +11,8 @@ struct WorkerSettings {
     /// Extra seconds before each block and extraction batch (`--delay-per-block-ms`: tests
     /// that kill processes mid-run need slow steps).
     var delayPerBlock: Double = 0
+    /// How block gradients are computed (`--compute-ms`: a fixed delay for `bench scale`).
+    var computation: BlockComputation = .head
     /// Whether HELLO offers this machine's shared-memory namespace (`--no-shared-memory`:
     /// everything over the socket).
     var sharedMemory = true
@@ -64,7 +66,7 @@ final class WorkerSession {
         let host = ProcessInfo.processInfo.hostName
         workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         compute = ComputeThread(outbox: try Outbox(context: context, name: "compute-\(workerID)"),
-                                delay: settings.delayPerBlock)
+                                delay: settings.delayPerBlock, computation: settings.computation)
         extraction = ExtractionThread(outbox: try Outbox(context: context, name: "extract-\(workerID)"),
                                       threads: settings.threads, delay: settings.delayPerBlock)
     }
