@@ -17,15 +17,10 @@ final class SlurmTests: XCTestCase {
     nonisolated(unsafe) static var skipReason: String?
     nonisolated(unsafe) static var dir: URL!
     nonisolated(unsafe) static var clusterDir: URL!
-    nonisolated(unsafe) static var started = false
+    nonisolated(unsafe) static var slurm: LocalSlurm?
     nonisolated(unsafe) static var reference: Data?
 
     static let steps = 12
-    static var repoRoot: URL {
-        Fixtures.repositoryRoot
-    }
-    static var localCluster: URL { repoRoot.appendingPathComponent("scripts/slurm/local-cluster") }
-    static var sbatchScript: URL { repoRoot.appendingPathComponent("scripts/slurm/train.sbatch") }
     static let env = URL(fileURLWithPath: "/usr/bin/env")
 
     override class func setUp() {
@@ -44,30 +39,17 @@ final class SlurmTests: XCTestCase {
             ?? dir.appendingPathComponent("cluster")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var (status, output) = try runProcess(localCluster, ["start", clusterDir.path, "--owner", "\(getpid())"])
-            if status != 0 {
-                // A first start right after the packages were installed can be slow under
-                // load; one more try before giving up.
-                _ = try? runProcess(localCluster, ["stop", clusterDir.path])
-                (status, output) = try runProcess(localCluster, ["start", clusterDir.path, "--owner", "\(getpid())"])
-            }
-            guard status == 0 else {
-                let log = (try? String(contentsOf: clusterDir.appendingPathComponent("log/slurmctld.log"), encoding: .utf8))?
-                    .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
-                skipReason = "SLURM test skipped: \(output.trimmingCharacters(in: .whitespacesAndNewlines))\n\(log)"
-                return
-            }
-            started = true
+            slurm = try LocalSlurm(dir: clusterDir)
+        } catch let error as LocalSlurmError {
+            skipReason = "SLURM test skipped: \(error)"
         } catch {
-            skipReason = "SLURM test skipped: cannot run \(localCluster.path): \(error)"
+            skipReason = "SLURM test skipped: cannot run \(LocalSlurm.script.path): \(error)"
         }
     }
 
     override class func tearDown() {
-        if started {
-            _ = try? runProcess(localCluster, ["stop", clusterDir.path])
-            started = false
-        }
+        slurm?.stop()
+        slurm = nil
         if let dir { try? FileManager.default.removeItem(at: dir) }
         super.tearDown()
     }
@@ -79,126 +61,52 @@ final class SlurmTests: XCTestCase {
         if let reason = Self.skipReason { throw missingPrerequisite(reason) }
     }
 
-    /// The environment for SLURM commands: this cluster's slurm.conf, and no ULTRAAD_ or
-    /// SLURM_ variables of our own (the test might itself run inside a SLURM job).
+    var slurm: LocalSlurm { Self.slurm! }
+
+    /// The environment for SLURM commands (LocalSlurm.environment): this cluster's
+    /// slurm.conf and `extra`.
     func slurmEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
-        var e = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ULTRAAD_") && !$0.key.hasPrefix("SLURM_") }
-        e["SLURM_CONF"] = Self.clusterDir.appendingPathComponent("slurm.conf").path
-        e.merge(extra) { $1 }
-        return e
+        slurm.environment(extra)
     }
 
     /// Writes the run's cluster.yaml and pool (once).
     func inputs() throws -> (config: URL, pool: URL) {
-        let config = dir.appendingPathComponent("cluster.yaml")
-        let pool = dir.appendingPathComponent("pool.safetensors")
-        if !FileManager.default.fileExists(atPath: pool.path) {
-            _ = try writeTestPool(in: dir)
-            try """
-                version: 1
-                run: {folder: runs/unused, seed: 7}
-                sites: [{name: A, path: data/site-A}]
-                train_sites: [A]
-                model: {adapter_rank: 4}
-                train: {steps: \(Self.steps), chunk_size: 2, queries_per_class: 2, learning_rate: 0.005, checkpoint_every: 4}
-                coordinator: {bind: "tcp://127.0.0.1:*", heartbeat: 200ms, worker_timeout: 2s}
-                worker: {idle_exit: 30s}
-                """.write(to: config, atomically: true, encoding: .utf8)
-        }
-        return (config, pool)
+        try writeSlurmTrainingInputs(in: dir, steps: Self.steps)
     }
 
     func finalCheckpoint(_ run: URL) -> URL {
-        run.appendingPathComponent(String(format: "checkpoints/step-%08d.safetensors", Self.steps))
+        TestSupport.finalCheckpoint(run, steps: Self.steps)
     }
 
     /// The final checkpoint of the same run with `ultraad train --local-workers 2` (once).
     func referenceCheckpoint() throws -> Data {
         if let r = Self.reference { return r }
         let (config, pool) = try inputs()
-        let run = dir.appendingPathComponent("reference")
-        let (status, output) = try runProcess(ultraad, ["train", "--config", config.path, "--pool", pool.path,
-                                                        "--run", run.path, "--local-workers", "2"])
-        XCTAssertEqual(status, 0, output)
-        let data = try Data(contentsOf: finalCheckpoint(run))
+        let data = try localWorkersCheckpoint(config: config, pool: pool, run: dir.appendingPathComponent("reference"),
+                                              steps: Self.steps)
         Self.reference = data
         return data
     }
 
-    struct JobResult {
-        var id: String
-        var state: String
-        var exitCode: String
-        var output: String
-    }
-
-    /// A submitted job: its id, the environment SLURM commands need, and its output so far.
-    struct Submitted {
-        var id: String
-        var environment: [String: String]
-        var output: () -> String
-    }
-
     /// Submits train.sbatch (2 worker tasks on the one node); `settings` become the job's
     /// environment (sbatch exports it), `extra` goes to `ultraad train` after the script.
-    func start(_ name: String, settings: [String: String], extra: [String] = []) throws -> Submitted {
+    func start(_ name: String, settings: [String: String], extra: [String] = []) throws -> SlurmJob {
         // `--workers 2` after the script goes to `ultraad train`: both tasks take part.
         let (config, pool) = try inputs()
-        var settings = settings
-        settings["ULTRAAD_CONFIG"] = config.path
-        settings["ULTRAAD_POOL"] = pool.path
-        settings["ULTRAAD_RUN"] = dir.appendingPathComponent(name).path
-        settings["ULTRAAD_BIN"] = productsDirectory!.path
-        let environment = slurmEnvironment(settings)
-        let outFile = dir.appendingPathComponent("\(name)-%j.out")
-        let (status, submitted) = try runProcess(Self.env, [
-            "sbatch", "--parsable", "--job-name=\(name)", "--nodes=1", "--ntasks=2", "--ntasks-per-node=2",
-            "--cpus-per-task=1", "--time=5", "--chdir=\(dir.path)", "--output=\(outFile.path)",
-            Self.sbatchScript.path, "--workers", "2",
-        ] + extra, environment: environment)
-        let id = submitted.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
-        guard status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw SlurmTestError("sbatch failed (status \(status)): \(submitted)")
-        }
-        let folder: URL = dir
-        return Submitted(id: id, environment: environment, output: {
-            (try? String(contentsOf: folder.appendingPathComponent("\(name)-\(id).out"), encoding: .utf8)) ?? ""
-        })
+        let settings = settings.merging(trainSbatchSettings(config: config, pool: pool, run: dir.appendingPathComponent(name))) { $1 }
+        return try slurm.submit(name, in: dir, options: ["--nodes=1", "--ntasks=2", "--ntasks-per-node=2", "--cpus-per-task=1", "--time=5"],
+                                script: LocalSlurm.trainScript, arguments: ["--workers", "2"] + extra,
+                                environment: slurmEnvironment(settings))
     }
 
     /// Polls `scontrol` until the job has ended (cancels it after `timeout` seconds).
-    func waitForEnd(_ job: Submitted, timeout: Double = 60) -> JobResult {
-        var state = "", exitCode = ""
-        let ended = eventually(timeout) {
-            guard let (s, line) = try? runProcess(Self.env, ["scontrol", "--oneliner", "show", "job", job.id],
-                                                  environment: job.environment), s == 0 else { return false }
-            state = Self.field("JobState", in: line) ?? ""
-            exitCode = Self.field("ExitCode", in: line) ?? ""
-            return !["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", ""].contains(state)
-        }
-        if !ended {
-            _ = try? runProcess(Self.env, ["scancel", job.id], environment: job.environment)
-            XCTFail("job \(job.id) did not end within \(timeout) s (state \(state)):\n\(job.output())")
-        }
-        return JobResult(id: job.id, state: state, exitCode: exitCode, output: job.output())
+    func waitForEnd(_ job: SlurmJob, timeout: Double = 60) -> SlurmJobResult {
+        slurm.waitForEnd(job, timeout: timeout)
     }
 
     /// Submits train.sbatch and waits for the job to end.
-    func submit(_ name: String, settings: [String: String], extra: [String] = [], timeout: Double = 60) throws -> JobResult {
+    func submit(_ name: String, settings: [String: String], extra: [String] = [], timeout: Double = 60) throws -> SlurmJobResult {
         waitForEnd(try start(name, settings: settings, extra: extra), timeout: timeout)
-    }
-
-    /// The value of `KEY=value` in scontrol's one-line output.
-    static func field(_ key: String, in line: String) -> String? {
-        line.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix(key + "=") }
-            .map { String($0.dropFirst(key.count + 1)) }
-    }
-
-    func metricsLines(_ run: URL) throws -> [[String: Any]] {
-        let text = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-        return try text.split(separator: "\n").map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
     }
 
     /// One node: the coordinator binds loopback (no opt-in needed), two srun worker tasks
@@ -247,7 +155,7 @@ extension SlurmTests {
         let slowed = ["ULTRAAD_WORKER_ARGS": "--delay-per-block-ms 150"]
         let job = try start("cancelled", settings: slowed)
         let run = dir.appendingPathComponent("cancelled")
-        let lines = { (try? self.metricsLines(run).count) ?? 0 }
+        let lines = { (try? metricsLines(run).count) ?? 0 }
         XCTAssertTrue(eventually(60) { lines() >= 3 }, job.output())
         _ = try runProcess(Self.env, ["scancel", job.id], environment: job.environment)
         let cancelled = waitForEnd(job)
@@ -304,7 +212,7 @@ extension SlurmTests {
         let script = try String(contentsOf: sweepDir.appendingPathComponent("by-array/slurm/sweep.sbatch"), encoding: .utf8)
         XCTAssertTrue(script.contains("#SBATCH --array=0-3\n") && script.contains("#SBATCH --requeue"), script)
         let slurmFolder = sweepDir.appendingPathComponent("by-array/slurm")
-        let report = waitForEnd(Submitted(id: String(ids.2), environment: environment, output: {
+        let report = waitForEnd(SlurmJob(id: String(ids.2), environment: environment, output: {
             ((try? FileManager.default.contentsOfDirectory(atPath: slurmFolder.path)) ?? []).sorted().map {
                 "== \($0)\n" + ((try? String(contentsOf: slurmFolder.appendingPathComponent($0), encoding: .utf8)) ?? "")
             }.joined(separator: "\n")
@@ -322,7 +230,3 @@ extension SlurmTests {
     }
 }
 
-struct SlurmTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
