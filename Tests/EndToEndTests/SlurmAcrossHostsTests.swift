@@ -26,7 +26,7 @@ final class SlurmAcrossHostsTests: XCTestCase {
         guard getuid() == 0 else {
             throw missingPrerequisite("SLURM across hosts skipped: it needs root to run slurmd (SlurmUser=root) and the emulated hosts; run scripts/test as root")
         }
-        if let reason = EmulatedCluster.missing { throw missingPrerequisite("SLURM across hosts skipped: \(reason)") }
+        if let reason = EmulatedHosts.unavailableReason() { throw missingPrerequisite("SLURM across hosts skipped: \(reason)") }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("slurm-hosts-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let emulated = try EmulatedCluster(hosts: 3, dir: dir.appendingPathComponent("emulated"))

@@ -62,7 +62,7 @@ final class LocalSlurm {
     func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
         let environment = environment ?? self.environment()
         if let emulated {
-            return try runProcess(EmulatedCluster.script, ["exec", emulated.dir.path, "node0"] + arguments, environment: environment)
+            return try runProcess(emulated.hosts.script, ["exec", emulated.dir.path, "node0"] + arguments, environment: environment)
         }
         return try runProcess(Self.env, arguments, environment: environment)
     }
