@@ -10,10 +10,14 @@ import XCTest
 /// flags every command shares.
 final class WorkersAndNoticesTests: XCTestCase {
     func testLocalWorkersGetTheWorkerSettingsAsFlags() {
-        let settings = ClusterConfig.WorkerSettings(threads: 3, idleExit: .seconds(42), reconnectMax: .milliseconds(250))
+        var settings = ClusterConfig.WorkerSettings(threads: 3, idleExit: .seconds(42), reconnectMax: .milliseconds(250),
+                                                    featureMemory: .init(bytes: 3 << 20))
         XCTAssertEqual(LocalWorkers.arguments(endpoint: "ipc:///tmp/c.sock", settings: settings, keys: nil),
                        ["--connect", "ipc:///tmp/c.sock", "--threads", "3", "--idle-exit", "42.0", "--reconnect-max", "0.25",
-                        "--parent-pid", String(getpid())])
+                        "--feature-memory", "3MiB", "--parent-pid", String(getpid())])
+        settings.featureMemory = nil   // no limit
+        XCTAssertTrue(LocalWorkers.arguments(endpoint: "ipc:///tmp/c.sock", settings: settings, keys: nil)
+            .joined(separator: " ").contains("--feature-memory none"))
         let keys = (server: URL(filePath: "/k/coordinator.key"), secret: URL(filePath: "/run/.local-worker.key_secret"))
         XCTAssertEqual(LocalWorkers.arguments(endpoint: "tcp://127.0.0.1:9", settings: .init(), keys: keys).suffix(4),
                        ["--server-key", "/k/coordinator.key", "--key", "/run/.local-worker.key_secret"])

@@ -12,7 +12,7 @@ final class ConfigKeyEffectTests: ProcessTestCase {
     static let trainingKeys = [
         "version", "run.name", "run.folder", "run.seed", "model.adapter_rank", "model.temperature", "model.leaky_slope",
         "model.ablate", "train.steps", "train.queries_per_class", "train.chunk_size", "train.learning_rate", "train.betas", "train.eps",
-        "train.weight_decay", "train.checkpoint_every", "train.log_every", "worker.threads",
+        "train.weight_decay", "train.checkpoint_every", "train.log_every", "worker.threads", "worker.feature_memory",
     ]
     /// The keys whose effects `testProcessKeys` checks.
     static let processKeys = [
@@ -183,6 +183,20 @@ final class ConfigKeyEffectTests: ProcessTestCase {
         XCTAssertGreaterThan(c.output.components(separatedBy: "episodes/s").count - 1, 2, "more than the first and last step:\n\(c.output)")
         XCTAssertTrue(c.output.contains(", 2 threads"), c.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("effective-config.yaml").path))
+
+        // feature_memory: the local worker reads the views from the pool file; with room for
+        // none it drops them after each block and reads them again (more misses, fewer
+        // hits), and the bits stay the same.
+        let memoryBase = trainingBaseline.setting("train.steps", "10")
+        let roomy = try train("memory-default", memoryBase)
+        let tight = try train("memory-1B", memoryBase.setting("worker.feature_memory", "1B"))
+        XCTAssertEqual(roomy.status, 0, roomy.output)
+        XCTAssertEqual(tight.status, 0, tight.output)
+        func total(_ run: URL, _ key: String) throws -> Int { try metrics(run).compactMap { $0[key] as? Int }.reduce(0, +) }
+        XCTAssertEqual(try total(roomy.run, "feature_hits") + total(roomy.run, "feature_misses"), 60)
+        XCTAssertLessThanOrEqual(try total(roomy.run, "feature_misses"), 24, "at most one read of each of the pool's 24 views")
+        XCTAssertGreaterThan(try total(tight.run, "feature_misses"), try total(roomy.run, "feature_misses"))
+        XCTAssertEqual(try parameters(tight.run, step: 10), try parameters(roomy.run, step: 10))
 
         // Queries per class and chunk size: 1 x 3 classes = 3 queries in 1 chunk of 3.
         let q = try train("queries", trainingBaseline.setting("train.queries_per_class", "1").setting("train.chunk_size", "3"))

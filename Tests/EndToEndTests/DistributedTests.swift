@@ -33,8 +33,10 @@ final class DistributedTests: ProcessTestCase {
                               last["bce"] as! Double, last["ce"] as! Double)
         XCTAssertTrue(output.contains(progress), "no \"\(progress)\" in:\n\(output)")
         XCTAssertEqual(lines.map { $0["blocks"] as? Int }, (0..<steps).map { $0 % 2 == 0 ? 1 : 2 })
-        // The first step ships every query's features to the one worker it uses.
-        XCTAssertEqual(lines.first?["features_sent"] as? Int, 6)   // 3 classes x 2 queries
+        // In the first step the one worker it uses reads every query's features from the
+        // pool file (local workers share its file system): none is shipped.
+        XCTAssertEqual(lines.first?["features_read"] as? Int, 6)   // 3 classes x 2 queries
+        XCTAssertEqual(lines.first?["features_sent"] as? Int, 0)
         XCTAssertEqual(lines.first?["queries"] as? Int, 6)
     }
 

@@ -375,6 +375,30 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(String(describing: try E(parsing: "ipc:///tmp/a.sock")), "ipc:///tmp/a.sock")
     }
 
+    func testMemorySizes() throws {
+        assertMinimalFails("worker:\n  feature_memory: 8", ["worker.feature_memory: \"8\" has no unit; write a number with a unit B, KiB"])
+        assertMinimalFails("worker:\n  feature_memory: lots GiB", ["worker.feature_memory: \"lots GiB\" is not an amount of memory"])
+        assertMinimalFails("worker:\n  feature_memory: 0B", ["worker.feature_memory: must be at least 1B (or null for no limit), found 0B"])
+        assertMinimalFails("worker:\n  feature_memory: true", ["worker.feature_memory:", "an amount of memory"])
+        XCTAssertEqual(try ConfigByteSize(parsing: "512MiB").bytes, 512 << 20)
+        XCTAssertEqual(try ConfigByteSize(parsing: "1.5GB").bytes, 1_500_000_000)
+        XCTAssertEqual(try ConfigByteSize(parsing: "8 GiB").bytes, 8 << 30)
+        XCTAssertEqual(try ConfigByteSize(parsing: "3KB").bytes, 3000)
+        XCTAssertEqual(try ConfigByteSize(parsing: "7B").bytes, 7)
+        XCTAssertEqual([ConfigByteSize(bytes: 8 << 30), .init(bytes: 1536 << 20), .init(bytes: 3000), .init(bytes: 1 << 40)].map(\.description),
+                       ["8GiB", "1536MiB", "3000B", "1TiB"])
+        // The default, null (no limit), and a value round-trip through the written config.
+        XCTAssertEqual(ClusterConfig.WorkerSettings().featureMemory, .gibibytes(8))
+        let base = URL(fileURLWithPath: "/tmp")
+        for value in ["null", "1536MiB"] {
+            let text = "version: 1\nsites: [{name: A, path: a}]\ntrain_sites: [A]\nworker: {feature_memory: \(value)}\n"
+            let config = try ClusterConfig.parse(yaml: text, source: "t.yaml", baseDirectory: base)
+            XCTAssertEqual(config.worker.featureMemory?.description ?? "null", value)
+            let again = try ClusterConfig.parse(yaml: config.yamlText, source: "again.yaml", baseDirectory: base)
+            XCTAssertEqual(again.worker.featureMemory, config.worker.featureMemory)
+        }
+    }
+
     func testDurations() throws {
         assertMinimalFails("coordinator:\n  worker_timeout: 10", ["coordinator.worker_timeout: \"10\" has no unit; write a number with a unit ms, s, m or h"])
         assertMinimalFails("coordinator:\n  worker_timeout: ten s", ["coordinator.worker_timeout: \"ten s\" is not a duration; write a number with a unit ms, s, m or h"])

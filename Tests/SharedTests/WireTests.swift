@@ -64,14 +64,27 @@ final class WireTests: XCTestCase {
                                                          u: [HeadTestData.normals([4, 3], &rng)],
                                                          z0: [HeadTestData.normals([4, 4], &rng)]),
                                  mask: HeadTestData.normals([2, 2], &rng), label: 2, source: -3)
-        let task = TaskPayload(parameterVersion: 9, chunks: [[QueryRef(image: 1, view: 2)], []],
-                               features: [(QueryRef(image: 1, view: 2), q)])
+        let crc = TaskFeature.crc(of: q)
+        let task = TaskPayload(parameterVersion: 9, chunks: [[QueryRef(image: 1, view: 2)], [QueryRef(image: 0, view: 5)], []],
+                               features: [(QueryRef(image: 1, view: 2), .inline(q)), (QueryRef(image: 0, view: 5), .fromPool(crc: crc))])
         let bytes = task.encoded()
         let back = try TaskPayload(decoding: bytes)
         XCTAssertEqual(back.parameterVersion, 9)
         XCTAssertEqual(back.chunks, task.chunks)
-        XCTAssertEqual(back.features.first?.1.features.u, q.features.u)
-        XCTAssertEqual(back.features.first?.1.source, -3)
+        guard case .inline(let inline)? = back.features.first?.1, case .fromPool(let backCRC)? = back.features.last?.1 else {
+            return XCTFail("\(back.features)")
+        }
+        XCTAssertEqual(inline.features.u, q.features.u)
+        XCTAssertEqual(inline.source, -3)
+        XCTAssertEqual(back.features.map(\.0), [QueryRef(image: 1, view: 2), QueryRef(image: 0, view: 5)])
+        XCTAssertEqual(backCRC, crc)
+        // The CRC is of the view as TASK encodes it: a changed value changes it.
+        var changed = q
+        changed.features.g.data[0] += 1
+        XCTAssertNotEqual(TaskFeature.crc(of: changed), crc)
+        var unknownKind = bytes
+        unknownKind[bytes.count - 5] = 2   // the second feature's kind byte
+        XCTAssertThrowsError(try TaskPayload(decoding: unknownKind)) { XCTAssertEqual($0 as? WireError, .malformed("TASK: feature kind 2")) }
         for cut in [0, 1, 8, bytes.count / 2, bytes.count - 1] {
             XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)") {
                 guard case .malformed? = $0 as? WireError else { return XCTFail("cut at \(cut): \($0)") }
@@ -203,7 +216,7 @@ extension WireTests {
     }
 
     func testErrorPayloadRoundTripsEveryCode() throws {
-        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6, 7])
         for code in ErrorCode.allCases {
             let error = code == .itemFailed ? ErrorPayload(code, item: 7, "cannot read: not a readable PNG")
                                             : ErrorPayload(code, "what went wrong: \(code)")
@@ -223,7 +236,7 @@ extension WireTests {
             w.string(message)
             return w.bytes
         }
-        for code: UInt16 in [0, 7, 11, 0x100, 0xFFFF] {
+        for code: UInt16 in [0, 8, 11, 0x100, 0xFFFF] {
             assertMalformed({ try ErrorPayload(decoding: raw(code: code, flag: 0)) }, "code \(code)")
         }
         assertMalformed({ try ErrorPayload(decoding: raw(code: 3, flag: 2)) }, "item flag 2")
@@ -252,10 +265,18 @@ extension WireTests {
                   welcome(.training, bank: "0123456789abcdef", pieceFloats: Int(UInt32.max))] {
             XCTAssertEqual(try Welcome(decoding: w.encoded()), w)
         }
-        // The mode follows the config digest (u32 length 3 + "cfg"); the piece size ends the payload.
+        // The mode follows the config digest (u32 length 3 + "cfg"); the piece size comes
+        // before the pool file and the feature cache (two empty strings here).
         let bytes = welcome(.featureExtraction, bank: "", pieceFloats: 37).encoded()
         XCTAssertEqual(bytes[7], 2)
-        XCTAssertEqual(Array(bytes.suffix(4)), [37, 0, 0, 0])
+        XCTAssertEqual(Array(bytes.suffix(12)), [37, 0, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0])
+        // In training the pool file travels; in feature extraction it is malformed.
+        var withPool = welcome(.training, bank: "0123456789abcdef")
+        withPool.pool = "/shared/runs/a/pool.safetensors"; withPool.featureCache = "/shared/cache"
+        XCTAssertEqual(try Welcome(decoding: withPool.encoded()), withPool)
+        var extractionPool = welcome(.featureExtraction, bank: "")
+        extractionPool.pool = "/p"
+        assertMalformed({ try Welcome(decoding: extractionPool.encoded()) }, "a pool file in feature extraction")
         for cut in 0..<bytes.count {
             assertMalformed({ try Welcome(decoding: Array(bytes.prefix(cut))) }, "WELCOME", "cut at \(cut)")
         }
@@ -290,8 +311,14 @@ extension WireTests {
     func testReadyCarriesTheModeAndItsBankDigest() throws {
         let training = ReadyPayload(mode: .training, bankDigest: "0123456789abcdef")
         let extraction = ReadyPayload(mode: .featureExtraction, bankDigest: "")
-        for r in [training, extraction] { XCTAssertEqual(try ReadyPayload(decoding: r.encoded()), r) }
-        XCTAssertEqual(extraction.encoded(), [2, 0, 0, 0, 0])
+        let reading = ReadyPayload(mode: .training, bankDigest: "0123456789abcdef", readsPool: true)
+        for r in [training, extraction, reading] { XCTAssertEqual(try ReadyPayload(decoding: r.encoded()), r) }
+        XCTAssertEqual(extraction.encoded(), [2, 0, 0, 0, 0, 0])
+        XCTAssertEqual(reading.encoded().last, 1)
+        var readingExtraction = extraction.encoded(); readingExtraction[5] = 1
+        assertMalformed({ try ReadyPayload(decoding: readingExtraction) }, "reads-pool flag 1 in feature extraction")
+        var badFlag = reading.encoded(); badFlag[badFlag.count - 1] = 2
+        assertMalformed({ try ReadyPayload(decoding: badFlag) }, "reads-pool flag 2")
         for mode: UInt8 in [0, 3, 255] {
             var bad = training.encoded(); bad[0] = mode
             assertMalformed({ try ReadyPayload(decoding: bad) }, "mode \(mode)")

@@ -8,11 +8,13 @@ extension Bench {
             commandName: "scale",
             abstract: "Step time and the coordinator's traffic against the host count, on an emulated cluster.",
             discussion: """
-            Starts an emulated cluster (scripts/cluster/emulate, root only) of one host more than the largest --hosts, every link limited to --link in both directions, and measures the links' TCP rate once with iperf3. For each host count H it runs the real coordinator (`ultraad train`) on node0, bound to node0's address, and one real worker on each of node1 ... nodeH, each host with its own network and /dev/shm, so every byte crosses node0's link. The workers' arithmetic is replaced by a fixed delay of --compute-ms per chunk (`ultraad-worker --compute-ms`), so that 16 workers can share this machine's cores; everything else is real: the head of ViT-L/14@336 (d = 768, D = 1024, r = 128, 4 layers, 10 MB of parameters), a pool of --pool-views ViT-L-sized views (16.5 MB of features each, one view per image, two classes), the bank, PARAMS, TASK with features, GRAD.
+            Starts an emulated cluster (scripts/cluster/emulate, root only) of one host more than the largest --hosts, every link limited to --link in both directions, and measures the links' TCP rate once with iperf3. For each host count H it runs the real coordinator (`ultraad train`) on node0, bound to node0's address, and one real worker on each of node1 ... nodeH, each host with its own network and /dev/shm, so every byte crosses node0's link. The workers' arithmetic is replaced by a fixed delay of --compute-ms per chunk (`ultraad-worker --compute-ms`), so that 16 workers can share this machine's cores; everything else is real: the head of ViT-L/14@336 (d = 768, D = 1024, r = 128, 4 layers, 9.9 MB of parameters), a pool of --pool-views ViT-L-sized views (16.9 MB each with its mask, one view per image, two classes), the bank, PARAMS, TASK with features, GRAD.
 
-            Each episode is --queries-per-class queries of each class in chunks of --chunk-size (default 8 of each in chunks of 1: 16 chunks, so that 16 workers each get a block). Phase `first` is step 1 (every worker is sent the bank and the features of its queries); phase `steady` is the median of steps 2 to --steps. A worker keeps the features it has been sent, but with random episodes it keeps meeting views it has not seen for a long time (about H ln(V) steps), so in today's design the steady steps still ship features; the features column says how many per step.
+            The hosts share this machine's file system, so by default each worker reads the query views it needs from the pool file itself and the coordinator sends only a CRC of each (protocol 6); --no-pool-reads makes the coordinator send every view, as a cluster without a shared file system would.
 
-            The ideal step is the compute of the slowest worker (the step's blocks dealt out evenly) plus one parameter transfer and one gradient transfer at the measured link rate; for `first`, plus the bank and the step's features, once each. Bytes in and out are the coordinator's own count of message bytes per step (metrics.jsonl: bytes_in, bytes_out); after each host count, node0's interface counters over the whole run are compared with the count (headers, ZMTP framing and TCP acknowledgements make them a few percent larger).
+            Each episode is --queries-per-class queries of each class in chunks of --chunk-size (default 8 of each in chunks of 1: 16 chunks, so that 16 workers each get a block). Phase `first` is step 1 (every worker is sent the bank and the features of its queries); phase `steady` is the median of steps 2 to --steps. A worker keeps the views it has been given, but with random episodes it keeps meeting views it has not seen for a long time (about H ln(V) steps), so the steady steps still give out new views: the features column counts those sent by the coordinator, the read column those the workers read from the pool.
+
+            The ideal step, the same for both phases, is the compute of the slowest worker (the step's blocks dealt out evenly) plus one parameter transfer and one gradient transfer at the measured link rate. Bytes in and out are the coordinator's own count of message bytes per step (metrics.jsonl: bytes_in, bytes_out); after each host count, node0's interface counters over the whole run are compared with the count (headers, ZMTP framing and TCP acknowledgements make them a few percent larger).
 
             With --json, one JSON object per host count and phase on standard output (fields hosts, phase, step_s, ideal_s, coordinator_bytes_in, coordinator_bytes_out per step, and more); progress goes to standard error.
 
@@ -25,7 +27,7 @@ extension Bench {
         var link = "200mbit"
         @Option(help: "The workers' fixed compute time per chunk, in milliseconds.")
         var computeMs: Double = 50
-        @Option(help: "Views in the ViT-L-sized pool (16.5 MB each; each worker may end up holding all of them).")
+        @Option(help: "Views in the ViT-L-sized pool (16.9 MB each; each worker may end up holding all of them).")
         var poolViews = 48
         @Option(help: "Steps per host count: step 1 is `first`, the rest `steady`.")
         var steps = 6
@@ -37,6 +39,8 @@ extension Bench {
         private static let shots = ClusterConfig.FewShotSettings(cache: URL(fileURLWithPath: "/")).shots
         @Option(help: "The emulation script.")
         var emulator = "scripts/cluster/emulate"
+        @Flag(help: "Start the workers with --no-pool-reads: every query view is sent by the coordinator, as before protocol 6, instead of read from the pool file on the hosts' shared file system.")
+        var noPoolReads = false
         @Flag(help: "Print one JSON object per host count and phase instead of the table.")
         var json = false
 
@@ -61,9 +65,9 @@ extension Bench {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             let problem = ScaleProblem(poolViews: poolViews, queriesPerClass: queriesPerClass, chunkSize: chunkSize)
-            note("writing a pool of \(poolViews) ViT-L views (\(problem.viewBytes * poolViews / 1_000_000) MB)")
+            note("writing a pool of \(poolViews) ViT-L views")
             let poolFile = dir.appendingPathComponent("pool.safetensors")
-            let bankBytes = try problem.writePool(to: poolFile)
+            try problem.writePool(to: poolFile)
             let cluster = try EmulatedHosts(script: URL(fileURLWithPath: emulator), count: (hostCounts.max() ?? 1) + 1,
                                             link: link, dir: dir.appendingPathComponent("cluster"))
             defer { cluster.stop() }
@@ -73,25 +77,25 @@ extension Bench {
                         link, mbits, measured.aToB, measured.bToA))
             let rate = mbits * 1e6 / 8
             if !json {
-                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step")
+                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step  read/step")
             }
             for h in hostCounts {
                 note("hosts \(h): \(steps) steps")
                 let folder = dir.appendingPathComponent("h\(h)")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let result = try ScaleRun(cluster: cluster, hosts: h, pool: poolFile, folder: folder, steps: steps,
-                                          queriesPerClass: queriesPerClass, chunkSize: chunkSize, computeMs: computeMs).execute()
-                let steadyIdeal = problem.compute(hosts: h, ms: computeMs) + 2 * Double(problem.parameterBytes) / rate
-                let firstIdeal = steadyIdeal + Double(bankBytes + problem.queries * problem.viewBytes) / rate
+                                          queriesPerClass: queriesPerClass, chunkSize: chunkSize, computeMs: computeMs,
+                                          readsPool: !noPoolReads).execute()
+                let ideal = problem.compute(hosts: h, ms: computeMs) + 2 * Double(problem.parameterBytes) / rate
                 let counted = (received: result.steps.map(\.bytesIn).reduce(0, +), sent: result.steps.map(\.bytesOut).reduce(0, +))
                 let check = (received: Double(result.interface.received) / Double(max(1, counted.received)),
                              sent: Double(result.interface.sent) / Double(max(1, counted.sent)))
-                for (phase, lines, ideal) in [("first", Array(result.steps.prefix(1)), firstIdeal),
-                                              ("steady", Array(result.steps.dropFirst()), steadyIdeal)] {
+                for (phase, lines) in [("first", Array(result.steps.prefix(1))), ("steady", Array(result.steps.dropFirst()))] {
                     let row = ScaleRow(hosts: h, phase: phase, steps: lines.count, stepSeconds: median(lines.map(\.seconds)),
                                        idealSeconds: ideal, bytesIn: median(lines.map { Double($0.bytesIn) }),
                                        bytesOut: median(lines.map { Double($0.bytesOut) }),
-                                       features: median(lines.map { Double($0.featuresSent) }), linkMbits: mbits,
+                                       features: median(lines.map { Double($0.featuresSent) }),
+                                       featuresRead: median(lines.map { Double($0.featuresRead) }), linkMbits: mbits,
                                        interfaceToCountedIn: check.received, interfaceToCountedOut: check.sent)
                     print(json ? try row.jsonLine() : row.tableLine)
                 }
@@ -115,20 +119,21 @@ struct ScaleRow: Encodable {
     var bytesIn: Double
     var bytesOut: Double
     var features: Double
+    var featuresRead: Double
     var linkMbits: Double
     var interfaceToCountedIn: Double
     var interfaceToCountedOut: Double
 
     enum CodingKeys: String, CodingKey {
         case hosts, phase, steps, stepSeconds = "step_s", idealSeconds = "ideal_s", bytesIn = "coordinator_bytes_in"
-        case bytesOut = "coordinator_bytes_out", features = "features_per_step", linkMbits = "link_mbit_s"
+        case bytesOut = "coordinator_bytes_out", features = "features_per_step", featuresRead = "features_read_per_step", linkMbits = "link_mbit_s"
         case interfaceToCountedIn = "interface_to_counted_in", interfaceToCountedOut = "interface_to_counted_out"
     }
 
     var tableLine: String {
         String(format: "%-6d ", hosts) + phase.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %.1f", stepSeconds, idealSeconds,
-                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features)
+            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %-14.1f %.1f", stepSeconds, idealSeconds,
+                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features, featuresRead)
     }
 
     func jsonLine() throws -> String {

@@ -2,7 +2,7 @@ import Foundation
 import Shared
 
 /// What `bench scale` trains: the ViT-L/14@336 head and a pool of random ViT-L-sized views
-/// (one per image, two classes), and the sizes its ideal step time is made of.
+/// (one per image, two classes), and what its ideal step time is made of.
 struct ScaleProblem {
     static let head = HeadConfig(jointDim: 768, visionWidth: 1024, layers: [6, 12, 18, 24], classes: 2)
     static let patches = 576
@@ -12,27 +12,13 @@ struct ScaleProblem {
     let queriesPerClass: Int
     let chunkSize: Int
 
-    /// Queries per episode, and the chunks they make.
-    var queries: Int { 2 * queriesPerClass }
-    var chunks: Int { (queries + chunkSize - 1) / chunkSize }
+    /// The chunks of an episode.
+    var chunks: Int { (2 * queriesPerClass + chunkSize - 1) / chunkSize }
 
     /// One parameter vector (and one gradient) as floats on the wire.
     var parameterBytes: Int { ParameterLayout(head: Self.head).totalCount * 4 }
 
-    /// What one view adds to a TASK: its features, mask, label and source, as encoded.
-    var viewBytes: Int {
-        let (_, _, chunk) = HeadBenchmark.problem(config: Self.head, patches: 1, maskSide: 1, queries: 1, bankSize: 2, seed: 1)
-        let ref = QueryRef(image: 0, view: 0), q = chunk.queries[0]
-        let one = TaskPayload(parameterVersion: 0, chunks: [[ref]], features: [(ref, q)]).encoded().count
-        let none = TaskPayload(parameterVersion: 0, chunks: [[ref]], features: []).encoded().count
-        // The 1-patch, 1-pixel view above, grown to the real patch count and mask.
-        let floats = Self.head.layers.count * (Self.patches - 1) * (Self.head.visionWidth + Self.head.jointDim)
-            + (Self.maskSide * Self.maskSide - 1)
-        return one - none + 4 * floats
-    }
-
-    /// Writes the pool file; returns the size of the bank as shipped (LZ4 frame).
-    func writePool(to url: URL) throws -> Int {
+    func writePool(to url: URL) throws {
         let (_, _, chunk) = HeadBenchmark.problem(config: Self.head, patches: Self.patches, maskSide: Self.maskSide,
                                                   queries: poolViews, bankSize: 16, seed: 3)
         let images = chunk.queries.enumerated().map { i, q in
@@ -42,7 +28,6 @@ struct ScaleProblem {
         let text = Tensor(shape: [2, 768], data: (0..<1536).map { _ in rng.nextNormal() })
         let pool = PreparedPool(pool: SupportPool(images: images), t0: text, pt: text, layers: Self.head.layers)
         try pool.write(to: url)
-        return try LZ4Frame.compress(BankPayload.encode(pool.bank), what: "bank").count
     }
 
     /// The compute time of the slowest of `hosts` workers: the step's blocks (as the

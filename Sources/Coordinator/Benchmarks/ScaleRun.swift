@@ -19,6 +19,8 @@ struct ScaleRun {
     let queriesPerClass: Int
     let chunkSize: Int
     let computeMs: Double
+    /// Whether the workers read query views from the pool file (else `--no-pool-reads`).
+    let readsPool: Bool
 
     func execute() throws -> Result {
         let ultraad = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
@@ -51,7 +53,7 @@ struct ScaleRun {
         guard let endpoint else { throw failure("the coordinator did not start listening") }
         for h in 1...hosts {
             let p = cluster.process(worker, ["--connect", endpoint, "--compute-ms", "\(computeMs)", "--threads", "1",
-                                             "--idle-exit", "60"], on: "node\(h)")
+                                             "--idle-exit", "60"] + (readsPool ? [] : ["--no-pool-reads"]), on: "node\(h)")
             try logging(p, to: "worker-\(h).log")
             try p.run()
             workers.append(p)

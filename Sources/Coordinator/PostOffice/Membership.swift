@@ -32,6 +32,9 @@ struct WorkerState {
     /// Whether it gets the parameters through shared memory: it sees the coordinator's
     /// /dev/shm, and has not reported that reading them there failed.
     var sharedMemory = false
+    /// Whether it reads query features from the run's pool itself (READY), and has not
+    /// reported that reading one failed: it is sent CRCs instead of features.
+    var readsPool = false
 }
 
 /// The workers of a run: who is connected, who is alive, who is idle (kept by `PostOffice`).

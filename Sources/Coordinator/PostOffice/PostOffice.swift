@@ -136,7 +136,8 @@ final class PostOffice {
                     throw WireError.unexpected("READY for \(ready.mode) with bank digest \(ready.bankDigest)")
                 }
                 members[id]?.ready = true
-                log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)")
+                members[id]?.readsPool = ready.readsPool
+                log.info("worker \(w.hello.workerID) ready (\(members.readyCount) ready)\(ready.readsPool ? ", reads the pool file itself" : "")")
             } catch { reject(error) }
             return nil
         case .heartbeat:

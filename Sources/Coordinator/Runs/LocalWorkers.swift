@@ -28,14 +28,14 @@ final class LocalWorkers {
         }
     }
 
-    /// The command line of a worker this process starts: `worker.threads`, `idle_exit` and
-    /// `reconnect_max` act before any WELCOME, so they travel as flags; with this process's
+    /// The command line of a worker this process starts: the `worker:` settings act before
+    /// any WELCOME, so they travel as flags; with this process's
     /// id the worker leaves when this process does, however it ends.
     static func arguments(endpoint: String, settings: ClusterConfig.WorkerSettings,
                           keys: (server: URL, secret: URL)?) -> [String] {
         var args = ["--connect", endpoint, "--threads", String(settings.threads),
                     "--idle-exit", String(settings.idleExit.seconds), "--reconnect-max", String(settings.reconnectMax.seconds),
-                    "--parent-pid", String(getpid())]
+                    "--feature-memory", settings.featureMemory?.description ?? "none", "--parent-pid", String(getpid())]
         if let keys { args += ["--server-key", keys.server.path, "--key", keys.secret.path] }
         return args
     }

@@ -19,6 +19,13 @@ struct StepMetrics: Codable, Equatable, Sendable {
     var blocks: Int
     /// Query features shipped with the step's tasks (a worker's first use of a view).
     var featuresSent: Int
+    /// Query views workers read from the run's pool file themselves (a CRC in the TASK).
+    var featuresRead: Int
+    /// The step's queries whose view the worker computing them held (hits), and those it
+    /// read from the pool file for them (misses: a first read, or again after dropping it
+    /// to stay within `worker.feature_memory`).
+    var featureHits: Int
+    var featureMisses: Int
     /// Wall time of the step, from its start to the optimizer update.
     var seconds: Double
     /// Workers' compute time summed over blocks, and the longest block's.
@@ -38,7 +45,8 @@ struct StepMetrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case step, loss, focal, dice, bce, ce, queries, chunks, workers, blocks
-        case featuresSent = "features_sent", seconds, computeSeconds = "compute_seconds"
+        case featuresSent = "features_sent", featuresRead = "features_read", featureHits = "feature_hits"
+        case featureMisses = "feature_misses", seconds, computeSeconds = "compute_seconds"
         case criticalComputeSeconds = "critical_compute_seconds", episodesPerSecond = "episodes_per_s"
         case bankSends = "bank_sends", bankSendsPerWorker = "bank_sends_per_worker", rejected
         case lateResults = "late_results", bytesIn = "bytes_in", bytesOut = "bytes_out"
@@ -51,13 +59,15 @@ struct StepMetrics: Codable, Equatable, Sendable {
         return try encoder.encode(self)
     }
 
-    init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int,
+    init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int, featuresRead: Int,
+         featureHits: Int, featureMisses: Int,
          seconds: Double, computeSeconds: Double, criticalComputeSeconds: Double, bankSendsPerWorker: [String: Int],
          rejected: [String: Int], lateResults: Int, bytesIn: Int, bytesOut: Int) {
         self.step = step
         self.loss = loss.total; focal = loss.focal; dice = loss.dice; bce = loss.bce; ce = loss.ce
         self.queries = queries; self.chunks = chunks; self.workers = workers; self.blocks = blocks
-        self.featuresSent = featuresSent; self.seconds = seconds
+        self.featuresSent = featuresSent; self.featuresRead = featuresRead
+        self.featureHits = featureHits; self.featureMisses = featureMisses; self.seconds = seconds
         self.computeSeconds = computeSeconds; self.criticalComputeSeconds = criticalComputeSeconds
         episodesPerSecond = 1 / max(seconds, 1e-9)
         bankSends = bankSendsPerWorker.values.reduce(0, +)

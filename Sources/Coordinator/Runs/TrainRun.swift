@@ -68,7 +68,8 @@ struct TrainRun {
         if let note = try folder.startMetrics(afterStep: optimizer.step) {
             FileHandle.standardError.write(Data("\(note)\n".utf8))
         }
-        let coordinator = try TrainingCoordinator(config: config, prepared: prepared, bank: bank, bankDigest: bankDigest, head: head,
+        let coordinator = try TrainingCoordinator(config: config, prepared: prepared, poolFile: (pool, config.fewShot.cache),
+                                                  bank: bank, bankDigest: bankDigest, head: head,
                                                   runDigest: runDigest, parameters: parameters, optimizer: optimizer,
                                                   folder: folder, events: try RunEvents.training(run: config.run.folder, afterStep: optimizer.step),
                                                   localWorkers: localWorkers, session: session, quiet: quiet)

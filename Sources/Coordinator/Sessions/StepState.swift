@@ -12,6 +12,11 @@ struct StepState {
     let blocks: Int
     /// Query features shipped with this step's tasks (workers keep them for later steps).
     var featuresSent = 0
+    /// Query views workers were told to read from the pool themselves.
+    var featuresRead = 0
+    /// Queries whose view the computing worker held, and those it read from the pool (GRAD).
+    var featureHits = 0
+    var featureMisses = 0
     var queries = 0
     var loss = LossParts()
     var computeSeconds = 0.0

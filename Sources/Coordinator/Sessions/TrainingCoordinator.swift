@@ -39,13 +39,19 @@ final class TrainingCoordinator {
     private var progress: Progress
     /// The step of the last checkpoint this run wrote.
     private var checkpointedStep: Int?
+    /// Each query view's CRC (`TaskFeature.crc`), computed when a worker that reads the
+    /// pool first needs it.
+    private var viewCRCs: [QueryRef: UInt32] = [:]
     /// The socket's byte counts when the previous step ended (metrics' bytes_in, bytes_out).
     private var countedBytes = (received: 0, sent: 0)
 
     private var steps: Int { config.train.steps }
 
-    /// `bank`: the pool's bank as BankPayload encodes it, with its digest.
-    init(config: ClusterConfig, prepared: PreparedPool, bank raw: [UInt8], bankDigest: String, head: HeadConfig, runDigest: String,
+    /// `bank`: the pool's bank as BankPayload encodes it, with its digest. `poolFile`: where
+    /// `prepared` was read from (and its feature cache, for a version 2 pool), for workers
+    /// that can read it themselves.
+    init(config: ClusterConfig, prepared: PreparedPool, poolFile: (url: URL, cache: URL?)?, bank raw: [UInt8], bankDigest: String,
+         head: HeadConfig, runDigest: String,
          parameters: ParameterSet, optimizer: AdamW, folder: RunFolder, events: TensorBoardWriter, localWorkers: Int = 0,
          session: SessionTuning = .init(), quiet: Bool = false) throws {
         self.config = config; self.runDigest = runDigest; self.session = session
@@ -56,7 +62,8 @@ final class TrainingCoordinator {
         let bank = PostOffice.Bank(frame: try LZ4Frame.compress(raw, what: "bank"), digest: bankDigest)
         let welcome = Welcome(configDigest: runDigest, mode: .training, bankDigest: bank.digest, head: head,
                               heartbeat: config.coordinator.heartbeat.seconds, timeout: config.coordinator.workerTimeout.seconds,
-                              pieceFloats: session.pieceFloats)
+                              pieceFloats: session.pieceFloats, pool: poolFile?.url.standardizedFileURL.path ?? "",
+                              featureCache: poolFile?.cache?.standardizedFileURL.path ?? "")
         office = try PostOffice(config.coordinator, welcome: welcome, bank: bank, localWorkers: localWorkers,
                                 folder: folder.session, log: log)
         progress = Progress(total: config.train.steps, quiet: quiet, log: log, logEvery: config.train.logEvery.seconds)
@@ -131,7 +138,7 @@ final class TrainingCoordinator {
     /// parameters and features afresh; shared memory stops for it when that failed.
     private func error(_ id: [UInt8], _ report: ErrorPayload) throws(WireError) {
         switch report.code {
-        case .sharedMemoryUnusable, .badMessage: break
+        case .sharedMemoryUnusable, .badMessage, .featuresUnavailable: break
         case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
             throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
         }
@@ -142,6 +149,7 @@ final class TrainingCoordinator {
         members[id]?.parameterVersion = nil
         members[id]?.sentFeatures = []
         if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
+        if report.code == .featuresUnavailable { members[id]?.readsPool = false }
     }
 
     private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
@@ -178,6 +186,8 @@ final class TrainingCoordinator {
         members[id]?.assignment = nil
         s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
         s.queries += Int(g.queries)
+        s.featureHits += Int(g.featureHits)
+        s.featureMisses += Int(g.featureMisses)
         s.loss = s.loss + g.loss
         s.computeSeconds += g.computeSeconds
         s.criticalComputeSeconds = max(s.criticalComputeSeconds, g.computeSeconds)
@@ -228,12 +238,19 @@ final class TrainingCoordinator {
             guard let w = members[id], w.parameterVersion == version, !s.pending.isEmpty else { continue }
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
-            var newFeatures = [(QueryRef, ChunkInput.Query)]()
+            var newFeatures = [(QueryRef, TaskFeature)]()
             var sent = w.sentFeatures
             for ref in lists.joined() where !sent.contains(ref) {
                 let image = prepared.pool.images[Int(ref.image)]
-                newFeatures.append((ref, ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
-                                                          label: image.label, source: image.id)))
+                let query = ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
+                                             label: image.label, source: image.id)
+                if w.readsPool {
+                    let crc = viewCRCs[ref] ?? TaskFeature.crc(of: query)
+                    viewCRCs[ref] = crc
+                    newFeatures.append((ref, .fromPool(crc: crc)))
+                } else {
+                    newFeatures.append((ref, .inline(query)))
+                }
                 sent.insert(ref)
             }
             let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures)
@@ -243,7 +260,9 @@ final class TrainingCoordinator {
             }
             members[id]?.assignment = (s.step, block)
             members[id]?.sentFeatures = sent
-            s.featuresSent += newFeatures.count
+            let read = newFeatures.filter { if case .fromPool = $0.1 { return true } else { return false } }.count
+            s.featuresRead += read
+            s.featuresSent += newFeatures.count - read
             members[id]?.lastSent = Date()
         }
         current = s
@@ -312,6 +331,7 @@ final class TrainingCoordinator {
         defer { countedBytes = bytes }
         let line = StepMetrics(step: step, loss: loss, queries: s.queries, chunks: s.chunks.count,
                                workers: members.readyCount, blocks: s.blocks, featuresSent: s.featuresSent,
+                               featuresRead: s.featuresRead, featureHits: s.featureHits, featureMisses: s.featureMisses,
                                seconds: seconds, computeSeconds: s.computeSeconds,
                                criticalComputeSeconds: s.criticalComputeSeconds,
                                bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults,

@@ -91,10 +91,11 @@ extension ClusterConfig.CurveSettings {
 
 extension ClusterConfig.WorkerSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["threads", "idle_exit", "reconnect_max"])
+        let s = try v.section(["threads", "idle_exit", "reconnect_max", "feature_memory"])
         let d = Self()
         self.init(threads: try s.int("threads", default: d.threads),
                   idleExit: try s.duration("idle_exit", default: d.idleExit),
-                  reconnectMax: try s.duration("reconnect_max", default: d.reconnectMax))
+                  reconnectMax: try s.duration("reconnect_max", default: d.reconnectMax),
+                  featureMemory: try s.optionalByteSize("feature_memory", default: d.featureMemory))
     }
 }

@@ -32,6 +32,9 @@ extension ClusterConfig {
         try v.atLeast(worker.threads, 1, "worker.threads")
         try v.positive(worker.idleExit, "worker.idle_exit")
         try v.positive(worker.reconnectMax, "worker.reconnect_max")
+        if let m = worker.featureMemory {
+            try v.check(m.bytes >= 1, "worker.feature_memory", "must be at least 1B (or null for no limit), found \(m)")
+        }
     }
 
     private func validateBackbone(_ v: ConfigValidator) throws(ConfigError) {

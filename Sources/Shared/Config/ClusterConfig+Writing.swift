@@ -95,7 +95,8 @@ extension ClusterConfig {
                                  ("heartbeat", duration(coordinator.heartbeat)),
                                  ("allow_insecure", bool(coordinator.allowInsecure)), ("curve", curve ?? null)])),
             ("worker", map([("threads", int(worker.threads)), ("idle_exit", duration(worker.idleExit)),
-                            ("reconnect_max", duration(worker.reconnectMax))])),
+                            ("reconnect_max", duration(worker.reconnectMax)),
+                            ("feature_memory", worker.featureMemory.map { text($0.description) } ?? null)])),
         ])
     }
 

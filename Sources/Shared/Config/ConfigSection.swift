@@ -54,6 +54,11 @@ struct ConfigSection {
     func duration(_ key: String, default d: ConfigDuration) throws(ConfigError) -> ConfigDuration {
         try self[key]?.duration() ?? d
     }
+    /// An amount of memory, or null (none); when absent, `d`.
+    func optionalByteSize(_ key: String, default d: ConfigByteSize?) throws(ConfigError) -> ConfigByteSize? {
+        guard entries[key] != nil else { return d }
+        return try optional(key)?.byteSize()
+    }
     /// A path (null is refused); when absent, `d`.
     func path(_ key: String, default d: URL) throws(ConfigError) -> URL { try self[key]?.path() ?? d }
     func optionalPath(_ key: String) throws(ConfigError) -> URL? { try optional(key)?.path() }

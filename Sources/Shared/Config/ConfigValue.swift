@@ -105,6 +105,14 @@ struct ConfigValue {
         do { return try ConfigDuration(parsing: text) } catch { throw invalid(error.reason) }
     }
 
+    func byteSize() throws(ConfigError) -> ConfigByteSize {
+        guard case .scalar = node, kind != .null, kind != .bool else {
+            throw wrongType("an amount of memory (a number with a unit such as MiB or GiB)")
+        }
+        let text = try string()
+        do { return try ConfigByteSize(parsing: text) } catch { throw invalid(error.reason) }
+    }
+
     func endpoint() throws(ConfigError) -> ClusterConfig.Endpoint {
         let text = try string()
         do { return try ClusterConfig.Endpoint(parsing: text) } catch { throw invalid(error.reason) }

@@ -77,65 +77,14 @@ public struct PreparedPool: Sendable {
 
     /// Reads a pool; a version 2 one takes its features from `cache`, which must hold them.
     public static func read(from url: URL, cache: FeatureCache?) throws(CheckpointError) -> PreparedPool {
-        let file = url.path
-        let r: SafeTensorsReader
-        do { r = try SafeTensorsReader(contentsOf: url) } catch { throw .file(error) }
-        guard r.metadata["format"] == format, let version = r.metadata["version"], ["1", "2"].contains(version) else {
-            throw .invalid(file: file, "not an UltraAD pool file of version 1 or 2 (format \(r.metadata["format"] ?? "missing"), version \(r.metadata["version"] ?? "missing"))")
-        }
-        // Version 2: where each view's features are in the cache.
-        var references: (cache: FeatureCache, backbone: String, views: [(image: String, view: String)])?
-        if version == "2" {
-            guard let cache else { throw .invalid(file: file, "a pool of version 2 keeps its features in the feature cache, and no cache was given") }
-            guard let backbone = r.metadata["backbone"] else { throw .invalid(file: file, "metadata backbone is missing") }
-            var views: [(image: String, view: String)] = []
-            for (k, key) in (r.metadata["views"] ?? "").split(separator: "\n").enumerated() {
-                guard let slash = key.lastIndex(of: "/") else { throw .invalid(file: file, "metadata views: \"\(key)\" (view \(k)) is not IMAGE-DIGEST/VIEW") }
-                views.append((String(key[..<slash]), String(key[key.index(after: slash)...])))
-            }
-            references = (cache, backbone, views)
-        }
-        let layers = (r.metadata["layers"] ?? "").split(separator: ",").compactMap { Int($0) }
-        guard !layers.isEmpty else { throw .invalid(file: file, "metadata layers is missing") }
-        func t(_ name: String) throws(CheckpointError) -> Tensor {
-            guard r.contains(name) else { throw .invalid(file: file, "tensor \(name) is missing") }
-            do { return try r.tensor(name) } catch { throw .file(error) }
-        }
-        func ints(_ name: String) throws(CheckpointError) -> [Int32] {
-            guard r.contains(name) else { throw .invalid(file: file, "tensor \(name) is missing") }
-            do { return try r.int32Tensor(name).values } catch { throw .file(error) }
-        }
-        let ids = try ints("image.id"), labels = try ints("image.label"), views = try ints("image.views")
-        guard ids.count == labels.count, ids.count == views.count else {
-            throw .invalid(file: file, "image.id, image.label and image.views differ in length")
-        }
+        let views = try PoolViews(url: url, cache: cache)
         var images = [SupportPool.Image]()
-        var k = 0
-        for i in ids.indices {
-            guard views[i] >= 1 else { throw .invalid(file: file, "image \(ids[i]) has no views") }
-            var feats = [ImageFeatures](), masks = [Tensor]()
-            for _ in 0..<Int(views[i]) {
-                if let references {
-                    guard k < references.views.count else { throw .invalid(file: file, "metadata views has no cache key for view \(k)") }
-                    let (image, view) = references.views[k]
-                    let found: ImageFeatures?
-                    do { found = try references.cache.lookup(backbone: references.backbone, image: image, view: view) } catch {
-                        throw .invalid(file: file, "view \(k): \(error)")
-                    }
-                    guard let found else {
-                        throw .invalid(file: file, "the features of view \(k) are not (any more) in the feature cache, at \(references.cache.url(backbone: references.backbone, image: image, view: view).path): run prepare again to compute them")
-                    }
-                    feats.append(found)
-                } else {
-                    feats.append(ImageFeatures(g: try t("view.\(k).g"),
-                                               u: try layers.map { l throws(CheckpointError) in try t("view.\(k).U.\(l)") },
-                                               z0: try layers.map { l throws(CheckpointError) in try t("view.\(k).Z0.\(l)") }))
-                }
-                masks.append(try t("view.\(k).mask"))
-                k += 1
-            }
-            images.append(SupportPool.Image(id: ids[i], label: Int(labels[i]), views: feats, masks: masks))
+        for i in 0..<views.imageCount {
+            let queries = try (0..<views.viewCount(image: i)).map { v throws(CheckpointError) in try views.query(image: i, view: v) }
+            images.append(SupportPool.Image(id: queries[0].source, label: queries[0].label, views: queries.map(\.features),
+                                            masks: queries.map(\.mask)))
         }
-        return PreparedPool(pool: SupportPool(images: images), t0: try t("text.T0"), pt: try t("text.Pt"), layers: layers)
+        return PreparedPool(pool: SupportPool(images: images), t0: try views.tensor("text.T0"), pt: try views.tensor("text.Pt"),
+                            layers: views.layers)
     }
 }

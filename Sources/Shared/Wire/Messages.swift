@@ -83,7 +83,8 @@ extension ByteReader {
 
 /// WELCOME (coordinator -> worker): the run's identity and kind, the head's sizes and the
 /// components it switches off (the layout of PARAMS and GRAD follows from them), the
-/// timings, and the piece size for GRAD.
+/// timings, the piece size for GRAD, and in training the run's pool file (and feature
+/// cache), from which a worker that can open them reads query features itself.
 public struct Welcome: Equatable, Sendable {
     public var configDigest: String
     public var mode: SessionMode
@@ -96,11 +97,16 @@ public struct Welcome: Equatable, Sendable {
     /// Floats per piece (at least 1): the coordinator's PARAMS pieces are at most this
     /// long, and the worker cuts its GRAD pieces to it.
     public var pieceFloats: Int
+    /// The absolute path of the pool file the coordinator trains on, and of the feature
+    /// cache a version 2 pool refers to; "" for none.
+    public var pool: String
+    public var featureCache: String
 
     public init(configDigest: String, mode: SessionMode, bankDigest: String, head: HeadConfig,
-                heartbeat: Double, timeout: Double, pieceFloats: Int) {
+                heartbeat: Double, timeout: Double, pieceFloats: Int, pool: String = "", featureCache: String = "") {
         self.configDigest = configDigest; self.mode = mode; self.bankDigest = bankDigest; self.head = head
         self.heartbeat = heartbeat; self.timeout = timeout; self.pieceFloats = pieceFloats
+        self.pool = pool; self.featureCache = featureCache
     }
 
     public func encoded() -> [UInt8] {
@@ -112,6 +118,7 @@ public struct Welcome: Equatable, Sendable {
         w.string(HeadComponent.listText(head.ablate))
         w.f64(heartbeat); w.f64(timeout)
         w.u32(UInt32(pieceFloats))
+        w.string(pool); w.string(featureCache)
         return w.bytes
     }
 
@@ -136,22 +143,30 @@ public struct Welcome: Equatable, Sendable {
         heartbeat = try r.f64("WELCOME heartbeat"); timeout = try r.f64("WELCOME timeout")
         pieceFloats = Int(try r.u32("WELCOME piece floats"))
         guard pieceFloats >= 1 else { throw .malformed("WELCOME: pieces of 0 floats") }
+        pool = try r.string("WELCOME pool"); featureCache = try r.string("WELCOME feature cache")
+        guard mode == .training || (pool.isEmpty && featureCache.isEmpty) else {
+            throw .malformed("WELCOME: a pool file in feature extraction")
+        }
         try r.finish("WELCOME")
     }
 }
 
 /// READY (worker -> coordinator): the worker can be given work. In training it confirms
 /// the bank's digest (FNV-1a 64 of the uncompressed bank bytes); in feature extraction,
-/// which has no bank, the digest is "".
+/// which has no bank, the digest is "". `readsPool` (`u8`, 0 or 1): the worker opened
+/// WELCOME's pool file and reads query features from it when a TASK says so.
 public struct ReadyPayload: Equatable, Sendable {
     public var mode: SessionMode
     public var bankDigest: String
+    public var readsPool: Bool
 
-    public init(mode: SessionMode, bankDigest: String) { self.mode = mode; self.bankDigest = bankDigest }
+    public init(mode: SessionMode, bankDigest: String, readsPool: Bool = false) {
+        self.mode = mode; self.bankDigest = bankDigest; self.readsPool = readsPool
+    }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(mode.rawValue); w.string(bankDigest)
+        w.u8(mode.rawValue); w.string(bankDigest); w.u8(readsPool ? 1 : 0)
         return w.bytes
     }
 
@@ -160,6 +175,11 @@ public struct ReadyPayload: Equatable, Sendable {
         mode = try r.sessionMode("READY")
         bankDigest = try r.string("READY bank digest")
         try mode.check(bankDigest: bankDigest, "READY")
+        switch try r.u8("READY reads pool") {
+        case 0: readsPool = false
+        case 1 where mode == .training: readsPool = true
+        case let flag: throw .malformed("READY: reads-pool flag \(flag) in \(mode)")
+        }
         try r.finish("READY")
     }
 }
@@ -185,6 +205,10 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case itemFailed = 5
     /// Worker -> coordinator, for an EXTRACT: the batch could not be encoded (CLIP failed).
     case extractionFailed = 6
+    /// Worker -> coordinator, for a TASK: a view it was to read from the pool could not be
+    /// read there, or does not match the TASK's CRC. The block is computed again, and the
+    /// worker is sent features itself from then on.
+    case featuresUnavailable = 7
 
     public var description: String {
         switch self {
@@ -194,6 +218,7 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
         case .backboneUnavailable: return "backbone unavailable"
         case .itemFailed: return "item failed"
         case .extractionFailed: return "extraction failed"
+        case .featuresUnavailable: return "features unavailable"
         }
     }
 }
@@ -245,10 +270,10 @@ public struct TaskPayload: Sendable {
     public var parameterVersion: UInt64
     /// One entry per chunk of the block; an empty chunk is padding past the episode's end.
     public var chunks: [[QueryRef]]
-    /// Features of queries the worker has not been sent before.
-    public var features: [(QueryRef, ChunkInput.Query)]
+    /// Queries the worker has not been given before: their features, or where to read them.
+    public var features: [(QueryRef, TaskFeature)]
 
-    public init(parameterVersion: UInt64, chunks: [[QueryRef]], features: [(QueryRef, ChunkInput.Query)]) {
+    public init(parameterVersion: UInt64, chunks: [[QueryRef]], features: [(QueryRef, TaskFeature)]) {
         self.parameterVersion = parameterVersion; self.chunks = chunks; self.features = features
     }
 
@@ -261,9 +286,12 @@ public struct TaskPayload: Sendable {
             for q in c { w.u32(q.image); w.u32(q.view) }
         }
         w.u32(UInt32(features.count))
-        for (ref, q) in features {
+        for (ref, f) in features {
             w.u32(ref.image); w.u32(ref.view)
-            w.encodeQuery(q)
+            switch f {
+            case .inline(let q): w.u8(0); w.encodeQuery(q)
+            case .fromPool(let crc): w.u8(1); w.u32(crc)
+            }
         }
         return w.bytes
     }
@@ -286,9 +314,29 @@ public struct TaskPayload: Sendable {
         features = []
         for _ in 0..<f {
             let ref = QueryRef(image: try r.u32("TASK feature image"), view: try r.u32("TASK feature view"))
-            features.append((ref, try r.decodeQuery("TASK features")))
+            switch try r.u8("TASK feature kind") {
+            case 0: features.append((ref, .inline(try r.decodeQuery("TASK features"))))
+            case 1: features.append((ref, .fromPool(crc: try r.u32("TASK feature CRC"))))
+            case let kind: throw .malformed("TASK: feature kind \(kind)")
+            }
         }
         try r.finish("TASK")
+    }
+}
+
+/// A query of a TASK that the worker has not been given before: `u8 kind`, then kind 0:
+/// its features, mask, label and source; kind 1: `u32` CRC-32C of those as kind 0 encodes
+/// them, for a worker that reads the view from the run's pool itself (READY's
+/// `readsPool`) and checks what it read.
+public enum TaskFeature: Sendable {
+    case inline(ChunkInput.Query)
+    case fromPool(crc: UInt32)
+
+    /// The CRC-32C that kind 1 gives for `query`.
+    public static func crc(of query: ChunkInput.Query) -> UInt32 {
+        var w = ByteWriter()
+        w.encodeQuery(query)
+        return CRC32C.checksum(w.bytes)
     }
 }
 
@@ -374,11 +422,17 @@ public struct GradPayload: Sendable {
     public var loss: LossParts
     /// Seconds the worker spent computing (for the coordinator's share figure).
     public var computeSeconds: Double
+    /// The block's queries whose view the worker held (hits), and those it read from the
+    /// pool file for it, for the first time or again after dropping it (misses).
+    public var featureHits: UInt32
+    public var featureMisses: UInt32
     public var part: VectorPart
 
-    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double, part: VectorPart) {
+    public init(parameterVersion: UInt64, queries: UInt32, loss: LossParts, computeSeconds: Double,
+                featureHits: UInt32 = 0, featureMisses: UInt32 = 0, part: VectorPart) {
         self.parameterVersion = parameterVersion; self.queries = queries; self.loss = loss
-        self.computeSeconds = computeSeconds; self.part = part
+        self.computeSeconds = computeSeconds; self.featureHits = featureHits; self.featureMisses = featureMisses
+        self.part = part
     }
 
     public func encoded() -> [UInt8] {
@@ -386,6 +440,7 @@ public struct GradPayload: Sendable {
         w.u64(parameterVersion); w.u32(queries)
         w.f64(loss.focal); w.f64(loss.dice); w.f64(loss.bce); w.f64(loss.ce)
         w.f64(computeSeconds)
+        w.u32(featureHits); w.u32(featureMisses)
         w.vectorPart(part)
         return w.bytes
     }
@@ -397,6 +452,7 @@ public struct GradPayload: Sendable {
         loss.focal = try r.f64("GRAD focal"); loss.dice = try r.f64("GRAD dice")
         loss.bce = try r.f64("GRAD bce"); loss.ce = try r.f64("GRAD ce")
         computeSeconds = try r.f64("GRAD seconds")
+        featureHits = try r.u32("GRAD feature hits"); featureMisses = try r.u32("GRAD feature misses")
         part = try r.vectorPart("GRAD")
         try r.finish("GRAD")
     }

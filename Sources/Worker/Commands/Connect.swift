@@ -24,6 +24,8 @@ struct Connect: ParsableCommand {
     var idleExit: Double?
     @Option(help: ArgumentHelp("Longest wait between reconnection attempts, in seconds (worker.reconnect_max; default \(ClusterConfig.WorkerSettings().reconnectMax.seconds))."))
     var reconnectMax: Double?
+    @Option(help: ArgumentHelp("Memory for query views read from the run's pool file, e.g. 4GiB, or none for no limit; past it the least recently used are dropped and read again when needed (worker.feature_memory; default \(ClusterConfig.WorkerSettings().featureMemory?.description ?? "none"))."))
+    var featureMemory: String?
     @Option(help: "Exit as soon as the process with this id, which started the worker, is gone (`ultraad --local-workers` passes its own).")
     var parentPid: Int32?
     @Option(help: "The coordinator's CURVE public key file (coordinator.key); with --key, encrypts the connection. Default: ULTRAAD_SERVER_KEY.")
@@ -34,6 +36,8 @@ struct Connect: ParsableCommand {
     var verbose = false
     @Flag(help: "Offer no shared memory to a coordinator on this machine: parameters and gradients go over the socket.")
     var noSharedMemory = false
+    @Flag(help: "Read no query features from the run's pool file, even where it can be opened here (a shared file system): the coordinator sends them all.")
+    var noPoolReads = false
     @Option(help: "For failure-injection tests: sleep this long (milliseconds) before each block and extraction batch.")
     var delayPerBlockMs: Int = 0
     @Option(help: "Benchmark (`ultraad bench scale`): instead of computing, sleep this long (milliseconds) per chunk and return a zero gradient of the right size. Not for training: the result is meaningless.")
@@ -49,6 +53,11 @@ struct Connect: ParsableCommand {
         if let threads { w.threads = threads }
         if let idleExit { w.idleExit = .seconds(idleExit) }
         if let reconnectMax { w.reconnectMax = .seconds(reconnectMax) }
+        if let featureMemory {
+            do { w.featureMemory = featureMemory == "none" ? nil : try ConfigByteSize(parsing: featureMemory) } catch {
+                throw ValidationError("--feature-memory: \(error.reason), or none")
+            }
+        }
         return w
     }
 
@@ -88,8 +97,8 @@ struct Connect: ParsableCommand {
         }
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
-            delayPerBlock: Double(delayPerBlockMs) / 1000,
-            computation: computeMs.map { .fixedDelay(secondsPerChunk: $0 / 1000) } ?? .head, sharedMemory: !noSharedMemory, curve: curve, parentPID: parentPid))
+            delayPerBlock: Double(delayPerBlockMs) / 1000, featureMemory: w.featureMemory?.bytes,
+            computation: computeMs.map { .fixedDelay(secondsPerChunk: $0 / 1000) } ?? .head, sharedMemory: !noSharedMemory, readsPool: !noPoolReads, curve: curve, parentPID: parentPid))
         throw ExitCode(try session.run())
     }
 }

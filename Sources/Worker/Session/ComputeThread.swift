@@ -18,6 +18,9 @@ struct BlockJob: Sendable {
     var sharedGradient: SharedVectorWriter?
     /// Floats per GRAD piece (WELCOME's).
     var pieceFloats: Int
+    /// The block's views held already, and read from the pool for it (GRAD reports them).
+    var featureHits = 0
+    var featureMisses = 0
 }
 
 /// What a worker does with a block: the head's gradient, or (`ultraad-worker --compute-ms`,
@@ -65,14 +68,16 @@ final class ComputeThread: @unchecked Sendable {
             if let shared = job.sharedGradient {
                 shared.publish(sum)
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds,
+                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
+                                          featureMisses: UInt32(job.featureMisses),
                                           part: .shared(.init(path: shared.path, crc: shared.crc), total: sum.count)).encoded()
                 outbox.post(header(payload), payload, via: socket)
                 continue
             }
             for piece in Pieces.ranges(count: sum.count, floatsPerPiece: job.pieceFloats) {
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds,
+                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
+                                          featureMisses: UInt32(job.featureMisses),
                                           part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()
                 outbox.post(header(payload), payload, via: socket)   // sent while the next piece is encoded
             }

@@ -11,11 +11,16 @@ struct WorkerSettings {
     /// Extra seconds before each block and extraction batch (`--delay-per-block-ms`: tests
     /// that kill processes mid-run need slow steps).
     var delayPerBlock: Double = 0
+    /// Bytes for views read from the pool (`worker.feature_memory`; nil: no limit).
+    var featureMemory: Int?
     /// How block gradients are computed (`--compute-ms`: a fixed delay for `bench scale`).
     var computation: BlockComputation = .head
     /// Whether HELLO offers this machine's shared-memory namespace (`--no-shared-memory`:
     /// everything over the socket).
     var sharedMemory = true
+    /// Whether it reads query features from the run's pool file when it can open it
+    /// (`--no-pool-reads`: every view from the coordinator).
+    var readsPool = true
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
     /// Exit once this process is gone (`--parent-pid`: workers a coordinator starts leave
@@ -50,7 +55,9 @@ final class WorkerSession {
     private var sharedGradient: SharedVectorWriter?
     /// PARAMS pieces of the version being received.
     private var arrivingParams: (version: UInt64, assembler: PieceAssembler)?
-    private var features: [QueryRef: ChunkInput.Query] = [:]
+    private var features: FeatureStore
+    /// WELCOME's pool file, opened (nil: none, not readable here, or not wanted).
+    private var pool: PoolViews?
 
     private var heartbeat: Double
     private var timeout: Double
@@ -63,6 +70,7 @@ final class WorkerSession {
         self.settings = settings
         heartbeat = settings.heartbeat
         timeout = settings.timeout
+        features = FeatureStore(limit: settings.featureMemory)
         let host = ProcessInfo.processInfo.hostName
         workerID = "\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         compute = ComputeThread(outbox: try Outbox(context: context, name: "compute-\(workerID)"),
@@ -147,7 +155,8 @@ final class WorkerSession {
             let w = try Welcome(decoding: env.payload)
             // A new run: parameters and features are sent again; the bank only if it changed.
             if h.runID != runID {
-                parameters = nil; parameterVersion = .max; features = [:]; arrivingParams = nil; sharedParameters = nil; sharedGradient = nil
+                parameters = nil; parameterVersion = .max; features = FeatureStore(limit: settings.featureMemory); arrivingParams = nil; sharedParameters = nil; sharedGradient = nil
+                pool = w.mode == .training && settings.readsPool ? openPool(w) : nil
             }
             if welcome?.bankDigest != w.bankDigest { bank = nil }
             runID = h.runID
@@ -162,7 +171,8 @@ final class WorkerSession {
                 // Reconnected with this run's bank: no need to send it again. Otherwise READY
                 // follows the BANK.
                 if bank != nil {
-                    try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: w.bankDigest).encoded())
+                    try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: w.bankDigest,
+                                                                                readsPool: pool != nil).encoded())
                 }
             }
         case .bank:
@@ -177,7 +187,8 @@ final class WorkerSession {
             let b = try BankPayload.decode(raw)
             try b.validate(for: w.head)
             bank = b
-            try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: digest).encoded())
+            try socket.send(.ready, runID: runID, payload: ReadyPayload(mode: .training, bankDigest: digest,
+                                                                        readsPool: pool != nil).encoded())
             log.info("bank received (\(b.count) entries, digest \(digest))")
         case .params:
             guard let w = welcome else { return nil }
@@ -267,15 +278,65 @@ final class WorkerSession {
         }
     }
 
+    /// WELCOME's pool file, if this worker can open it (a shared file system); a pool it
+    /// cannot open only means the coordinator sends the features.
+    private func openPool(_ w: Welcome) -> PoolViews? {
+        guard !w.pool.isEmpty else { return nil }
+        do {
+            let cache = w.featureCache.isEmpty ? nil : FeatureCache(root: URL(fileURLWithPath: w.featureCache))
+            let views = try PoolViews(url: URL(fileURLWithPath: w.pool), cache: cache)
+            log.info("reads query features from \(w.pool)")
+            return views
+        } catch {
+            log.info("cannot read the pool \(w.pool) here (\(error)); the coordinator sends the features")
+            return nil
+        }
+    }
+
+    /// `read`, or nil after telling the coordinator it failed (ERROR, features
+    /// unavailable): it computes the block elsewhere and sends this worker the views from
+    /// then on.
+    private func readOrReport(_ ref: QueryRef, crc: UInt32) throws -> ChunkInput.Query? {
+        do throws(WireError) { return try read(ref, crc: crc) } catch {
+            pool = nil
+            log.warning("\(error); the coordinator sends the features from now on")
+            try socket.send(.error, runID: runID, payload: ErrorPayload(.featuresUnavailable, "\(error)").encoded())
+            return nil
+        }
+    }
+
+    /// A query view from the pool file, checked against the TASK's CRC of the coordinator's copy.
+    private func read(_ ref: QueryRef, crc: UInt32) throws(WireError) -> ChunkInput.Query {
+        guard let pool else { throw .unexpected("TASK: view \(ref.image)/\(ref.view) to read from a pool this worker does not read") }
+        let q: ChunkInput.Query
+        do { q = try pool.query(image: Int(ref.image), view: Int(ref.view)) } catch {
+            throw .malformed("view \(ref.view) of image \(ref.image) from \(pool.file.path): \(error)")
+        }
+        let found = TaskFeature.crc(of: q)
+        guard found == crc else {
+            throw .malformed("view \(ref.view) of image \(ref.image) from \(pool.file.path) has CRC-32C \(found), the coordinator's \(crc): the file differs from the one it trains on")
+        }
+        return q
+    }
+
     private func startTask(_ env: Envelope) throws {
         guard let w = welcome, let bank else {
             try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK before WELCOME and BANK").encoded())
             return
         }
         let task = try TaskPayload(decoding: env.payload)
-        for (ref, q) in task.features {
+        var misses = 0, read = Set<QueryRef>()
+        for (ref, feature) in task.features {
+            let q: ChunkInput.Query
+            var crc: UInt32?
+            switch feature {
+            case .inline(let sent): q = sent
+            case .fromPool(let c):
+                guard let found = try readOrReport(ref, crc: c) else { return }
+                q = found; crc = c; misses += 1; read.insert(ref)
+            }
             try ChunkInput(queries: [q]).validate(for: w.head)
-            features[ref] = q
+            features.insert(ref, q, poolCRC: crc)
         }
         guard let parameters, parameterVersion == task.parameterVersion else {
             try socket.send(.error, runID: runID, payload: ErrorPayload(
@@ -288,22 +349,30 @@ final class WorkerSession {
                             payload: ErrorPayload(.badMessage, "TASK: chunk \(firstEmpty) is empty but a later chunk is not").encoded())
             return
         }
-        var chunks = [ChunkInput]()
+        var chunks = [ChunkInput](), hits = 0
         for refs in task.chunks {
             var queries = [ChunkInput.Query]()
             for ref in refs {
-                guard let q = features[ref] else {
+                if let q = features.use(ref) {
+                    if !read.contains(ref) { hits += 1 }
+                    queries.append(q)
+                } else if let crc = features.droppedCRC(ref) {   // read from the pool before, dropped since
+                    guard let q = try readOrReport(ref, crc: crc) else { return }
+                    features.insert(ref, q, poolCRC: crc)
+                    misses += 1; read.insert(ref)
+                    queries.append(q)
+                } else {
                     try socket.send(.error, runID: runID, payload: ErrorPayload(
                         .badMessage, "TASK names query image \(ref.image) view \(ref.view) whose features were never sent").encoded())
                     return
                 }
-                queries.append(q)
             }
             chunks.append(ChunkInput(queries: queries))
         }
+        features.evict(keeping: Set(task.chunks.joined()))
         compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
                                 parameterVersion: task.parameterVersion, config: w.head,
                                 parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient,
-                                pieceFloats: w.pieceFloats))
+                                pieceFloats: w.pieceFloats, featureHits: hits, featureMisses: misses))
     }
 }
