@@ -15,6 +15,14 @@ final class EmulatedClusterTests: ProcessTestCase {
         try super.tearDownWithError()
     }
 
+    /// Four hosts, the in-process result to compare with, and CURVE keys for three workers.
+    private func fourHostsWithCURVE() throws -> (EmulatedCluster, [Float], config: URL, keys: URL) {
+        let cluster = try EmulatedCluster(hosts: 4, dir: dir.appendingPathComponent("cluster"))
+        self.cluster = cluster
+        let (config, keys) = try curveConfig(workers: 3)
+        return (cluster, try inProcessReference(), config, keys)
+    }
+
     /// CURVE keys for `workers` workers and a cluster.yaml that uses them.
     private func curveConfig(workers: Int) throws -> (config: URL, keys: URL) {
         let keys = dir.appendingPathComponent("keys")
@@ -48,10 +56,7 @@ final class EmulatedClusterTests: ProcessTestCase {
     }
 
     func testCURVETrainingAcrossThreeHostsGivesTheInProcessBits() throws {
-        let cluster = try EmulatedCluster(hosts: 4, dir: dir.appendingPathComponent("cluster"))
-        self.cluster = cluster
-        let reference = try inProcessReference()
-        let (config, keys) = try curveConfig(workers: 3)
+        let (cluster, reference, config, keys) = try fourHostsWithCURVE()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let before = try cluster.interfaceBytes("node0")
@@ -129,10 +134,7 @@ final class EmulatedClusterTests: ProcessTestCase {
     /// link is cut after step 10 until the coordinator has declared it dead, then restored
     /// (its worker comes back). The result is the in-process loop's, bit for bit.
     func testAJoiningHostAHostCutForGoodAndALinkCutAndRestoredLeaveTheBitsUnchanged() throws {
-        let cluster = try EmulatedCluster(hosts: 4, dir: dir.appendingPathComponent("cluster"))
-        self.cluster = cluster
-        let reference = try inProcessReference()
-        let (config, keys) = try curveConfig(workers: 3)
+        let (cluster, reference, config, keys) = try fourHostsWithCURVE()
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
         let run = dir.appendingPathComponent("failures")

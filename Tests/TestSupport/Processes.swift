@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// The folder holding the built executables (next to the test bundle).
 var productsDirectory: URL? {
@@ -11,17 +12,7 @@ var productsDirectory: URL? {
 /// Runs an executable to completion; returns its exit status and combined output.
 /// `environment` replaces the inherited environment when given.
 func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try Subprocess.run(executable, arguments, environment: environment)
 }
 
 /// Processes started in the background, their output in files, stopped at the end.

@@ -9,25 +9,17 @@ public struct ConfigByteSize: Equatable, Hashable, Sendable, Codable, CustomStri
     public init(bytes: Int) { self.bytes = bytes }
     public static func gibibytes(_ n: Int) -> ConfigByteSize { .init(bytes: n << 30) }
 
-    static let units: [(suffix: String, bytes: Double)] = [
+    static let units: [(suffix: String, size: Double)] = [
         ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776),
         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1),
     ]
 
     /// Parses `NUMBER UNIT`; the number may have a fraction.
     public init(parsing text: String) throws(ConfigSyntaxError) {
-        let form = "a number with a unit B, KiB, MiB, GiB, TiB, KB, MB, GB or TB (e.g. 512MiB, 8GiB)"
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let unit = Self.units.sorted(by: { $0.suffix.count > $1.suffix.count })
-                .first(where: { trimmed.hasSuffix($0.suffix) }) else {
-            throw ConfigSyntaxError("\"\(text)\" has no unit; write \(form)")
-        }
-        let number = trimmed.dropLast(unit.suffix.count).trimmingCharacters(in: .whitespaces)
-        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              let value = Double(number), value.isFinite, value * unit.bytes < Double(1 << 60) else {
-            throw ConfigSyntaxError("\"\(text)\" is not an amount of memory; write \(form)")
-        }
-        bytes = Int((value * unit.bytes).rounded())
+        let value = try parseAmount(text, units: Self.units, what: "an amount of memory",
+                                    form: "a number with a unit B, KiB, MiB, GiB, TiB, KB, MB, GB or TB (e.g. 512MiB, 8GiB)")
+        guard value < Double(1 << 60) else { throw ConfigSyntaxError("\"\(text)\" is more memory than any machine has") }
+        bytes = Int(value.rounded())
     }
 
     /// The largest binary unit that states it exactly (`8GiB`, `1536MiB`), else bytes.

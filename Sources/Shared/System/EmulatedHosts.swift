@@ -38,7 +38,7 @@ public final class EmulatedHosts {
         }
         var args = ["start", dir.path, "--hosts", "\(count)", "--owner", "\(getpid())"]
         if let link { args += ["--link", link] }
-        let (status, output) = try Self.run(script, args)
+        let (status, output) = try Subprocess.run(script, args)
         guard status == 0 else { throw Failure(description: "scripts/cluster/emulate start: \(output)") }
         running = true
         hosts = try String(contentsOf: dir.appendingPathComponent("hosts.list"), encoding: .utf8)
@@ -63,12 +63,12 @@ public final class EmulatedHosts {
 
     /// Runs a command on `host` to completion: its status and output.
     public func run(_ arguments: [String], on host: String) throws -> (Int32, String) {
-        try Self.run(script, ["exec", dir.path, host] + arguments)
+        try Subprocess.run(script, ["exec", dir.path, host] + arguments)
     }
 
     /// Cuts (`up: false`) or restores a host's link.
     public func link(_ host: String, up: Bool) throws {
-        let (status, output) = try Self.run(script, ["link", dir.path, host, up ? "up" : "down"])
+        let (status, output) = try Subprocess.run(script, ["link", dir.path, host, up ? "up" : "down"])
         guard status == 0 else { throw Failure(description: "scripts/cluster/emulate link \(host): \(output)") }
     }
 
@@ -87,7 +87,7 @@ public final class EmulatedHosts {
 
     /// The TCP rate between two hosts, both ways, measured with iperf3 (Mbit/s).
     public func measure(_ a: String, _ b: String) throws -> (aToB: Double, bToA: Double) {
-        let (status, output) = try Self.run(script, ["measure", dir.path, a, b])
+        let (status, output) = try Subprocess.run(script, ["measure", dir.path, a, b])
         // "node0->node1 191.2 Mbit/s, node1->node0 191.1 Mbit/s"
         let numbers = output.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
         guard status == 0, numbers.count == 2 else { throw Failure(description: "scripts/cluster/emulate measure: \(output)") }
@@ -97,19 +97,6 @@ public final class EmulatedHosts {
     public func stop() {
         guard running else { return }
         running = false
-        _ = try? Self.run(script, ["stop", dir.path])
-    }
-
-    static func run(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        _ = try? Subprocess.run(script, ["stop", dir.path])
     }
 }
