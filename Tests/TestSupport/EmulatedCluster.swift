@@ -6,6 +6,11 @@ import Shared
 /// a machine that cannot run one is a skip that says why (a failure when CI=true), and
 /// processes on the hosts are started through `Processes`, their output in its folder.
 final class EmulatedCluster {
+    /// scripts/cluster/emulate, which LocalSlurm runs client commands through (`exec`).
+    static var script: URL { Fixtures.repositoryRoot.appendingPathComponent("scripts/cluster/emulate") }
+    /// Why this machine cannot run an emulated cluster, or nil.
+    static var missing: String? { EmulatedHosts.unavailableReason() }
+
     let hosts: EmulatedHosts
     var dir: URL { hosts.dir }
 
@@ -13,7 +18,7 @@ final class EmulatedCluster {
     init(hosts count: Int, link: String? = nil, dir: URL) throws {
         if let reason = EmulatedHosts.unavailableReason() { throw missingPrerequisite(reason + "; run scripts/test as root") }
         do {
-            hosts = try EmulatedHosts(script: Fixtures.repositoryRoot.appendingPathComponent("scripts/cluster/emulate"),
+            hosts = try EmulatedHosts(script: Self.script,
                                       count: count, link: link, dir: dir)
         } catch let failure as EmulatedHosts.Failure {
             throw missingPrerequisite(failure.description)
