@@ -150,8 +150,8 @@ let package = Package(
             path: "Sources/Tables"
         ),
         // What each fuzz harness feeds its input to (fuzz/ links it; FuzzCorpusTests replays
-        // the corpora through it).
-        .target(name: "FuzzTargets", dependencies: ["Shared"], path: "Sources/FuzzTargets"),
+        // the corpora through it). Tables for the spreadsheet harness.
+        .target(name: "FuzzTargets", dependencies: ["Shared", "Tables"], path: "Sources/FuzzTargets"),
         // What the test targets share: finding and starting the built executables, temporary
         // folders, test data builders (XLSXWriter: the .xlsx tables of dataset replicas), and
         // the committed fixtures (its resource).
