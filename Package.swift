@@ -140,18 +140,19 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         // Tables: the first worksheet of an .xlsx file (the datasets' label tables) as rows of
-        // strings, through ZIPFoundation and FoundationXML's XMLParser (why not XMLCoder:
-        // Sources/Tables/XMLPart.swift). A target of its own that no library target depends
-        // on, because only the coordinator reads tables: the statically linked worker carries
-        // neither ZIPFoundation nor libxml2.
+        // strings: its own ZIP directory reader, Formats' zlib inflate, and FoundationXML's
+        // XMLParser (why not XMLCoder: Sources/Tables/XMLPart.swift; why not ZIPFoundation any
+        // more: Sources/Tables/WorkbookArchive.swift). A target of its own that no library
+        // target depends on, because only the coordinator reads tables: the statically linked
+        // worker carries no libxml2. ZIPFoundation writes the tests' workbooks (TestSupport).
         .target(
             name: "Tables",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Formats"],
             path: "Sources/Tables"
         ),
         // What each fuzz harness feeds its input to (fuzz/ links it; FuzzCorpusTests replays
-        // the corpora through it).
-        .target(name: "FuzzTargets", dependencies: ["Shared"], path: "Sources/FuzzTargets"),
+        // the corpora through it). Tables for the spreadsheet harness.
+        .target(name: "FuzzTargets", dependencies: ["Shared", "Tables"], path: "Sources/FuzzTargets"),
         // What the test targets share: finding and starting the built executables, temporary
         // folders, test data builders (XLSXWriter: the .xlsx tables of dataset replicas), and
         // the committed fixtures (its resource).

@@ -1,10 +1,11 @@
 // swift-tools-version:6.0
 // libFuzzer harnesses for UltraAD's parsers (scripts/fuzz builds and runs them). A package
 // of its own because every module here is built with -sanitize=fuzzer,address. Each harness
-// is an executable whose main hands the process to libFuzzer's driver (FuzzSupport).
+// is an executable whose main hands the process to libFuzzer's driver (FuzzSupport). The
+// list stays on one line: scripts/fuzz reads it with sed.
 import PackageDescription
 
-let harnesses = ["FuzzSafeTensors", "FuzzLZ4", "FuzzImage", "FuzzMessages", "FuzzConfig", "FuzzCSV", "FuzzTensorBoard"]
+let harnesses = ["FuzzSafeTensors", "FuzzLZ4", "FuzzImage", "FuzzMessages", "FuzzConfig", "FuzzCSV", "FuzzTensorBoard", "FuzzVocabulary", "FuzzCheckpoint", "FuzzModelFile", "FuzzPool", "FuzzReplay", "FuzzFeatureCache", "FuzzShots", "FuzzSpreadsheet", "FuzzSites"]
 
 let package = Package(
     name: "UltraADFuzz",

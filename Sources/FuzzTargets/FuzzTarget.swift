@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Tables
 
 /// What each fuzz harness (fuzz/, docs/FUZZING.md) feeds its input to, in the main package
 /// so that the suite replays every committed corpus input and reproducer through the same
@@ -13,6 +14,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config = "FuzzConfig"
     case csv = "FuzzCSV"
     case tensorBoard = "FuzzTensorBoard"
+    case vocabulary = "FuzzVocabulary"
+    case checkpoint = "FuzzCheckpoint"
+    case modelFile = "FuzzModelFile"
+    case pool = "FuzzPool"
+    case replay = "FuzzReplay"
+    case featureCache = "FuzzFeatureCache"
+    case shots = "FuzzShots"
+    case spreadsheet = "FuzzSpreadsheet"
+    case sites = "FuzzSites"
+
+    /// The head whose layout `FuzzCheckpoint` reads checkpoints for (its seeds are of it):
+    /// small, with every component, two adapted layers.
+    public static let checkpointHead = HeadConfig(jointDim: 4, visionWidth: 6, layers: [1, 2], adapterRank: 2)
+    /// The backbone digest and cache keys of the one feature cache entry `FuzzPool`'s cache
+    /// holds, which its version 2 seeds name.
+    public static let poolCacheKey = (backbone: "fuzz-backbone", image: "00000000000000aa", view: "identity")
+    /// The cache key `FuzzFeatureCache` writes its input to.
+    public static let cacheEntryKey = (backbone: "fuzz-backbone", image: "00000000000000bb", view: "hflip")
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -27,6 +46,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             // As the bank, PARAMS pieces and cache entries arrive: under a size limit.
             _ = try? LZ4Frame.decompress(bytes, maxSize: 1 << 20)
             _ = try? LZ4Frame.decompressFloats(bytes, maxCount: 1 << 18)
+            // As a worker reads BANK: a 16 GiB limit, so only the frame's own size bounds it.
+            _ = try? LZ4Frame.decompress(bytes, maxSize: 1 << 34)
         case .image:
             if let image = try? ImageFile.decode(bytes, name: "fuzz", maxPixels: 1 << 20) { _ = image.maskValues() }
             _ = try? ImageFile.decodeRGB(bytes, name: "fuzz", maxPixels: 1 << 20)
@@ -42,11 +63,103 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? CSV.parse(text)
             _ = try? CSV.parse(text, separator: "\t")
         case .tensorBoard:
-            let file = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("fuzz-events-\(getpid())")
-            guard (try? Data(bytes).write(to: file)) != nil else { return }
+            guard let file = Self.temporaryFile("events", bytes) else { return }
             _ = try? TensorBoardEvents.read(file)
+        case .vocabulary:
+            Self.vocabulary(bytes)
+        case .checkpoint:
+            // As train --resume, evaluate and export read them: for a layout they know.
+            guard let file = Self.temporaryFile("checkpoint", bytes) else { return }
+            _ = try? Checkpoint.read(from: file, layout: ParameterLayout(head: Self.checkpointHead), settings: AdamW.Settings())
+        case .modelFile:
+            // As predict reads one, then builds its inference (bank keys, the smoothing filter).
+            guard let file = Self.temporaryFile("model", bytes), let model = try? ModelFile.read(from: file) else { return }
+            _ = model.inference
+        case .pool:
+            Self.pool(bytes)
+        case .replay:
+            // `ultraad-worker replay --in`: the file's reader, then its computation.
+            guard let reader = try? SafeTensorsReader(bytes: Data(bytes), file: "fuzz"),
+                  let replay = try? ReplayCase(reading: reader) else { return }
+            _ = replay.run()
+        case .featureCache:
+            let key = Self.cacheEntryKey
+            let cache = FeatureCache(root: Self.temporaryDirectory("cache"))
+            let entry = cache.url(backbone: key.backbone, image: key.image, view: key.view)
+            try? FileManager.default.createDirectory(at: entry.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard (try? Data(bytes).write(to: entry)) != nil else { return }
+            _ = try? cache.lookup(backbone: key.backbone, image: key.image, view: key.view)
+        case .shots:
+            guard let file = Self.temporaryFile("shots.csv", bytes), let shots = try? ShotsFile.read(file.path) else { return }
+            _ = shots.sites
+        case .spreadsheet:
+            // The label tables of BrEaST, UDIAT, BUS-BRA (LabelTable reads them through this).
+            guard let file = Self.temporaryFile("table.xlsx", bytes) else { return }
+            _ = try? Spreadsheet.firstSheetRows(ofFile: file.path)
+        case .sites:
+            guard let file = Self.temporaryFile("sites.yaml", bytes) else { return }
+            _ = try? SitesFile.read(file.path)
         }
     }
+
+    /// A folder of this process's own under the temporary directory (harnesses that read
+    /// files run one process each, and several may run at once).
+    static func temporaryDirectory(_ name: String) -> URL {
+        URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("fuzz-\(name)-\(getpid())")
+    }
+
+    /// `bytes` in this process's own temporary file, for the readers that take a path.
+    static func temporaryFile(_ name: String, _ bytes: [UInt8]) -> URL? {
+        let file = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("fuzz-\(getpid())-\(name)")
+        return (try? Data(bytes).write(to: file)) != nil ? file : nil
+    }
+
+    /// A BPE vocabulary as prepare and `clip encode-text` load it, then the prompts through
+    /// its tokenizer. An even first byte: the rest is open_clip's merges file (gzipped or
+    /// not); an odd one: Hugging Face's vocab.json and merges.txt, the rest split at its first
+    /// zero byte.
+    static func vocabulary(_ all: [UInt8]) {
+        guard let kind = all.first else { return }
+        let bytes = all.dropFirst()
+        let vocabulary: BPEVocabulary?
+        if kind % 2 == 0 {
+            guard let file = temporaryFile("bpe.txt.gz", Array(bytes)) else { return }
+            vocabulary = try? BPEVocabulary.load(vocab: file.path, merges: nil, embeddingRows: 49_408)
+        } else {
+            let zero = bytes.firstIndex(of: 0) ?? bytes.endIndex
+            guard let vocab = temporaryFile("vocab.json", Array(bytes[..<zero])),
+                  let merges = temporaryFile("merges.txt", Array(bytes[zero...].dropFirst())) else { return }
+            vocabulary = try? BPEVocabulary.load(vocab: vocab.path, merges: merges.path, embeddingRows: 49_408)
+        }
+        guard let vocabulary else { return }
+        _ = try? CLIPTokenizer(vocabulary: vocabulary).tokenize(
+            ["a photo of a benign breast lesion.", "<|startoftext|>Ultraschall: gutartig, 12 mm!<|endoftext|>", "maligne léSion 3"])
+    }
+
+    /// A prepared pool as train reads it: the file (a version 2 one takes its features from a
+    /// cache holding one entry, `poolCacheKey`), the head its features imply, the pool's
+    /// check and the bank.
+    static func pool(_ bytes: [UInt8]) {
+        guard let file = temporaryFile("pool", bytes) else { return }
+        let cache = FeatureCache(root: poolCache)
+        guard let prepared = try? PreparedPool.read(from: file, cache: cache),
+              let head = prepared.headConfig(model: ClusterConfig.ModelSettings()) else { return }
+        guard (try? prepared.pool.validate(classes: head.classes)) != nil else { return }
+        _ = prepared.bank
+    }
+
+    /// The cache `FuzzPool` reads version 2 pools with: one entry of the checkpoint head's
+    /// sizes (4 patches), written once per process.
+    static let poolCache: URL = {
+        let root = temporaryDirectory("pool-cache")
+        let c = checkpointHead, key = poolCacheKey
+        let values: (Int) -> Tensor = { n in Tensor(shape: [n], data: (0..<n).map { Float($0 % 7) / 7 - 0.4 }) }
+        let features = ImageFeatures(g: values(c.jointDim),
+                                     u: c.layers.map { _ in values(4 * c.visionWidth).reshaped([4, c.visionWidth]) },
+                                     z0: c.layers.map { _ in values(4 * c.jointDim).reshaped([4, c.jointDim]) })
+        try? FeatureCache(root: root).store(features, backbone: key.backbone, image: key.image, view: key.view)
+        return root
+    }()
 
     /// What a socket delivers: the first byte picks the part (the fixed header, or one
     /// payload kind), the rest is its bytes.

@@ -1,25 +1,30 @@
+import Formats
 import Foundation
-import ZIPFoundation
 
-/// The .xlsx file as a ZIP archive of parts, each read in full but refused past a size limit
-/// (a small file can inflate to gigabytes: a "ZIP bomb").
+/// The .xlsx file as a ZIP archive of parts (`ZIPDirectory`), each read in full but refused
+/// past a size limit (a small file can inflate to gigabytes: a "ZIP bomb"). The file is
+/// mapped, not read: only the parts asked for are touched. Deflated parts are inflated by
+/// `Deflate.inflateRaw` from exactly their bytes, so damaged data ends in an error: the ZIP
+/// library this used before (ZIPFoundation 0.9.20) loops without end on Linux when a deflate
+/// stream runs to the end of the file without its last block (fuzz/reproducers/FuzzSpreadsheet).
 struct WorkbookArchive {
-    private let archive: Archive
+    private let file: Data
     /// Entries by lowercased name: OPC part names compare case-insensitively, and producers
     /// do not always write a relationship's target in the case of the ZIP entry.
-    private let entries: [String: Entry]
+    private let entries: [String: ZIPDirectory.Entry]
     private let partSizeLimit: Int
 
     init(path: String, partSizeLimit: Int) throws(Unreadable) {
         try Self.checkSignature(path)
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            file = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw Unreadable("a damaged or cut-short ZIP archive (ZIPFoundation: \(error))")
+            throw Unreadable("cannot read: \(error.localizedDescription)")
         }
-        var entries: [String: Entry] = [:]
-        for entry in archive where entries[entry.path.lowercased()] == nil {
-            entries[entry.path.lowercased()] = entry
+        let directory = try file.withUnsafeBytes { bytes in Result { () throws(Unreadable) in try ZIPDirectory(bytes) } }.get()
+        var entries: [String: ZIPDirectory.Entry] = [:]
+        for entry in directory.entries where entries[entry.name.lowercased()] == nil {
+            entries[entry.name.lowercased()] = entry
         }
         self.entries = entries
         self.partSizeLimit = partSizeLimit
@@ -31,26 +36,37 @@ struct WorkbookArchive {
         if entry.uncompressedSize > UInt64(partSizeLimit) {
             throw Unreadable("\(part) would decompress to \(entry.uncompressedSize) bytes, more than the limit of \(partSizeLimit) for one part (a ZIP bomb?)")
         }
-        var data = Data(capacity: Int(entry.uncompressedSize))
-        do {
-            // The sizes in the ZIP's headers are the writer's word: count what inflates.
-            _ = try archive.extract(entry) { chunk in
-                guard data.count + chunk.count <= partSizeLimit else { throw PartTooLarge() }
-                data.append(chunk)
-            }
-        } catch is PartTooLarge {
-            throw Unreadable("\(part) decompresses to more than the limit of \(partSizeLimit) bytes for one part (a ZIP bomb?)")
-        } catch Archive.ArchiveError.invalidCRC32 {
-            throw Unreadable("\(part) is damaged (its CRC-32 does not match)")
-        } catch Archive.ArchiveError.invalidCompressionMethod {
-            throw Unreadable("\(part) is compressed with a method other than deflate")
-        } catch {
-            throw Unreadable("\(part) cannot be decompressed (ZIPFoundation: \(error))")
-        }
-        return data
+        return try file.withUnsafeBytes { all in Result { () throws(Unreadable) in try Self.inflate(entry, part, in: all, limit: partSizeLimit) } }.get()
     }
 
-    private struct PartTooLarge: Error {}
+    /// The bytes of `entry` (the part `part`) in `all`, the whole file.
+    private static func inflate(_ entry: ZIPDirectory.Entry, _ part: String, in all: UnsafeRawBufferPointer,
+                                limit: Int) throws(Unreadable) -> Data {
+        let range = try ZIPDirectory.dataRange(of: entry, in: all)
+        let stored = UnsafeRawBufferPointer(rebasing: all[range])
+        // The sizes in the ZIP's headers are the writer's word: count what inflates.
+        let bytes: [UInt8]
+        switch entry.method {
+        case 0:
+            guard stored.count <= limit else { throw Self.tooLarge(part, limit) }
+            bytes = Array(stored)
+        case 8:
+            do { bytes = try Deflate.inflateRaw(stored, maxSize: limit) } catch {
+                if case .tooLarge = error { throw Self.tooLarge(part, limit) }
+                throw Unreadable("\(part) cannot be decompressed (\(error))")
+            }
+        default:
+            throw Unreadable("\(part) is compressed with a method other than deflate")
+        }
+        guard bytes.withUnsafeBytes({ Deflate.crc32($0) }) == entry.crc32 else {
+            throw Unreadable("\(part) is damaged (its CRC-32 does not match)")
+        }
+        return Data(bytes)
+    }
+
+    private static func tooLarge(_ part: String, _ limit: Int) -> Unreadable {
+        Unreadable("\(part) decompresses to more than the limit of \(limit) bytes for one part (a ZIP bomb?)")
+    }
 
     /// Tells an .xlsx (a ZIP) from the files people mistake for one, by their first bytes.
     private static func checkSignature(_ path: String) throws(Unreadable) {

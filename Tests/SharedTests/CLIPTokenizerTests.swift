@@ -92,6 +92,26 @@ final class CLIPTokenizerTests: XCTestCase {
         }
     }
 
+    /// The count of a Hugging Face vocabulary is its largest id + 1, which overflowed Int32
+    /// (a trap) for an id of Int32.max (fuzz/reproducers/FuzzVocabulary/id-int32-max: the
+    /// tiny vocabulary with <|endoftext|> at 2147483647). Now it is a count the embedding check refuses.
+    func testAnIdOfInt32MaxIsTooManyIdsNotATrap() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = [UInt8](try Data(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("fuzz/reproducers/FuzzVocabulary/id-int32-max")))
+        let zero = try XCTUnwrap(input.firstIndex(of: 0))
+        let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
+        try Data(input[1..<zero]).write(to: vocab)
+        try Data(input[(zero + 1)...]).write(to: merges)
+        let read = try BPEVocabulary.huggingFace(vocab: vocab.path, merges: merges.path)
+        XCTAssertEqual(read.count, 1 << 31)
+        XCTAssertEqual(read.endID, .max)
+        XCTAssertThrowsError(try BPEVocabulary.load(vocab: vocab.path, merges: merges.path, embeddingRows: 49_408)) { error in
+            XCTAssertEqual(error as? CLIPTokenizerError, .tooLarge(file: vocab.path, ids: 1 << 31, embeddingRows: 49_408))
+        }
+    }
+
     /// Runs when ULTRAAD_CLIP_VOCAB names open_clip's bpe_simple_vocab_16e6.txt.gz
     /// (scripts/test fetches it from the open-clip-torch wheel).
     func testRealVocabularyMatchesOpenCLIP() throws {

@@ -69,4 +69,20 @@ final class HeadReplayTests: XCTestCase {
             XCTAssertEqual("\(error)", "bad.safetensors: query.Z0.4 has shape [4, 16, 31], expected [4, 16, 32]")
         }
     }
+    /// Replay inputs FuzzReplay's harness could not survive (fuzz/reproducers/FuzzReplay): a
+    /// layer named by two tensors (query.U.1 and query.U.01: a trap laying out the
+    /// parameters), and an empty query tensor whose width is 2^40 (its shape costs no bytes,
+    /// so the layout asked for 2^40 x r values). Both are errors naming the file.
+    func testHostileShapesAreRefused() throws {
+        let folder = Fixtures.repositoryRoot.appendingPathComponent("fuzz/reproducers/FuzzReplay")
+        for (name, message) in [
+            ("layer-written-twice", "two query.U.{l} tensors name layer 1"),
+            ("empty-query-huge-width", "the head the shapes imply (d 4, D 1099511627776, r 2, C 3, layers [1, 2]) has no parameters that fit in the file: more than "),
+        ] {
+            let reader = try SafeTensorsReader(contentsOf: folder.appendingPathComponent("\(name).safetensors"))
+            XCTAssertThrowsError(try ReplayCase(reading: reader), name) { error in
+                XCTAssertTrue("\(error)".hasPrefix("\(reader.file): \(message)"), "\(name): \(error)")
+            }
+        }
+    }
 }

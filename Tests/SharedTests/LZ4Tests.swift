@@ -227,7 +227,8 @@ final class LZ4Tests: XCTestCase {
                                      "prefix \(length) of \(frame.count)") { error in
                     guard let e = error as? LZ4Error else { return XCTFail("untyped \(error)") }
                     switch e {
-                    case .truncated, .corrupt: break
+                    // A whole header whose data is cut short declares more than the rest holds.
+                    case .truncated, .corrupt, .declaredSizeBeyondFrame: break
                     default: XCTFail("prefix \(length): \(e)")
                     }
                 }
@@ -279,6 +280,39 @@ final class LZ4Tests: XCTestCase {
             XCTAssertEqual(error as? LZ4Error, .declaredSizeTooLarge(what: "LZ4 payload", declared: 10_000, limit: 0), "a negative limit is 0")
         }
         XCTAssertEqual(try LZ4Frame.decompress(try LZ4Frame.compress([]), maxSize: 0), [])
+    }
+
+    /// `frame` (written by `compress`, so with an 8-byte content size) declaring `size`
+    /// instead, with the header checksum byte that makes liblz4 accept the header (found by
+    /// trying all 256).
+    func declaring(_ size: UInt64, _ frame: [UInt8]) throws -> [UInt8] {
+        var out = frame
+        for k in 0..<8 { out[6 + k] = UInt8(truncatingIfNeeded: size >> (8 * UInt64(k))) }
+        for checksum in 0...255 {
+            out[14] = UInt8(checksum)
+            if (try? LZ4Frame.declaredContentSize(out)) == size { return out }
+        }
+        throw XCTSkip("no header checksum byte found")
+    }
+
+    func testDeclaredSizeBeyondWhatTheFrameCanHoldIsRefusedBeforeAllocating() throws {
+        let frame = try LZ4Frame.compress(Array("ninety-nine bytes of text, give or take: a frame of about a hundred bytes".utf8))
+        // 1 GiB declared by a frame of ~90 bytes, under a limit that allows it: before the
+        // fix the output buffer was allocated at the declared size, then the decoder failed.
+        let hostile = try declaring(1 << 30, frame)
+        XCTAssertThrowsError(try LZ4Frame.decompress(hostile, maxSize: 1 << 34, what: "BANK")) { error in
+            XCTAssertEqual(error as? LZ4Error, .declaredSizeBeyondFrame(what: "BANK", declared: 1 << 30, frameSize: hostile.count))
+            XCTAssertTrue("\(error)".contains("more than a frame of that size can hold"), "\(error)")
+        }
+        // At the bound itself the header is believed, and the decoder finds the frame short.
+        let atBound = try declaring(UInt64(frame.count * LZ4Frame.maxExpansion), frame)
+        XCTAssertThrowsError(try LZ4Frame.decompress(atBound, maxSize: 1 << 20)) { error in
+            guard case .corrupt? = error as? LZ4Error else { return XCTFail("\(error)") }
+        }
+        // The best real ratio stays under the bound: 16 MB of one byte value.
+        let zeros = try LZ4Frame.compress([UInt8](repeating: 0, count: 16 << 20), level: 12)
+        XCTAssertLessThan(zeros.count * LZ4Frame.maxExpansion, 17 << 20, "close to the bound")
+        XCTAssertEqual(try LZ4Frame.decompress(zeros, maxSize: 16 << 20).count, 16 << 20)
     }
 
     func testUndeclaredSizeLimitStopsDecoding() throws {

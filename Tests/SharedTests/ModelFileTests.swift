@@ -89,4 +89,41 @@ final class ModelFileTests: XCTestCase {
         try refused(partial.encoded(), "partial.safetensors", containing: "tensor memory.3 is missing")
         try refused(Data("not a model".utf8), "text.safetensors", containing: "header length")
     }
+    /// Model files whose metadata the fuzzer's harness (FuzzModelFile) could not survive
+    /// (fuzz/reproducers/FuzzModelFile, each the seed with one metadata value changed and the
+    /// checksum kept valid): a head naming a layer twice (a trap laying out its parameters), a
+    /// width of 2^62 (an overflow trap, or with smaller values an allocation no file justifies),
+    /// a smoothing sigma of 1e9 (an 8e9-tap filter) or inf (a trap). Each is refused naming it.
+    func testHostileMetadataIsRefusedBeforeAnyAllocation() throws {
+        let folder = Fixtures.repositoryRoot.appendingPathComponent("fuzz/reproducers/FuzzModelFile")
+        for (name, reason) in [
+            ("head-layer-twice", "metadata head: layers [2, 2] name a layer twice"),
+            ("head-huge-width", "metadata head: more than "),
+            ("smoothing-sigma-1e9", "metadata smoothing_sigma is 1e+09, not in 0...1000.0"),
+            ("smoothing-sigma-inf", "metadata smoothing_sigma is inf, not in 0...1000.0"),
+        ] {
+            let url = folder.appendingPathComponent("\(name).safetensors")
+            XCTAssertThrowsError(try ModelFile.read(from: url), name) { error in
+                XCTAssertTrue("\(error)".hasPrefix("\(url.path): \(reason)"), "\(name): \(error)")
+            }
+        }
+    }
+
+    func testLayoutProblemsOfHeadsReadFromFiles() {
+        var c = HeadTestData.config
+        XCTAssertNil(ParameterLayout.problem(head: c))
+        let count = ParameterLayout(head: c).totalCount
+        XCTAssertNil(ParameterLayout.problem(head: c, limit: count))
+        XCTAssertEqual(ParameterLayout.problem(head: c, limit: count - 1), "more than \(count - 1) parameters")
+        c.adapterRank = -4
+        XCTAssertEqual(ParameterLayout.problem(head: c), "adapterRank is -4, not a positive size")
+        c = HeadTestData.config
+        c.layers = [0, 3]
+        XCTAssertEqual(ParameterLayout.problem(head: c), "layer 0 is not a block number (counted from 1)")
+        c.layers = [3, 1, 3]
+        XCTAssertEqual(ParameterLayout.problem(head: c), "layers [3, 1, 3] name a layer twice")
+        c = HeadTestData.config
+        c.jointDim = 1 << 40
+        XCTAssertEqual(ParameterLayout.problem(head: c), "more than \(Int.max) parameters", "d x d overflows")
+    }
 }

@@ -15,7 +15,7 @@ final class ModuleBorderTests: XCTestCase {
         "CTurboJPEG": ["Sources/Shared/Formats/"],
         "CZlibInflate": ["Sources/Shared/Formats/"],
         "CZMQ": ["Sources/Shared/Wire/"],
-        // ZIPFoundation's own zlib module, which Tables and TestSupport see through it.
+        // ZIPFoundation's own zlib module, which TestSupport sees through it.
         "CZlib": [],
     ]
 

@@ -83,6 +83,31 @@ final class SpreadsheetHostileTests: XCTestCase {
         XCTAssertGreaterThan(refused, variants.count / 2)
     }
 
+    /// Deflate data that runs on past its entry to the end of the file. ZIPFoundation 0.9.20,
+    /// which read the parts before, looped without end on Linux on such a file (its inflate
+    /// loop asks for more input forever at the end of the file); FuzzSpreadsheet found it
+    /// within a minute. The reader now inflates exactly the entry's bytes.
+    func testDeflateDataRunningToTheEndOfTheFileIsAnError() throws {
+        let found = Fixtures.repositoryRoot.appendingPathComponent("fuzz/reproducers/FuzzSpreadsheet/deflate-runs-to-end-of-file.xlsx")
+        let error = try readError(found.path)
+        XCTAssertTrue(error.reason.hasPrefix("xl/worksheets/sheet2.xml cannot be decompressed ("), error.reason)
+        // The same by construction: the sheet's data begins a stored block of 65535 bytes,
+        // more than the rest of the file holds.
+        let url = try bigWorkbook()
+        var bytes = try Data(contentsOf: url)
+        let name = Data("xl/worksheets/sheet1.xml".utf8)
+        let magic = Data([0x50, 0x4B, 0x03, 0x04])
+        let header = try XCTUnwrap((bytes.startIndex..<(bytes.endIndex - 30 - name.count)).first { i in
+            bytes[i..<(i + 4)] == magic && bytes[(i + 30)..<(i + 30 + name.count)] == name
+        }, "the sheet's local header")
+        let data = header + 30 + name.count + (Int(bytes[header + 28]) | Int(bytes[header + 29]) << 8)
+        XCTAssertLessThan(bytes.count - data, 65_535)
+        bytes.replaceSubrange(data..<(data + 5), with: [0x00, 0xFF, 0xFF, 0x00, 0x00])
+        try bytes.write(to: url)
+        XCTAssertEqual(try readError(url.path).reason,
+                       "xl/worksheets/sheet1.xml cannot be decompressed (the deflate data ends before its last block)")
+    }
+
     /// Sets the uncompressed size that the ZIP's local and central headers give for `name`.
     private func declareSize(_ size: UInt32, of name: String, in bytes: inout Data) throws {
         let nameBytes = Data(name.utf8)

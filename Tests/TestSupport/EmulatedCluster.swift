@@ -6,6 +6,8 @@ import Shared
 /// a machine that cannot run one is a skip that says why (a failure when CI=true), and
 /// processes on the hosts are started through `Processes`, their output in its folder.
 final class EmulatedCluster {
+    static var script: URL { Fixtures.repositoryRoot.appendingPathComponent("scripts/cluster/emulate") }
+
     let hosts: EmulatedHosts
     var dir: URL { hosts.dir }
 
@@ -13,8 +15,7 @@ final class EmulatedCluster {
     init(hosts count: Int, link: String? = nil, dir: URL) throws {
         if let reason = EmulatedHosts.unavailableReason() { throw missingPrerequisite(reason + "; run scripts/test as root") }
         do {
-            hosts = try EmulatedHosts(script: Fixtures.repositoryRoot.appendingPathComponent("scripts/cluster/emulate"),
-                                      count: count, link: link, dir: dir)
+            hosts = try EmulatedHosts(script: Self.script, count: count, link: link, dir: dir)
         } catch let failure as EmulatedHosts.Failure {
             throw missingPrerequisite(failure.description)
         }

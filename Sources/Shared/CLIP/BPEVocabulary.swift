@@ -149,7 +149,7 @@ public struct BPEVocabulary: Sendable {
         }
         for m in merges where encoder[m.0 + m.1] == nil { throw .missingToken(file: vocabPath, token: m.0 + m.1) }
         return BPEVocabulary(encoder: encoder, merges: merges, startToken: "<|startoftext|>",
-                             endToken: "<|endoftext|>", count: Int((encoder.values.max() ?? -1) + 1))
+                             endToken: "<|endoftext|>", count: Int(encoder.values.max() ?? -1) + 1)
     }
 
     /// Merges from "a b" lines after the first (header) line, at most `maxMerges`.

@@ -27,6 +27,8 @@ extension ClusterConfig {
         try validateModel(v)
         try validateTrain(v)
         try v.nonNegative(eval.smoothingSigma, "eval.smoothing_sigma")
+        try v.check(eval.smoothingSigma <= Double(GaussianFilter.maxSigma), "eval.smoothing_sigma",
+                    "must be at most \(GaussianFilter.maxSigma), found \(eval.smoothingSigma)")
         try v.atLeast(eval.overlays, 0, "eval.overlays")
         try validateCoordinator(v)
         try v.atLeast(worker.threads, 1, "worker.threads")

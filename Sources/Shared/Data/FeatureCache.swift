@@ -12,6 +12,10 @@ import Foundation
 public struct FeatureCache: Sendable {
     public let root: URL
     static let magic: [UInt8] = Array("UADF".utf8)
+    /// The most bytes an entry may decode to: 256 MiB. A ViT-L/14 view at 336 px is about
+    /// 16.5 MB (576 patches, 4 layers of U [576, 1024] and Z0 [576, 768]); a frame declaring
+    /// more is damaged. (The frame's own size bounds it further: `LZ4Frame.maxExpansion`.)
+    public static let maxEntrySize = 256 << 20
 
     public init(root: URL) { self.root = root }
 
@@ -28,7 +32,7 @@ public struct FeatureCache: Sendable {
         guard FileManager.default.fileExists(atPath: u.path) else { return nil }
         do {
             let frame = [UInt8](try Data(contentsOf: u))
-            let raw = try LZ4Frame.decompress(frame, maxSize: 1 << 32, what: u.path)
+            let raw = try LZ4Frame.decompress(frame, maxSize: Self.maxEntrySize, what: u.path)
             var r = ByteReader(raw)
             guard raw.count >= 8, Array(raw[0..<4]) == Self.magic else { throw FeatureCacheError.damaged(u.path, "not a feature file") }
             _ = try r.u32("magic")

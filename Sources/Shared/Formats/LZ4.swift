@@ -13,6 +13,10 @@ public enum LZ4Error: Error, CustomStringConvertible, Equatable {
     case declaredSizeTooLarge(what: String, declared: UInt64, limit: Int)
     /// The frame declares no size, but decoding it would produce more than the limit.
     case outputTooLarge(what: String, limit: Int)
+    /// The frame header declares more content than a frame of its size can hold
+    /// (`LZ4Frame.maxExpansion` bytes per byte of frame): the frame is cut short, or its
+    /// header is damaged.
+    case declaredSizeBeyondFrame(what: String, declared: UInt64, frameSize: Int)
     /// The input ended before the frame did.
     case truncated(what: String, size: Int)
     /// Bytes follow the end of the frame.
@@ -32,6 +36,8 @@ public enum LZ4Error: Error, CustomStringConvertible, Equatable {
             return "\(what): LZ4 frame declares \(declared) bytes of content, more than the limit of \(limit)"
         case let .outputTooLarge(what, limit):
             return "\(what): LZ4 frame decodes to more than the limit of \(limit) bytes"
+        case let .declaredSizeBeyondFrame(what, declared, frameSize):
+            return "\(what): LZ4 frame of \(frameSize) bytes declares \(declared) bytes of content, more than a frame of that size can hold (cut short, or a damaged header)"
         case let .truncated(what, size):
             return "\(what): LZ4 frame is truncated (input ends after \(size) bytes)"
         case let .trailingData(what, frameEnd, size):
@@ -50,6 +56,13 @@ public enum LZ4Error: Error, CustomStringConvertible, Equatable {
 /// docs/FORMATS.md. Reading verifies the header checksum, every block and the content
 /// checksum, and bounds the output by `maxSize` before decoding anything.
 public enum LZ4Frame {
+    /// The most bytes one byte of a frame decodes to. LZ4's best case is a long match: after
+    /// its token and offset, every further byte of the match length adds at most 255 bytes
+    /// of output (literals and headers add less), so a frame of n bytes holds less than
+    /// 255 n bytes. A declared content size beyond that is a damaged (or hostile) header,
+    /// refused before the output buffer is allocated.
+    public static let maxExpansion = 255
+
     /// Compresses `bytes` into one LZ4 frame. `level` 0 is LZ4's fast mode; 3...12 use
     /// LZ4HC (slower to write, same speed to read).
     public static func compress(_ bytes: [UInt8], level: Int = 0, what: String = "LZ4 payload") throws -> [UInt8] {
@@ -68,8 +81,9 @@ public enum LZ4Frame {
     }
 
     /// Decodes one LZ4 frame that must span all of `frame`, producing at most `maxSize`
-    /// bytes. A frame that declares a larger content size is rejected before decoding; one
-    /// that declares none is stopped as soon as its output would pass `maxSize`.
+    /// bytes. A frame that declares a larger content size, or more than its own bytes can
+    /// hold (`maxExpansion`), is rejected before decoding; one that declares none is stopped
+    /// as soon as its output would pass `maxSize`.
     public static func decompress(_ frame: [UInt8], maxSize: Int, what: String = "LZ4 payload") throws -> [UInt8] {
         try frame.withUnsafeBytes { try decompress(raw: $0, maxSize: maxSize, what: what) }
     }
@@ -188,6 +202,10 @@ public enum LZ4Frame {
         let info = try ctx.frameInfo(src, consumed: &consumed, what: what)
         if info.contentSize > UInt64(limit) {
             throw LZ4Error.declaredSizeTooLarge(what: what, declared: info.contentSize, limit: limit)
+        }
+        let (holdable, overflow) = src.count.multipliedReportingOverflow(by: maxExpansion)
+        if !overflow && info.contentSize > UInt64(holdable) {
+            throw LZ4Error.declaredSizeBeyondFrame(what: what, declared: info.contentSize, frameSize: src.count)
         }
         // With a declared size the output buffer is exactly that large; otherwise it
         // starts small and doubles, never past the limit.

@@ -96,6 +96,9 @@ public struct SafeTensorsReader: Sendable {
     /// A CRC as the `crc32c` metadata writes it: 8 lowercase hex digits.
     static func hex(_ crc: UInt32) -> String { hexDigits(UInt64(crc), count: 8) }
 
+    /// The bytes of the data section (what follows the header): every tensor lies in them.
+    public var dataSize: Int { bytes.count - dataStart }
+
     /// Whether the file holds a tensor called `name`.
     public func contains(_ name: String) -> Bool { entryByName[name] != nil }
 

@@ -38,7 +38,37 @@ public struct ParameterLayout: Equatable, Sendable {
 
     /// The trainable parameters of docs/METHOD.md, in a fixed order (the checkpoint's order),
     /// less those of the components the head switches off.
-    public init(head c: HeadConfig) {
+    public init(head c: HeadConfig) { self.init(Self.shapes(head: c)) }
+
+    /// Why `c` has no layout, or nil: a size below 1, a layer number below 1 or named twice
+    /// (two tensors of one name), or more parameters than `limit`. For heads whose sizes
+    /// come from a file: `init(head:)` traps on the first two, and the count bounds what
+    /// laying them out allocates (a reader whose file holds every parameter passes the
+    /// number its bytes can hold).
+    public static func problem(head c: HeadConfig, limit: Int = .max) -> String? {
+        for (name, size) in [("jointDim", c.jointDim), ("visionWidth", c.visionWidth), ("adapterRank", c.adapterRank),
+                             ("classes", c.classes)] where size < 1 {
+            return "\(name) is \(size), not a positive size"
+        }
+        if let bad = c.layers.first(where: { $0 < 1 }) { return "layer \(bad) is not a block number (counted from 1)" }
+        guard Set(c.layers).count == c.layers.count else { return "layers \(c.layers) name a layer twice" }
+        var total = 0
+        for (_, shape) in shapes(head: c) {
+            var count = 1
+            for size in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow, product <= limit else { return "more than \(limit) parameters" }
+                count = product
+            }
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow, sum <= limit else { return "more than \(limit) parameters" }
+            total = sum
+        }
+        return nil
+    }
+
+    /// The names and shapes of `init(head:)`, in order.
+    static func shapes(head c: HeadConfig) -> [(String, [Int])] {
         let d = c.jointDim, D = c.visionWidth, r = c.adapterRank
         var named: [(String, [Int])] = []
         if c.keeps(.learnedPrompt) { named.append(("prompt.offset", [2, d])) }
@@ -58,7 +88,7 @@ public struct ParameterLayout: Equatable, Sendable {
                       ("mini.w2", [c.miniHidden, d]), ("mini.b2", [d])]
         }
         if c.keeps(.memoryBank) { named += [("cache.log_alpha", [1]), ("cache.log_beta", [1])] }
-        self.init(named)
+        return named
     }
 }
 

@@ -7,6 +7,10 @@ public struct GaussianFilter: Sendable {
     public let sigma: Float
     public let weights: [Float]   // 2 * radius + 1 taps
     public var radius: Int { weights.count / 2 }
+    /// The widest filter the files and settings that name a sigma may ask for (a model
+    /// file's smoothing_sigma, eval.smoothing_sigma): its 8000 taps already span any map,
+    /// and a wider one would only cost memory (a sigma of 1e9 asks for 8e9 taps).
+    public static let maxSigma: Float = 1000
 
     public init(sigma: Float, truncate: Float = 4) {
         precondition(sigma > 0, "Gaussian sigma must be positive")

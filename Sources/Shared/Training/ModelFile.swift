@@ -148,6 +148,11 @@ public struct ModelFile: Sendable {
         guard classNames.count == head.classes else {
             throw .invalid(file: file, "metadata classes lists \(classNames.count) classes, the head has \(head.classes)")
         }
+        // Every parameter is a tensor of this file, of 2 bytes a value at the least (F16,
+        // BF16): the head's sizes are trusted as far as the file's bytes hold them.
+        if let problem = ParameterLayout.problem(head: head, limit: r.dataSize / 2) {
+            throw .invalid(file: file, "metadata head: \(problem)")
+        }
         var parameters = ParameterSet(zeros: ParameterLayout(head: head))
         for e in parameters.layout.entries { parameters.set(e.name, try tensor("param." + e.name, e.shape)) }
         let d = head.jointDim, c = head.classes
@@ -163,6 +168,9 @@ public struct ModelFile: Sendable {
         let layers = try meta("layers").split(separator: ",").compactMap { Int($0) }
         guard layers == head.layers else { throw .invalid(file: file, "metadata layers \(layers) differ from the head's \(head.layers)") }
         let sigma: Float = try number("smoothing_sigma")
+        guard sigma >= 0, sigma <= GaussianFilter.maxSigma else {
+            throw .invalid(file: file, "metadata smoothing_sigma is \(sigma), not in 0...\(GaussianFilter.maxSigma)")
+        }
         guard let preprocess = ImagePreprocess(rawValue: try meta("preprocess")) else {
             throw .invalid(file: file, "metadata preprocess is \"\(try meta("preprocess"))\", not squash or crop")
         }

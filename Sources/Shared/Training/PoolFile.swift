@@ -84,7 +84,38 @@ public struct PreparedPool: Sendable {
             images.append(SupportPool.Image(id: queries[0].source, label: queries[0].label, views: queries.map(\.features),
                                             masks: queries.map(\.mask)))
         }
-        return PreparedPool(pool: SupportPool(images: images), t0: try views.tensor("text.T0"), pt: try views.tensor("text.Pt"),
-                            layers: views.layers)
+        let prepared = PreparedPool(pool: SupportPool(images: images), t0: try views.tensor("text.T0"),
+                                    pt: try views.tensor("text.Pt"), layers: views.layers)
+        try prepared.checkShapes(file: url.path)
+        return prepared
+    }
+
+    /// Every tensor of the shape the others imply, which `bank`, `headConfig` and training
+    /// rely on: text.T0 [2, d], text.Pt [C, d], and per view g [d], U.{l} [P, D] and
+    /// Z0.{l} [P, d] for each layer (P a square, D the first view's), mask [H, W]. A version
+    /// 2 pool's features come from the cache, whose entries hold any sizes.
+    func checkShapes(file: String) throws(CheckpointError) {
+        guard t0.rank == 2, t0.shape[0] == 2, t0.shape[1] >= 1 else {
+            throw .invalid(file: file, "tensor text.T0 has shape \(t0.shape), expected [2, d]")
+        }
+        let d = t0.shape[1]
+        guard pt.rank == 2, pt.shape[0] >= 1, pt.shape[1] == d else {
+            throw .invalid(file: file, "tensor text.Pt has shape \(pt.shape), expected [C, \(d)]")
+        }
+        var width: Int?
+        var k = 0
+        for image in pool.images {
+            for (view, mask) in zip(image.views, image.masks) {
+                let w = width ?? view.u.first?.shape.last ?? 0
+                let head = HeadConfig(jointDim: d, visionWidth: w, layers: layers, adapterRank: 1, classes: pt.shape[0])
+                do { try view.validate(for: head, name: "view.\(k)") } catch { throw .invalid(file: file, "\(error)") }
+                guard mask.rank == 2, mask.shape[0] > 0, mask.shape[1] > 0 else {
+                    throw .invalid(file: file, "tensor view.\(k).mask has shape \(mask.shape), expected [H, W]")
+                }
+                width = w
+                k += 1
+            }
+        }
     }
 }
+

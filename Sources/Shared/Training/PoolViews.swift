@@ -43,6 +43,9 @@ public struct PoolViews: @unchecked Sendable {
         }
         layers = (r.metadata["layers"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard !layers.isEmpty else { throw .invalid(file: file, "metadata layers is missing") }
+        guard layers.allSatisfy({ $0 >= 1 }), Set(layers).count == layers.count else {
+            throw .invalid(file: file, "metadata layers \(layers) are not distinct block numbers (counted from 1)")
+        }
         func ints(_ name: String) throws(CheckpointError) -> [Int32] {
             guard r.contains(name) else { throw .invalid(file: file, "tensor \(name) is missing") }
             do { return try r.int32Tensor(name).values } catch { throw .file(error) }

@@ -61,6 +61,9 @@ extension ReplayCase {
         guard let first = layers.first else {
             throw .input(file: file, .invalid("no query.U.{l} tensors: cannot tell which layers are adapted"))
         }
+        if let twice = zip(layers, layers.dropFirst()).first(where: { $0 == $1 })?.0 {
+            throw .input(file: file, .invalid("two query.U.{l} tensors name layer \(twice) (a number written two ways, such as 6 and 06)"))
+        }
         let t0 = try tensor("frozen.T0", [])
         guard t0.rank == 2, t0.shape[0] == 2 else {
             throw .input(file: file, .shape(name: "frozen.T0", got: t0.shape, expected: [2, -1]))
@@ -82,6 +85,12 @@ extension ReplayCase {
         var config = HeadConfig(jointDim: d, visionWidth: width, layers: layers,
                                 adapterRank: rank, classes: pt.shape[0])
         config.ablate = ablate
+        // Sizes read from shapes alone (a tensor with a zero dimension holds no bytes, so its
+        // other dimensions can be anything): trusted as far as the file's bytes hold every
+        // parameter, at 2 bytes a value at the least (F16, BF16).
+        if let problem = ParameterLayout.problem(head: config, limit: reader.dataSize / 2) {
+            throw .input(file: file, .invalid("the head the shapes imply (d \(d), D \(width), r \(rank), C \(pt.shape[0]), layers \(layers)) has no parameters that fit in the file: \(problem)"))
+        }
 
         var params = ParameterSet(zeros: ParameterLayout(head: config))
         for e in params.layout.entries { params.set(e.name, try tensor(e.name, e.shape)) }

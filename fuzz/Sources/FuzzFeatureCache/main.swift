@@ -1,0 +1,10 @@
+import FuzzSupport
+import FuzzTargets
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzTarget.featureCache.run(fuzzBytes(data, size))
+    return 0
+}
+
+runFuzzer(fuzzOne)
