@@ -35,14 +35,15 @@ extension Bench {
         var queriesPerClass = 8
         @Option(help: "Queries per chunk.")
         var chunkSize = 1
-
-        private static let shots = ClusterConfig.FewShotSettings(cache: URL(fileURLWithPath: "/")).shots
         @Option(help: "The emulation script.")
         var emulator = "scripts/cluster/emulate"
         @Flag(help: "Start the workers with --no-pool-reads: every query view is sent by the coordinator, as before protocol 6, instead of read from the pool file on the hosts' shared file system.")
         var noPoolReads = false
         @Flag(help: "Print one JSON object per host count and phase instead of the table.")
         var json = false
+
+        /// fewshot.shots' default: `train` draws no more queries per class than that.
+        private static let shots = ClusterConfig.FewShotSettings(cache: URL(fileURLWithPath: "/")).shots
 
         var hostCounts: [Int] { hosts.flatMap { $0.split(separator: ",") }.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 

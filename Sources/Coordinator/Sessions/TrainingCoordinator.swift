@@ -239,6 +239,7 @@ final class TrainingCoordinator {
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
             var newFeatures = [(QueryRef, TaskFeature)]()
+            var read = 0   // of them, views the worker reads from the pool
             var sent = w.sentFeatures
             for ref in lists.joined() where !sent.contains(ref) {
                 let image = prepared.pool.images[Int(ref.image)]
@@ -248,6 +249,7 @@ final class TrainingCoordinator {
                     let crc = viewCRCs[ref] ?? TaskFeature.crc(of: query)
                     viewCRCs[ref] = crc
                     newFeatures.append((ref, .fromPool(crc: crc)))
+                    read += 1
                 } else {
                     newFeatures.append((ref, .inline(query)))
                 }
@@ -260,7 +262,6 @@ final class TrainingCoordinator {
             }
             members[id]?.assignment = (s.step, block)
             members[id]?.sentFeatures = sent
-            let read = newFeatures.filter { if case .fromPool = $0.1 { return true } else { return false } }.count
             s.featuresRead += read
             s.featuresSent += newFeatures.count - read
             members[id]?.lastSent = Date()

@@ -28,7 +28,7 @@ struct BlockJob: Sendable {
 /// size, so that a benchmark can time the transfers and the coordinator of many workers on
 /// one machine without their arithmetic competing for its cores. Everything else (the
 /// bank, features, parameters, GRAD pieces or shared memory) is as in training.
-enum BlockComputation: Sendable, Equatable {
+enum BlockComputation: Sendable {
     case head
     case fixedDelay(secondsPerChunk: Double)
 }
@@ -58,7 +58,10 @@ final class ComputeThread: @unchecked Sendable {
         while true {
             let job = jobs.next()
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-            let (grad, queries, parts, seconds) = computation == .head ? Self.compute(job) : stand(in: job)
+            let (grad, queries, parts, seconds) = switch computation {
+            case .head: Self.compute(job)
+            case .fixedDelay(let perChunk): Self.standIn(for: job, secondsPerChunk: perChunk)
+            }
             // A block of padding only is never assigned; should one come, its sum is zeros.
             let sum = grad ?? [Float](repeating: 0, count: job.parameters.values.count)
             let header = { (payload: [UInt8]) in
@@ -86,8 +89,7 @@ final class ComputeThread: @unchecked Sendable {
 
     /// `.fixedDelay`: sleeps for the block's chunks (padding is free, as in `compute`) and
     /// returns a zero gradient with the block's query count.
-    private func stand(in job: BlockJob) -> ([Float]?, Int, LossParts, Double) {
-        guard case let .fixedDelay(perChunk) = computation else { return Self.compute(job) }
+    static func standIn(for job: BlockJob, secondsPerChunk perChunk: Double) -> ([Float]?, Int, LossParts, Double) {
         let chunks = job.chunks.filter { !$0.queries.isEmpty }
         let seconds = perChunk * Double(chunks.count)
         Thread.sleep(forTimeInterval: seconds)
