@@ -144,7 +144,7 @@ final class PostOffice {
             return nil
         case .bye:
             return members.remove(id).map { .left($0) }
-        case .grad, .features, .error:
+        case .grad, .sum, .features, .error:
             return .message(id, env)
         default:
             reject(.unexpected("\(h.type) is not something a worker sends"))
@@ -162,6 +162,7 @@ final class PostOffice {
         var details = "\(hello.host), pid \(hello.pid), \(hello.threads) threads"
         if welcome.mode == .training { details += ", BLAS \(hello.blasCore)" }
         if welcome.mode == .training, members[id]?.sharedMemory == true { details += ", parameters and gradients through shared memory" }
+        if welcome.mode == .training, !hello.relayEndpoint.isEmpty { details += ", relays on \(hello.relayEndpoint)" }
         log.info("worker \(hello.workerID) joined (\(details))")
         return .joined(id, previous: previous)
     }

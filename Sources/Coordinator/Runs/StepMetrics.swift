@@ -42,6 +42,9 @@ struct StepMetrics: Codable, Equatable, Sendable {
     /// ended (the first step: since it started listening), shared memory not included.
     var bytesIn: Int
     var bytesOut: Int
+    /// The workers the step went through the relay with (0: every vector went through the
+    /// coordinator).
+    var relayMembers: Int
 
     enum CodingKeys: String, CodingKey {
         case step, loss, focal, dice, bce, ce, queries, chunks, workers, blocks
@@ -50,6 +53,7 @@ struct StepMetrics: Codable, Equatable, Sendable {
         case criticalComputeSeconds = "critical_compute_seconds", episodesPerSecond = "episodes_per_s"
         case bankSends = "bank_sends", bankSendsPerWorker = "bank_sends_per_worker", rejected
         case lateResults = "late_results", bytesIn = "bytes_in", bytesOut = "bytes_out"
+        case relayMembers = "relay_members"
     }
 
     /// The line as written: sorted keys, no newline.
@@ -62,7 +66,7 @@ struct StepMetrics: Codable, Equatable, Sendable {
     init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int, featuresRead: Int,
          featureHits: Int, featureMisses: Int,
          seconds: Double, computeSeconds: Double, criticalComputeSeconds: Double, bankSendsPerWorker: [String: Int],
-         rejected: [String: Int], lateResults: Int, bytesIn: Int, bytesOut: Int) {
+         rejected: [String: Int], lateResults: Int, bytesIn: Int, bytesOut: Int, relayMembers: Int = 0) {
         self.step = step
         self.loss = loss.total; focal = loss.focal; dice = loss.dice; bce = loss.bce; ce = loss.ce
         self.queries = queries; self.chunks = chunks; self.workers = workers; self.blocks = blocks
@@ -72,7 +76,7 @@ struct StepMetrics: Codable, Equatable, Sendable {
         episodesPerSecond = 1 / max(seconds, 1e-9)
         bankSends = bankSendsPerWorker.values.reduce(0, +)
         self.bankSendsPerWorker = bankSendsPerWorker; self.rejected = rejected; self.lateResults = lateResults
-        self.bytesIn = bytesIn; self.bytesOut = bytesOut
+        self.bytesIn = bytesIn; self.bytesOut = bytesOut; self.relayMembers = relayMembers
     }
 
     /// Every line of a metrics.jsonl, in order; a line that is not a record is an error

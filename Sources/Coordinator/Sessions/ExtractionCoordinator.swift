@@ -110,7 +110,7 @@ final class ExtractionCoordinator {
     private func error(from id: [UInt8], _ report: ErrorPayload) throws {
         switch report.code {
         case .backboneUnavailable, .itemFailed, .extractionFailed, .badMessage: break
-        case .unknownWorker, .sharedMemoryUnusable, .featuresUnavailable:
+        case .unknownWorker, .sharedMemoryUnusable, .featuresUnavailable, .relayFailed:
             office.reject(.unexpected("ERROR (\(report.code)) is not something a worker sends in feature extraction"))
             return
         }

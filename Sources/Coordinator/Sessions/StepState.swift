@@ -23,6 +23,11 @@ struct StepState {
     /// The longest single block computation: the step's critical path through the workers.
     var criticalComputeSeconds = 0.0
     let started: Date
+    /// The step's relay round, when it goes through the relay.
+    var relay: RelayRound?
+
+    /// Every block computed and the gradient sum formed.
+    var isComplete: Bool { relay?.isComplete ?? tree.isComplete }
 
     /// Splits the step's chunks into aligned blocks for `workers` workers: the largest
     /// power-of-two block size that still gives every worker a block. Blocks that hold
@@ -43,6 +48,16 @@ struct StepState {
     /// The chunk lists of a block, with empty lists for padding.
     func chunkLists(_ block: Block) -> [[QueryRef]] {
         (block.start..<(block.start + block.count)).map { $0 < chunks.count ? chunks[$0] : [] }
+    }
+
+    /// Adds a computed block's figures (GRAD) to the step's.
+    mutating func count(_ g: GradPayload) {
+        queries += Int(g.queries)
+        featureHits += Int(g.featureHits)
+        featureMisses += Int(g.featureMisses)
+        loss = loss + g.loss
+        computeSeconds += g.computeSeconds
+        criticalComputeSeconds = max(criticalComputeSeconds, g.computeSeconds)
     }
 
     /// Puts a block back (a worker died or failed): as its aligned halves, so two idle

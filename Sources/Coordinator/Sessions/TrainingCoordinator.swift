@@ -44,6 +44,10 @@ final class TrainingCoordinator {
     private var viewCRCs: [QueryRef: UInt32] = [:]
     /// The socket's byte counts when the previous step ended (metrics' bytes_in, bytes_out).
     private var countedBytes = (received: 0, sent: 0)
+    /// Relay rounds started so far (each ROUTE's id is the next).
+    private var routes: UInt64 = 0
+    /// Why steps no longer go through the relay (nil: they do, where the workers can).
+    private var relayOff: String?
 
     private var steps: Int { config.train.steps }
 
@@ -85,7 +89,8 @@ final class TrainingCoordinator {
                 if members.readyCount >= needed { startStep(now: Date()) } else { office.remindWaiting(needed: needed) }
             }
             try assignBlocks()
-            if let s = current, s.tree.isComplete { try finishStep(s) }
+            checkRelay(now: Date())
+            if let s = current, s.isComplete { try finishStep(s) }
         }
         office.sayBye("training finished")
         progress.finish()
@@ -113,14 +118,17 @@ final class TrainingCoordinator {
     /// A worker that left or said HELLO again has dropped its block: it is computed again.
     private func handle(_ event: PostOffice.Event) throws {
         switch event {
-        case let .joined(_, previous):
-            if let a = previous?.assignment { requeue(a) }
+        case let .joined(id, previous):
+            if relayMember(id) { restartRelayedStep("worker \(previous?.hello.workerID ?? "?") said HELLO again") }
+            else if let a = previous?.assignment { requeue(a) }
         case let .left(worker):
-            if let a = worker.assignment { requeue(a) }
+            if relayMember(worker.identity) { restartRelayedStep("worker \(worker.hello.workerID) is gone") }
+            else if let a = worker.assignment { requeue(a) }
         case let .message(id, env):
             do {
                 switch env.header.type {
                 case .grad: try grad(id, env.header, try GradPayload(decoding: env.payload))
+                case .sum: try sum(id, env.header, try SegmentPiece(decoding: env.payload, "SUM"))
                 case .error: try error(id, try ErrorPayload(decoding: env.payload))
                 default: throw WireError.unexpected("\(env.header.type) is not something a training worker sends")
                 }
@@ -138,13 +146,18 @@ final class TrainingCoordinator {
     /// parameters and features afresh; shared memory stops for it when that failed.
     private func error(_ id: [UInt8], _ report: ErrorPayload) throws(WireError) {
         switch report.code {
-        case .sharedMemoryUnusable, .badMessage, .featuresUnavailable: break
+        case .sharedMemoryUnusable, .badMessage, .featuresUnavailable, .relayFailed: break
         case .unknownWorker, .backboneUnavailable, .itemFailed, .extractionFailed:
             throw WireError.unexpected("ERROR (\(report.code)) is not something a training worker sends")
         }
         guard let w = members[id] else { return }
         log.warning("worker \(w.hello.workerID) reports (\(report.code)): \(report.message)")
-        if let a = w.assignment { requeue(a) }
+        if report.code == .relayFailed, relayOff == nil {
+            relayOff = "worker \(w.hello.workerID) could not take part (\(report.message))"
+            log.warning("steps no longer go through the relay: \(relayOff!)")
+        }
+        if relayMember(id) { restartRelayedStep("worker \(w.hello.workerID) reported \(report.code)") }
+        else if let a = w.assignment { requeue(a) }
         members[id]?.assignment = nil
         members[id]?.parameterVersion = nil
         members[id]?.sentFeatures = []
@@ -163,6 +176,19 @@ final class TrainingCoordinator {
         // rather than copied first.
         current = nil
         defer { current = s }
+        if s.relay != nil || g.part.relayed {
+            guard s.relay != nil, g.part.relayed, g.part.total == UInt64(parameters.layout.totalCount) else {
+                members[id]?.assignment = nil
+                s.requeue(a.block)
+                throw WireError.malformed(s.relay == nil ? "GRAD: relayed, in a step that does not use the relay"
+                                                         : "GRAD: values in a step through the relay (they go to the segment owners)")
+            }
+            members[id]?.assignment = nil
+            s.relay?.computed.insert(start: a.block.start, count: a.block.count, sum: [])
+            if s.relay?.computed.isComplete == true { s.relay?.computedAt = Date() }
+            s.count(g)
+            return
+        }
         let sum: [Float]
         do {
             if let shared = g.part.shared {
@@ -185,12 +211,67 @@ final class TrainingCoordinator {
         }
         members[id]?.assignment = nil
         s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
-        s.queries += Int(g.queries)
-        s.featureHits += Int(g.featureHits)
-        s.featureMisses += Int(g.featureMisses)
-        s.loss = s.loss + g.loss
-        s.computeSeconds += g.computeSeconds
-        s.criticalComputeSeconds = max(s.criticalComputeSeconds, g.computeSeconds)
+        s.count(g)
+    }
+
+    /// A SUM: a piece of the gradient's root from the owner of its segment.
+    private func sum(_ id: [UInt8], _ h: MessageHeader, _ piece: SegmentPiece) throws(WireError) {
+        guard var s = current, var r = s.relay, piece.route == r.route, Int(h.step) == s.step,
+              let j = r.members.firstIndex(of: id) else {
+            lateResults += 1
+            return
+        }
+        guard piece.offset <= UInt64(Int32.max), r.plan.owner(of: Int(piece.offset)) == j else {
+            throw .malformed("SUM at \(piece.offset): not the sender's segment")
+        }
+        current = nil   // (the sum is filled in place)
+        s.relay = nil
+        defer { s.relay = r; current = s }
+        try r.sum.fill(piece.values, offset: piece.offset, what: "SUM")
+    }
+
+    // MARK: - The relay
+
+    private func relayMember(_ id: [UInt8]) -> Bool { current?.relay?.members.contains(id) ?? false }
+
+    /// Computes the step again from the start: a member of its relay round left or
+    /// failed, and its segment of the parameters or of the gradient may be lost with it.
+    /// Nothing of the round is kept; every block's bits come out the same again.
+    private func restartRelayedStep(_ reason: String) {
+        guard let s = current, let r = s.relay else { return }
+        log.warning("step \(s.step + 1): \(reason) during its relay round; the step starts again")
+        for id in r.members where members[id]?.assignment?.step == s.step { members[id]?.assignment = nil }
+        current = nil
+        startStep(now: s.started)
+    }
+
+    /// A round whose blocks are all computed but whose SUMs have not all come within
+    /// twice the worker timeout is given up: the step is computed again through the
+    /// coordinator, and so are the steps after it.
+    private func checkRelay(now: Date) {
+        guard let r = current?.relay, let at = r.computedAt,
+              now.timeIntervalSince(at) > 2 * config.coordinator.workerTimeout.seconds else { return }
+        relayOff = "the gradient segments of step \(current!.step + 1) did not all come"
+        log.warning("steps no longer go through the relay: \(relayOff!)")
+        restartRelayedStep("its segments did not all come")
+    }
+
+    /// Starts a relay round for the step: each member gets its ROUTE, then the pieces of
+    /// its segment of the parameters, piece k of every segment before piece k + 1 of any.
+    private func startRound(_ r: RelayRound, step: Int) {
+        let version = UInt64(step)
+        for (i, id) in r.members.enumerated() {
+            _ = office.deliver(.route, to: id, step: version, payload: r.route(for: i).encoded())
+        }
+        let pieces = r.members.indices.map { r.plan.pieces(ofSegment: $0) }
+        for k in 0..<(pieces.map(\.count).max() ?? 0) {
+            for (j, id) in r.members.enumerated() where k < pieces[j].count {
+                let range = pieces[j][k]
+                let payload = SegmentPiece(route: r.route, offset: range.lowerBound, values: .floats(parameters.values[range])).encoded()
+                _ = office.deliver(.segment, to: id, step: version, payload: payload)
+            }
+        }
+        for id in r.members { members[id]?.lastSent = Date() }
     }
 
     /// A block's gradient from the worker's shared-memory file (mapped once per path). A
@@ -224,18 +305,33 @@ final class TrainingCoordinator {
         let chunks = picks.map { $0.map { QueryRef(image: UInt32($0.image), view: UInt32($0.view)) } }
         let limits = session.stepWorkerLimits
         let workers = limits.isEmpty ? members.readyCount : min(members.readyCount, limits[optimizer.step % limits.count])
-        current = StepState(step: optimizer.step, chunks: chunks, workers: workers, now: now)
+        var s = StepState(step: optimizer.step, chunks: chunks, workers: workers, now: now)
+        if config.coordinator.relay, relayOff == nil {
+            let ready = members.sortedIdentities.compactMap { members[$0] }.filter(\.ready).prefix(min(workers, s.pending.count))
+            let total = parameters.layout.totalCount
+            if RelayRound.canRelay(Array(ready), total: total) {
+                routes += 1
+                s.relay = RelayRound(route: routes, members: ready.map { ($0.identity, $0.hello) }, leaves: chunks.count,
+                                     total: total, pieceFloats: session.pieceFloats)
+                startRound(s.relay!, step: s.step)
+            }
+        }
+        current = s
     }
 
     private func assignBlocks() throws {
         guard var s = current, !s.pending.isEmpty else { return }
         let version = UInt64(s.step)
-        let receivers = members.sortedIdentities.filter { members[$0]?.ready == true && members[$0]?.assignment == nil }
+        // Through the relay only the round's members compute (they hold the parameters).
+        let receivers = (s.relay?.members ?? members.sortedIdentities)
+            .filter { members[$0]?.ready == true && members[$0]?.assignment == nil }
             .prefix(s.pending.count)
-        let stale = receivers.filter { members[$0]?.parameterVersion != version }
-        for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
+        if s.relay == nil {
+            let stale = receivers.filter { members[$0]?.parameterVersion != version }
+            for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
+        }
         for id in receivers {
-            guard let w = members[id], w.parameterVersion == version, !s.pending.isEmpty else { continue }
+            guard let w = members[id], s.relay != nil || w.parameterVersion == version, !s.pending.isEmpty else { continue }
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
             var newFeatures = [(QueryRef, TaskFeature)]()
@@ -255,7 +351,7 @@ final class TrainingCoordinator {
                 }
                 sent.insert(ref)
             }
-            let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures)
+            let task = TaskPayload(parameterVersion: version, chunks: lists, features: newFeatures, route: s.relay?.route ?? 0)
             guard office.deliver(.task, to: id, step: UInt64(s.step), block: block, payload: task.encoded()) else {
                 s.requeue(block)
                 continue
@@ -321,7 +417,7 @@ final class TrainingCoordinator {
 
     private func finishStep(_ s: StepState) throws {
         // The workers wait for this step's parameters: the update may use every core here.
-        optimizer.update(&parameters, gradientSum: s.tree.root(), divisor: Float(s.queries),
+        optimizer.update(&parameters, gradientSum: s.relay?.sum.values ?? s.tree.root(), divisor: Float(s.queries),
                          threads: ProcessInfo.processInfo.activeProcessorCount)
         current = nil
         let step = optimizer.step
@@ -336,7 +432,8 @@ final class TrainingCoordinator {
                                seconds: seconds, computeSeconds: s.computeSeconds,
                                criticalComputeSeconds: s.criticalComputeSeconds,
                                bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults,
-                               bytesIn: bytes.received - countedBytes.received, bytesOut: bytes.sent - countedBytes.sent)
+                               bytesIn: bytes.received - countedBytes.received, bytesOut: bytes.sent - countedBytes.sent,
+                               relayMembers: s.relay?.members.count ?? 0)
         try folder.appendMetrics(line)
         try RunEvents.add(line, learningRate: config.train.learningRate, to: events)
         if step == steps || (config.train.checkpointEvery > 0 && step % config.train.checkpointEvery == 0) {

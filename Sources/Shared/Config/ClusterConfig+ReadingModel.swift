@@ -67,7 +67,7 @@ extension ClusterConfig.EvalSettings {
 
 extension ClusterConfig.CoordinatorSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["bind", "ipc", "min_workers", "worker_timeout", "heartbeat", "allow_insecure", "curve"])
+        let s = try v.section(["bind", "ipc", "min_workers", "worker_timeout", "heartbeat", "allow_insecure", "curve", "relay"])
         let d = Self()
         self.init(bind: try s["bind"]?.endpoint() ?? d.bind,
                   ipc: try s.optional("ipc")?.endpoint(),
@@ -75,7 +75,8 @@ extension ClusterConfig.CoordinatorSettings {
                   workerTimeout: try s.duration("worker_timeout", default: d.workerTimeout),
                   heartbeat: try s.duration("heartbeat", default: d.heartbeat),
                   allowInsecure: try s.bool("allow_insecure", default: d.allowInsecure),
-                  curve: try s.optional("curve").map { c throws(ConfigError) in try ClusterConfig.CurveSettings(reading: c) })
+                  curve: try s.optional("curve").map { c throws(ConfigError) in try ClusterConfig.CurveSettings(reading: c) },
+                  relay: try s.bool("relay", default: d.relay))
     }
 }
 

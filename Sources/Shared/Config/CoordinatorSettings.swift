@@ -21,13 +21,15 @@ extension ClusterConfig {
         public var allowInsecure: Bool
         /// CURVE keys: encrypt every connection, admit only the listed workers.
         public var curve: CurveSettings?
+        /// Steps go through the relay when all of their workers can relay (docs/PROTOCOL.md).
+        public var relay: Bool
 
         public init(bind: Endpoint = defaultBind, ipc: Endpoint? = nil, minWorkers: Int = 1,
                     workerTimeout: ConfigDuration = .seconds(10), heartbeat: ConfigDuration = .seconds(1),
-                    allowInsecure: Bool = false, curve: CurveSettings? = nil) {
+                    allowInsecure: Bool = false, curve: CurveSettings? = nil, relay: Bool = true) {
             self.bind = bind; self.ipc = ipc; self.minWorkers = minWorkers
             self.workerTimeout = workerTimeout; self.heartbeat = heartbeat
-            self.allowInsecure = allowInsecure; self.curve = curve
+            self.allowInsecure = allowInsecure; self.curve = curve; self.relay = relay
         }
     }
 

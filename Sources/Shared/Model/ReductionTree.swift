@@ -67,6 +67,15 @@ public struct ReductionTree: Sendable {
         nodes[Key(level: level, index: index)] = value
     }
 
+    /// Whether the block (start, count) shares a leaf with one inserted before (the
+    /// nodes kept cover exactly the leaves inserted so far).
+    public func overlaps(start: Int, count: Int) -> Bool {
+        nodes.keys.contains { k in
+            let first = k.index << k.level
+            return first < start + count && start < first + (1 << k.level)
+        }
+    }
+
     /// True when every leaf below the root is covered by inserted blocks.
     public var isComplete: Bool { nodes[Key(level: rootLevel, index: 0)] != nil }
 

@@ -122,10 +122,11 @@ extension ZMQSocket {
 }
 
 /// The ZeroMQ authentication (ZAP, RFC 27) handler: libzmq asks it, for every CURVE
-/// handshake, whether the client's public key may connect. It answers from a fixed list.
+/// handshake, whether the client's public key may connect. It answers from a list (a
+/// worker's relay socket changes it with each ROUTE).
 public final class ZAPHandler {
     let socket: ZMQSocket
-    private let allowed: Set<[UInt8]>
+    private var allowed: Set<[UInt8]>
     public private(set) var refused = 0
     public private(set) var admitted = 0
 
@@ -137,6 +138,9 @@ public final class ZAPHandler {
     }
 
     public var pollable: ZMQSocket { socket }
+
+    /// From now on, admits these public keys (Z85) only.
+    public func allow(_ publicKeys: [String]) { allowed = Set(publicKeys.compactMap(CurveKeys.decode)) }
 
     /// Answers every pending request; returns the public keys refused (Z85) for logging.
     public func serve() throws(WireError) -> [String] {

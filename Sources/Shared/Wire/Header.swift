@@ -4,6 +4,7 @@ import Formats
 public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1, welcome = 2, bank = 3, ready = 4, task = 5, grad = 6
     case extract = 7, features = 8, heartbeat = 9, bye = 10, error = 11, params = 12
+    case route = 13, segment = 14, part = 15, sum = 16
 
     public var description: String {
         switch self {
@@ -19,6 +20,10 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .bye: return "BYE"
         case .error: return "ERROR"
         case .params: return "PARAMS"
+        case .route: return "ROUTE"
+        case .segment: return "SEGMENT"
+        case .part: return "PART"
+        case .sum: return "SUM"
         }
     }
 }
@@ -37,7 +42,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
 ///     44 reserved     u32     zero
 public struct MessageHeader: Equatable, Sendable {
     public static let magic: [UInt8] = [0x55, 0x41, 0x44, 0x01]   // "UAD\1"
-    public static let protocolVersion: UInt16 = 6
+    public static let protocolVersion: UInt16 = 7
     public static let size = 48
 
     public var type: MessageType

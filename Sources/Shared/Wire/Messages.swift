@@ -24,17 +24,22 @@ public struct Hello: Equatable, Sendable {
     /// `SharedMemory.namespace` of the worker ("" for none): a coordinator that sees the
     /// same /dev/shm hands it the parameters there.
     public var sharedMemory: String
+    /// Where the worker's relay socket listens for other workers (`tcp://HOST:PORT`; ""
+    /// for a worker that does not relay), and its CURVE public key there ("" without CURVE).
+    public var relayEndpoint: String
+    public var relayKey: String
 
     public init(workerID: String, host: String, pid: UInt32, threads: UInt32, blasCore: String, bankDigest: String,
-                sharedMemory: String = "") {
+                sharedMemory: String = "", relayEndpoint: String = "", relayKey: String = "") {
         self.workerID = workerID; self.host = host; self.pid = pid; self.threads = threads
         self.blasCore = blasCore; self.bankDigest = bankDigest; self.sharedMemory = sharedMemory
+        self.relayEndpoint = relayEndpoint; self.relayKey = relayKey
     }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.string(workerID); w.string(host); w.u32(pid); w.u32(threads); w.string(blasCore); w.string(bankDigest)
-        w.string(sharedMemory)
+        w.string(sharedMemory); w.string(relayEndpoint); w.string(relayKey)
         return w.bytes
     }
 
@@ -43,6 +48,11 @@ public struct Hello: Equatable, Sendable {
         workerID = try r.string("HELLO worker id"); host = try r.string("HELLO host")
         pid = try r.u32("HELLO pid"); threads = try r.u32("HELLO threads"); blasCore = try r.string("HELLO BLAS core")
         bankDigest = try r.string("HELLO bank digest"); sharedMemory = try r.string("HELLO shared memory")
+        relayEndpoint = try r.string("HELLO relay endpoint"); relayKey = try r.string("HELLO relay key")
+        guard relayEndpoint.isEmpty || relayEndpoint.hasPrefix("tcp://") else {
+            throw .malformed("HELLO: relay endpoint \(relayEndpoint) is not tcp://HOST:PORT")
+        }
+        guard relayKey.isEmpty || CurveKeys.decode(relayKey) != nil else { throw .malformed("HELLO: relay key is not a Z85 public key") }
         try r.finish("HELLO")
     }
 }
@@ -209,6 +219,10 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     /// read there, or does not match the TASK's CRC. The block is computed again, and the
     /// worker is sent features itself from then on.
     case featuresUnavailable = 7
+    /// A step through the relay could not go on at this worker: its parameters did not
+    /// all arrive in time (a member it cannot reach), or its ROUTE, SEGMENT or relayed TASK
+    /// did not fit. The coordinator computes the step again without the relay.
+    case relayFailed = 8
 
     public var description: String {
         switch self {
@@ -219,6 +233,7 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
         case .itemFailed: return "item failed"
         case .extractionFailed: return "extraction failed"
         case .featuresUnavailable: return "features unavailable"
+        case .relayFailed: return "relay failed"
         }
     }
 }
@@ -272,14 +287,17 @@ public struct TaskPayload: Sendable {
     public var chunks: [[QueryRef]]
     /// Queries the worker has not been given before: their features, or where to read them.
     public var features: [(QueryRef, TaskFeature)]
+    /// The step's ROUTE when it goes through the relay (its parameters come as SEGMENTs,
+    /// its sum goes out as PARTs); 0 when it does not.
+    public var route: UInt64
 
-    public init(parameterVersion: UInt64, chunks: [[QueryRef]], features: [(QueryRef, TaskFeature)]) {
-        self.parameterVersion = parameterVersion; self.chunks = chunks; self.features = features
+    public init(parameterVersion: UInt64, chunks: [[QueryRef]], features: [(QueryRef, TaskFeature)], route: UInt64 = 0) {
+        self.parameterVersion = parameterVersion; self.chunks = chunks; self.features = features; self.route = route
     }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u64(parameterVersion)
+        w.u64(parameterVersion); w.u64(route)
         w.u32(UInt32(chunks.count))
         for c in chunks {
             w.u32(UInt32(c.count))
@@ -298,7 +316,7 @@ public struct TaskPayload: Sendable {
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        parameterVersion = try r.u64("TASK parameter version")
+        parameterVersion = try r.u64("TASK parameter version"); route = try r.u64("TASK route")
         let n = Int(try r.u32("TASK chunks"))
         guard n <= 1 << 16 else { throw .malformed("TASK: \(n) chunks") }
         chunks = []
@@ -343,13 +361,16 @@ public enum TaskFeature: Sendable {
 /// The vector in PARAMS and GRAD: one piece (`Pieces`) of it, or, between processes on
 /// one machine, where the whole of it is in shared memory (`SharedVectorWriter`).
 /// Encoded as `u64 offset`, `u64 total`, `u8 kind`, then kind 0: `floats` (the piece),
-/// kind 1: `string path`, `u32 CRC-32C` of the whole vector (offset 0).
+/// kind 1: `string path`, `u32 CRC-32C` of the whole vector (offset 0); in GRAD only,
+/// kind 2: nothing (offset 0): the values went to the segment owners of the step's ROUTE.
 public struct VectorPart: Sendable {
     /// Where the piece starts in the vector, and the vector's length.
     public var offset: UInt64
     public var total: UInt64
     public var values: FloatPiece
     public var shared: SharedLocation?
+    /// A GRAD whose sum went through the relay (PART messages to the owners).
+    public var relayed = false
 
     public struct SharedLocation: Equatable, Sendable {
         public var path: String
@@ -364,6 +385,10 @@ public struct VectorPart: Sendable {
     public static func shared(_ location: SharedLocation, total: Int) -> VectorPart {
         VectorPart(offset: 0, total: UInt64(total), values: .floats([]), shared: location)
     }
+
+    public static func relayed(total: Int) -> VectorPart {
+        VectorPart(offset: 0, total: UInt64(total), values: .floats([]), relayed: true)
+    }
 }
 
 extension ByteWriter {
@@ -371,6 +396,8 @@ extension ByteWriter {
         u64(p.offset); u64(p.total)
         if let shared = p.shared {
             u8(1); string(shared.path); u32(shared.crc)
+        } else if p.relayed {
+            u8(2)
         } else {
             u8(0); floats(p.values)
         }
@@ -386,6 +413,9 @@ extension ByteReader {
             let shared = VectorPart.SharedLocation(path: try string("\(what) shared path"), crc: try u32("\(what) shared CRC"))
             guard offset == 0 else { throw .malformed("\(what): shared vector at offset \(offset)") }
             return VectorPart(offset: 0, total: total, values: .floats([]), shared: shared)
+        case 2:
+            guard offset == 0 else { throw .malformed("\(what): relayed vector at offset \(offset)") }
+            return VectorPart(offset: 0, total: total, values: .floats([]), relayed: true)
         case let k: throw .malformed("\(what): kind \(k)")
         }
     }
@@ -410,6 +440,7 @@ public struct ParamsPayload: Sendable {
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
         version = try r.u64("PARAMS version"); part = try r.vectorPart("PARAMS")
+        guard !part.relayed else { throw .malformed("PARAMS: kind 2 (relayed) is for GRAD only") }
         try r.finish("PARAMS")
     }
 }

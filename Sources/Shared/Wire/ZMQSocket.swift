@@ -81,6 +81,12 @@ public final class ZMQSocket {
     /// ROUTER: fail sends to unknown peers instead of dropping them silently.
     public func setRouterMandatory() throws(WireError) { try setInt(ZMQ_ROUTER_MANDATORY, 1) }
 
+    /// No limit on queued outgoing messages (sends never block or drop for a slow peer).
+    public func setUnboundedSendQueue() throws(WireError) { try setInt(ZMQ_SNDHWM, 0) }
+
+    /// Closing drops unsent messages at once.
+    public func setNoLinger() throws(WireError) { try setInt(ZMQ_LINGER, 0) }
+
     public func bind(_ endpoint: String) throws(WireError) {
         guard zmq_bind(raw, endpoint) == 0 else { throw Self.lastError("bind \(endpoint)") }
     }

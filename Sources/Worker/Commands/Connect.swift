@@ -38,6 +38,10 @@ struct Connect: ParsableCommand {
     var noSharedMemory = false
     @Flag(help: "Read no query features from the run's pool file, even where it can be opened here (a shared file system): the coordinator sends them all.")
     var noPoolReads = false
+    @Option(help: "Where this worker listens for the relay: tcp://ADDRESS:PORT, * for any address or a free port. In a step through the relay, workers pass the parameters on to each other and reduce each other's gradient segments, so the coordinator's link carries one parameter vector and one gradient per step whatever the worker count. A wildcard address is advertised under this host's name, which the other workers must resolve. Default: tcp://*:* when the worker has CURVE keys (the relay then uses them too); without CURVE the worker relays only when this is given, since the relay's traffic would not be encrypted.")
+    var relayBind: String?
+    @Flag(help: "Do not relay: the coordinator sends this worker the parameters and receives its gradients itself.")
+    var noRelay = false
     @Option(help: "For failure-injection tests: sleep this long (milliseconds) before each block and extraction batch.")
     var delayPerBlockMs: Int = 0
     @Option(help: "Benchmark (`ultraad bench scale`): instead of computing, sleep this long (milliseconds) per chunk and return a zero gradient of the right size. Not for training: the result is meaningless.")
@@ -77,6 +81,10 @@ struct Connect: ParsableCommand {
         guard w.idleExit.seconds > 0, w.reconnectMax.seconds > 0 else { throw ValidationError("--idle-exit and --reconnect-max must be positive") }
         guard delayPerBlockMs >= 0 else { throw ValidationError("--delay-per-block-ms must be at least 0") }
         if let computeMs, !(computeMs >= 0) { throw ValidationError("--compute-ms must be at least 0") }
+        if let relayBind {
+            guard relayBind.hasPrefix("tcp://") else { throw ValidationError("--relay-bind must be tcp://ADDRESS:PORT, got \(relayBind)") }
+            guard !noRelay else { throw ValidationError("--relay-bind and --no-relay contradict each other") }
+        }
     }
 
     func run() throws {
@@ -98,7 +106,9 @@ struct Connect: ParsableCommand {
         let session = try WorkerSession(settings: WorkerSettings(
             endpoint: endpoint ?? "", threads: threadCount, idleExit: w.idleExit.seconds, reconnectMax: w.reconnectMax.seconds,
             delayPerBlock: Double(delayPerBlockMs) / 1000, featureMemory: w.featureMemory?.bytes,
-            computation: computeMs.map { .fixedDelay(secondsPerChunk: $0 / 1000) } ?? .head, sharedMemory: !noSharedMemory, readsPool: !noPoolReads, curve: curve, parentPID: parentPid))
+            computation: computeMs.map { .fixedDelay(secondsPerChunk: $0 / 1000) } ?? .head, sharedMemory: !noSharedMemory,
+            readsPool: !noPoolReads, curve: curve, relayBind: noRelay ? nil : relayBind ?? (curve == nil ? nil : "tcp://*:*"),
+            parentPID: parentPid))
         throw ExitCode(try session.run())
     }
 }

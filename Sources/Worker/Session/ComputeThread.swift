@@ -21,6 +21,9 @@ struct BlockJob: Sendable {
     /// The block's views held already, and read from the pool for it (GRAD reports them).
     var featureHits = 0
     var featureMisses = 0
+    /// The step's ROUTE when it goes through the relay: the sum goes to the segment
+    /// owners as PART pieces, and GRAD (kind relayed) carries only the block's figures.
+    var route: RoutePayload?
 }
 
 /// What a worker does with a block: the head's gradient, or (`ultraad-worker --compute-ms`,
@@ -68,6 +71,14 @@ final class ComputeThread: @unchecked Sendable {
                 MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
                               blockCount: UInt32(job.chunks.count), payload: payload)
             }
+            if let route = job.route {
+                Self.postParts(sum, of: job, route: route, outbox: outbox, via: socket)
+                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
+                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
+                                          featureMisses: UInt32(job.featureMisses), part: .relayed(total: sum.count)).encoded()
+                outbox.post(header(payload), payload, via: socket)
+                continue
+            }
             if let shared = job.sharedGradient {
                 shared.publish(sum)
                 let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
@@ -83,6 +94,28 @@ final class ComputeThread: @unchecked Sendable {
                                           featureMisses: UInt32(job.featureMisses),
                                           part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()
                 outbox.post(header(payload), payload, via: socket)   // sent while the next piece is encoded
+            }
+        }
+    }
+
+    /// The block's sum as PART pieces, each to its segment's owner: piece k of every
+    /// segment before piece k + 1 of any, so that every owner can finish its first piece
+    /// early and the coordinator's link carries SUMs while the rest still travel. Each
+    /// worker starts with the next member's segment and ends with its own, so the members
+    /// do not all send to the same one at once.
+    static func postParts(_ sum: [Float], of job: BlockJob,
+                          route: RoutePayload, outbox: Outbox, via socket: ZMQSocket) {
+        let n = route.members.count
+        let pieces = (0..<n).map { route.pieces(ofSegment: $0) }
+        for k in 0..<(pieces.map(\.count).max() ?? 0) {
+            for d in 1...n {
+                let j = (route.me + d) % n
+                guard k < pieces[j].count else { continue }
+                let range = pieces[j][k]
+                let payload = SegmentPiece(route: route.route, offset: range.lowerBound, values: .floats(sum[range])).encoded()
+                let h = MessageHeader(type: .part, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                                      blockCount: UInt32(job.chunks.count), payload: payload)
+                outbox.post(h, payload, to: .member(route: route.route, index: j), via: socket)
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// Messages a worker thread has finished (GRAD, FEATURES, ERROR), waiting for the socket
+/// Messages a worker thread has finished (GRAD, PART, FEATURES, ERROR), waiting for the socket
 /// thread to send them. ZeroMQ sockets belong to one thread each, so the finishing thread
 /// cannot send on the DEALER itself: it queues the message here and wakes the socket
 /// thread with an empty frame on an inproc PAIR. The message itself never crosses a
@@ -12,7 +12,20 @@ final class Outbox: @unchecked Sendable {
     private let context: ZMQContext
     private let endpoint: String
     private let lock = NSLock()
-    private var messages: [(header: MessageHeader, payload: [UInt8])] = []
+    private var messages: [Message] = []
+
+    /// Where a finished message goes: the coordinator, or member `index` of the relay
+    /// step `route` (this worker itself included: its own segment's PART).
+    enum Recipient: Sendable {
+        case coordinator
+        case member(route: UInt64, index: Int)
+    }
+
+    struct Message {
+        var header: MessageHeader
+        var payload: [UInt8]
+        var to: Recipient
+    }
 
     /// Binds the socket thread's end (call on the socket thread).
     init(context: ZMQContext, name: String) throws {
@@ -33,16 +46,16 @@ final class Outbox: @unchecked Sendable {
     }
 
     /// Queues a finished message and wakes the socket thread (on the finishing thread).
-    func post(_ header: MessageHeader, _ payload: [UInt8], via sender: ZMQSocket) {
+    func post(_ header: MessageHeader, _ payload: [UInt8], to recipient: Recipient = .coordinator, via sender: ZMQSocket) {
         lock.lock()
-        messages.append((header, payload))
+        messages.append(Message(header: header, payload: payload, to: recipient))
         lock.unlock()
         try? sender.send([[]])
     }
 
     /// The messages posted so far, oldest first, after draining the wake-ups (on the
     /// socket thread, when `wakeups` polls readable).
-    func take() throws -> [(header: MessageHeader, payload: [UInt8])] {
+    func take() throws -> [Message] {
         while try wakeups.receive(wait: false) != nil {}
         lock.lock()
         defer { lock.unlock() }

@@ -23,6 +23,9 @@ struct WorkerSettings {
     var readsPool = true
     /// CURVE: this worker's key pair and the coordinator's public key.
     var curve: (keys: CurveKeyPair, server: String)?
+    /// Where the relay socket listens for other workers (`--relay-bind`; nil: this worker
+    /// does not relay, and the coordinator sends it everything itself).
+    var relayBind: String?
     /// Exit once this process is gone (`--parent-pid`: workers a coordinator starts leave
     /// with it, even when it is killed and cannot say BYE).
     var parentPID: Int32?
@@ -42,6 +45,7 @@ final class WorkerSession {
     private var socket: ZMQSocket!
     private let compute: ComputeThread
     private let extraction: ExtractionThread
+    private let relay: Relay?
 
     // Run state, reset on WELCOME of a new run.
     private var runID: UInt64 = 0
@@ -77,6 +81,12 @@ final class WorkerSession {
                                 delay: settings.delayPerBlock, computation: settings.computation)
         extraction = ExtractionThread(outbox: try Outbox(context: context, name: "extract-\(workerID)"),
                                       threads: settings.threads, delay: settings.delayPerBlock)
+        if let bind = settings.relayBind {
+            relay = try Relay(context: context, bind: bind, workerID: workerID, keys: settings.curve?.keys, log: log)
+        } else {
+            relay = nil
+        }
+        if let relay { log.info("relays for other workers on \(relay.endpoint)") }
     }
 
     /// Runs until BYE (returns 0) or until alone for too long (returns 0 after saying so).
@@ -84,12 +94,16 @@ final class WorkerSession {
         try openSocket()
         while true {
             let outboxes = [compute.outbox, extraction.outbox]
-            let ready = try ZMQSocket.poll([socket] + outboxes.map(\.wakeups), timeout: min(heartbeat, 0.25))
+            let relaySockets = relay?.pollables ?? []
+            let ready = try ZMQSocket.poll([socket] + outboxes.map(\.wakeups) + relaySockets, timeout: min(heartbeat, 0.25))
             for (i, outbox) in outboxes.enumerated() where ready[i + 1] {
-                for message in try outbox.take() {   // GRAD, FEATURES or ERROR from a compute thread
-                    try socket.send(message.header, payload: message.payload)
-                    lastSent = Date()
+                for message in try outbox.take() {   // GRAD, PART, FEATURES or ERROR from a compute thread
+                    try post(message)
                 }
+            }
+            if let relay, ready[(1 + outboxes.count)...].contains(true) {
+                try relay.serveAuthentication()
+                while let (sender, env) = try relay.receive() { handleRelayed(env, from: sender) }
             }
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
@@ -100,6 +114,15 @@ final class WorkerSession {
             if now.timeIntervalSince(lastSent) >= heartbeat, welcome != nil {
                 try socket.send(.heartbeat, runID: runID)
                 lastSent = now
+            }
+            // The other members pass on their segments within moments; parameters still
+            // missing after twice the timeout mean a member this worker cannot reach
+            // (the coordinator declares a dead one gone after one timeout, and re-routes).
+            if let step = relay?.step, !step.parameters.isComplete, now.timeIntervalSince(step.adopted) > 2 * timeout {
+                relay?.drop()
+                log.warning("relay: step \(step.step)'s parameters did not all arrive in \(Int(2 * timeout)) s")
+                try socket.send(.error, runID: runID, payload: ErrorPayload(
+                    .relayFailed, "the parameters of step \(step.step) did not all arrive from the other members in \(Int(2 * timeout)) s").encoded())
             }
             if let parent = settings.parentPID, getppid() != parent {
                 log.notice("the process that started this worker (pid \(parent)) is gone; exiting")
@@ -118,6 +141,88 @@ final class WorkerSession {
         }
     }
 
+    /// Sends a compute thread's message where it goes: the coordinator, another member of
+    /// the relay step, or (this worker's own segment of a block sum) straight to its tree.
+    private func post(_ message: Outbox.Message) throws {
+        switch message.to {
+        case .coordinator:
+            try socket.send(message.header, payload: message.payload)
+            lastSent = Date()
+        case let .member(route, index):
+            guard let relay, let step = relay.step, step.plan.route == route else { return }   // the step was given up
+            if index == step.plan.me {
+                try part(message.header, SegmentPiece(decoding: message.payload, "PART"))
+            } else {
+                try relay.send(message.header, payload: message.payload, to: index)
+            }
+        }
+    }
+
+    /// A message from another member of the relay step: a SEGMENT of the parameters or a
+    /// PART of a block sum. One that does not fit the step is dropped and logged: the
+    /// coordinator notices a step that does not finish and takes it back.
+    private func handleRelayed(_ env: Envelope, from sender: String?) {
+        do throws(WireError) {
+            guard env.header.runID == runID else { throw .unexpected("\(env.header.type) for run \(env.header.runID)") }
+            guard let relay else { return }
+            // SEGMENT and PART start with their route: one this worker's ROUTE has not come for waits.
+            var r = ByteReader(env.payload)
+            let route = try r.u64("\(env.header.type) route")
+            if relay.keepIfEarly(env, route: route) { return }
+            if let sender, relay.step?.plan.members.contains(where: { $0.workerID == sender }) != true {
+                throw .unexpected("\(env.header.type) from \(sender), not a member of this step")
+            }
+            switch env.header.type {
+            case .segment: try segment(env, fromCoordinator: false)
+            case .part: try part(env.header, SegmentPiece(decoding: env.payload, "PART"))
+            default: throw .unexpected("\(env.header.type) is not something a relay member sends")
+            }
+        } catch {
+            log.warning("relay: dropped a message: \(error)")
+        }
+    }
+
+    /// A piece of the relayed parameters. From the coordinator it is of this worker's
+    /// segment, and passed on to the other members as it came (checksummed once).
+    private func segment(_ env: Envelope, fromCoordinator: Bool) throws(WireError) {
+        guard let relay, let w = welcome else { throw .unexpected("SEGMENT to a worker that does not relay") }
+        let piece = try SegmentPiece(decoding: env.payload, "SEGMENT")
+        let complete = try relay.update { (s: inout RelayStep) throws(WireError) -> Bool in
+            guard piece.route == s.plan.route, env.header.step == s.step else {
+                throw .unexpected("SEGMENT of route \(piece.route) at step \(env.header.step); the step is \(s.step), route \(s.plan.route)")
+            }
+            if fromCoordinator {
+                guard s.owns(piece.offset) else { throw .malformed("SEGMENT at \(piece.offset): not this worker's segment") }
+            }
+            guard try s.parameters.fill(piece.values, offset: piece.offset, what: "SEGMENT") else { return false }
+            return s.parameters.isComplete
+        }
+        guard let complete else { throw .unexpected("SEGMENT outside a relay step") }
+        if fromCoordinator { try relay.forward(env.header, payload: env.payload) }
+        guard complete, let s = relay.step else { return }
+        parameters = ParameterSet(layout: ParameterLayout(head: w.head), values: s.parameters.values)
+        parameterVersion = s.step
+        if let waiting = s.waitingTask {
+            _ = try relay.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = nil }
+            do { try compute(waiting) } catch let e as WireError { throw e } catch {
+                throw .unexpected("TASK: \(error)")
+            }
+        }
+    }
+
+    /// A piece of a block sum for this worker's segment; the piece of the root, once its
+    /// tree is complete, goes to the coordinator.
+    private func part(_ header: MessageHeader, _ piece: SegmentPiece) throws(WireError) {
+        guard let relay else { return }
+        let root = try relay.update { (s: inout RelayStep) throws(WireError) -> SegmentPiece? in
+            guard piece.route == s.plan.route else { throw .unexpected("PART of route \(piece.route) in route \(s.plan.route)") }
+            return try s.insert(header, piece)
+        }
+        guard let root = root ?? nil else { return }
+        try socket.send(.sum, runID: runID, step: header.step, payload: root.encoded())
+        lastSent = Date()
+    }
+
     private func openSocket() throws {
         socket?.close()
         socket = try ZMQSocket(context, .dealer)
@@ -127,7 +232,8 @@ final class WorkerSession {
         let hello = Hello(workerID: workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
                           threads: UInt32(settings.threads), blasCore: BLAS.coreName,
                           bankDigest: bank == nil ? "" : (welcome?.bankDigest ?? ""),
-                          sharedMemory: settings.sharedMemory ? SharedMemory.namespace : "")
+                          sharedMemory: settings.sharedMemory ? SharedMemory.namespace : "",
+                          relayEndpoint: relay?.endpoint ?? "", relayKey: relay?.publicKey ?? "")
         try socket.send(.hello, runID: 0, payload: hello.encoded())
         lastHeard = Date()
         lastSent = Date()
@@ -156,6 +262,7 @@ final class WorkerSession {
             // A new run: parameters and features are sent again; the bank only if it changed.
             if h.runID != runID {
                 parameters = nil; parameterVersion = .max; features = FeatureStore(limit: settings.featureMemory); arrivingParams = nil; sharedParameters = nil; sharedGradient = nil
+                relay?.drop()
                 pool = w.mode == .training && settings.readsPool ? openPool(w) : nil
             }
             if welcome?.bankDigest != w.bankDigest { bank = nil }
@@ -215,6 +322,25 @@ final class WorkerSession {
             }
         case .task:
             try startTask(env)
+        case .route:
+            do throws(WireError) {
+                guard let relay, welcome?.mode == .training else { throw .unexpected("ROUTE to a worker that does not relay") }
+                let plan = try RoutePayload(decoding: env.payload)
+                guard let w = welcome, plan.total == UInt64(ParameterLayout(head: w.head).totalCount) else {
+                    throw .malformed("ROUTE: a vector of \(plan.total) values, not this head's")
+                }
+                try relay.adopt(plan, step: h.step)
+                for early in relay.takeEarly() { handleRelayed(early, from: nil) }
+            } catch {
+                relay?.drop()
+                try socket.send(.error, runID: runID, payload: ErrorPayload(.relayFailed, "\(error)").encoded())
+            }
+        case .segment:
+            do throws(WireError) { try segment(env, fromCoordinator: true) } catch {
+                log.warning("SEGMENT: \(error)")
+                relay?.drop()
+                try socket.send(.error, runID: runID, payload: ErrorPayload(.relayFailed, "\(error)").encoded())
+            }
         case .extract:
             do {
                 extraction.submit(ExtractionJob(runID: runID, batch: h.step, request: try ExtractPayload(decoding: env.payload)))
@@ -320,12 +446,13 @@ final class WorkerSession {
     }
 
     private func startTask(_ env: Envelope) throws {
-        guard let w = welcome, let bank else {
+        guard let w = welcome, bank != nil else {
             try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK before WELCOME and BANK").encoded())
             return
         }
         let task = try TaskPayload(decoding: env.payload)
-        var misses = 0, read = Set<QueryRef>()
+        // The features first: the coordinator counts them as given, whatever becomes of the block.
+        var received = ReceivedTask(header: env.header, task: task)
         for (ref, feature) in task.features {
             let q: ChunkInput.Query
             var crc: UInt32?
@@ -333,11 +460,31 @@ final class WorkerSession {
             case .inline(let sent): q = sent
             case .fromPool(let c):
                 guard let found = try readOrReport(ref, crc: c) else { return }
-                q = found; crc = c; misses += 1; read.insert(ref)
+                q = found; crc = c; received.misses += 1; received.read.insert(ref)
             }
             try ChunkInput(queries: [q]).validate(for: w.head)
             features.insert(ref, q, poolCRC: crc)
         }
+        if task.route != 0 {
+            guard let step = relay?.step, step.plan.route == task.route, step.step == task.parameterVersion else {
+                try socket.send(.error, runID: runID, payload: ErrorPayload(
+                    .relayFailed, "TASK of route \(task.route), which this worker was not sent").encoded())
+                return
+            }
+            guard step.parameters.isComplete else {   // the rest of the parameters are on their way
+                _ = try relay?.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = received }
+                return
+            }
+        }
+        try compute(received)
+    }
+
+    /// Queues a TASK's block for the compute thread, its features in hand.
+    private func compute(_ received: ReceivedTask) throws {
+        guard let w = welcome, let bank else { return }
+        let task = received.task
+        var misses = received.misses, read = received.read
+        let route = task.route == 0 ? nil : relay?.step?.plan
         guard let parameters, parameterVersion == task.parameterVersion else {
             try socket.send(.error, runID: runID, payload: ErrorPayload(
                 .badMessage, "TASK at parameter version \(task.parameterVersion) without parameters; have \(parameterVersion)").encoded())
@@ -370,9 +517,18 @@ final class WorkerSession {
             chunks.append(ChunkInput(queries: queries))
         }
         features.evict(keeping: Set(task.chunks.joined()))
-        compute.submit(BlockJob(runID: runID, step: env.header.step, blockStart: env.header.blockStart,
+        compute.submit(BlockJob(runID: runID, step: received.header.step, blockStart: received.header.blockStart,
                                 parameterVersion: task.parameterVersion, config: w.head,
                                 parameters: parameters, bank: bank, chunks: chunks, sharedGradient: sharedGradient,
-                                pieceFloats: w.pieceFloats, featureHits: hits, featureMisses: misses))
+                                pieceFloats: w.pieceFloats, featureHits: hits, featureMisses: misses, route: route))
     }
+}
+
+/// A TASK whose features are in the store: what computing its block needs besides them.
+struct ReceivedTask {
+    var header: MessageHeader
+    var task: TaskPayload
+    /// Its views read from the pool for it.
+    var misses = 0
+    var read = Set<QueryRef>()
 }
