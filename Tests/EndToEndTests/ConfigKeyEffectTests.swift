@@ -18,7 +18,8 @@ final class ConfigKeyEffectTests: ProcessTestCase {
     static let processKeys = [
         "coordinator.bind", "coordinator.ipc", "coordinator.min_workers", "coordinator.worker_timeout",
         "coordinator.heartbeat", "coordinator.allow_insecure", "coordinator.curve.secret_key",
-        "coordinator.curve.public_key", "coordinator.curve.authorized_workers", "worker.idle_exit", "worker.reconnect_max",
+        "coordinator.curve.public_key", "coordinator.curve.authorized_workers", "coordinator.relay", "worker.idle_exit",
+        "worker.reconnect_max",
     ]
     /// The keys whose effects `testDataModelAndEvaluationKeys` checks.
     static let dataKeys = [
@@ -299,6 +300,26 @@ final class ConfigKeyEffectTests: ProcessTestCase {
         XCTAssertFalse(procs.log("wrong.log").contains(" joined ("), "a worker given the wrong public key never gets in:\n\(procs.log("wrong.log"))")
         XCTAssertEqual(lineCount(wrongRun), 0)
         wrong.terminate()
+
+        // relay: two workers that can relay do, unless it is false; the same bits.
+        var losses = [String: [Double]]()
+        for relay in ["true", "false"] {
+            let relayRun = dir.appendingPathComponent("relay-\(relay)")
+            let relayConfig = try write("relay-\(relay)", trainingBaseline.setting("coordinator.relay", relay))
+            let c = try procs.start(ultraad, ["train", "--config", relayConfig.path, "--pool", poolFile.path, "--run", relayRun.path,
+                                              "--workers", "2"], log: "relay-\(relay).log")
+            XCTAssertTrue(eventually(30) { endpoint(relayRun) != nil }, procs.log("relay-\(relay).log"))
+            for n in 1...2 {
+                try procs.start(worker, ["--connect", try XCTUnwrap(endpoint(relayRun)), "--no-shared-memory",
+                                         "--relay-bind", "tcp://127.0.0.1:*", "--idle-exit", "20"], log: "relay-\(relay)-\(n).log")
+            }
+            XCTAssertTrue(waitForExit(c, timeout: 60), procs.log("relay-\(relay).log"))
+            let lines = try metrics(relayRun)
+            XCTAssertEqual(Set(lines.map { $0["relay_members"] as? Int }), [relay == "true" ? 2 : 0], procs.log("relay-\(relay).log"))
+            losses[relay] = lines.compactMap { $0["loss"] as? Double }
+        }
+        XCTAssertFalse(losses["true"]?.isEmpty ?? true)
+        XCTAssertEqual(losses["true"], losses["false"], "the same losses, step by step, to the last bit")
 
         // idle_exit and reconnect_max, read by a worker from --config: after the coordinator
         // is killed, backoffs up to 0.3 s, and an exit after 5 s without a coordinator.

@@ -76,6 +76,36 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(sequential, reference)
     }
 
+    /// The relay's owners each reduce one segment of the block sums on their own; the
+    /// segments of their roots, put side by side, are the whole tree's root bit for bit
+    /// (the tree is elementwise). A block overlapping one already in is recognised.
+    func testSegmentsReducedApartAreTheWholeRootAndOverlapsAreSeen() {
+        var rng = SplitMix64(seed: 10)
+        let blocks = [(0, 2), (2, 2), (4, 2), (6, 1)]
+        let sums = blocks.map { _ in (0..<29).map { _ in rng.nextNormal() * 1e3 } }
+        var whole = ReductionTree(leafCount: 7)
+        for (b, s) in zip(blocks, sums) { whole.insert(start: b.0, count: b.1, sum: s) }
+        var joined = [Float]()
+        for segment in [0..<10, 10..<11, 11..<29] {
+            var tree = ReductionTree(leafCount: 7)
+            for (b, s) in zip(blocks, sums).reversed() {
+                XCTAssertFalse(tree.overlaps(start: b.0, count: b.1))
+                tree.insert(start: b.0, count: b.1, sum: Array(s[segment]))
+                XCTAssertTrue(tree.overlaps(start: b.0, count: b.1))
+            }
+            XCTAssertTrue(tree.overlaps(start: 0, count: 1), "a half of a block in the tree")
+            XCTAssertTrue(tree.overlaps(start: 0, count: 8), "a block holding ones in the tree")
+            joined += tree.root()!
+        }
+        XCTAssertEqual(joined, whole.root()!)
+        var partial = ReductionTree(leafCount: 7)
+        partial.insert(start: 2, count: 2, sum: sums[1])
+        XCTAssertFalse(partial.overlaps(start: 0, count: 2))
+        XCTAssertFalse(partial.overlaps(start: 4, count: 4))
+        XCTAssertTrue(partial.overlaps(start: 0, count: 4))
+        XCTAssertTrue(partial.overlaps(start: 3, count: 1))
+    }
+
     func testEpisodesArePureFunctionsOfSeedAndStep() {
         let pool = PlantedFeatures.pool(seed: 1, perClass: 3)
         let s = EpisodeSampler(seed: 11)

@@ -107,8 +107,12 @@ final class WireTests: XCTestCase {
         XCTAssertThrowsError(try ParamsPayload(decoding: paramBytes + [0])) {
             XCTAssertEqual($0 as? WireError, .malformed("PARAMS: 1 unexpected trailing bytes"))
         }
-        var badKind = paramBytes; badKind[24] = 2
-        XCTAssertThrowsError(try ParamsPayload(decoding: badKind)) { XCTAssertEqual($0 as? WireError, .malformed("PARAMS: kind 2")) }
+        var badKind = paramBytes; badKind[24] = 3
+        XCTAssertThrowsError(try ParamsPayload(decoding: badKind)) { XCTAssertEqual($0 as? WireError, .malformed("PARAMS: kind 3")) }
+        var relayedParams = Array(paramBytes.prefix(25)); relayedParams[24] = 2   // kind 2 has no values
+        XCTAssertThrowsError(try ParamsPayload(decoding: relayedParams)) {
+            XCTAssertEqual($0 as? WireError, .malformed("PARAMS: relayed vector at offset 4"))
+        }
         let location = VectorPart.SharedLocation(path: "/dev/shm/ultraad-1-2.params", crc: 0xDEAD_BEEF)
         let sharedBack = try ParamsPayload(decoding: ParamsPayload(version: 3, part: .shared(location, total: 9)).encoded())
         XCTAssertEqual(sharedBack.part.shared, location)
@@ -125,6 +129,71 @@ final class WireTests: XCTestCase {
         XCTAssertEqual([gradBack.part.offset, gradBack.part.total], [1, 2])
         let hello = Hello(workerID: "w", host: "h", pid: 1, threads: 2, blasCore: "Zen", bankDigest: "")
         XCTAssertEqual(try Hello(decoding: hello.encoded()), hello)
+    }
+
+    /// The relay's messages: ROUTE, the pieces of SEGMENT, PART and SUM, GRAD of kind 2
+    /// (relayed), HELLO's relay socket, and the vector put together from its pieces in
+    /// any order.
+    func testRelayMessagesRoundTripAndMalformedOnesAreRefused() throws {
+        let key = try CurveKeyPair.generate().publicKey
+        let hello = Hello(workerID: "w", host: "h", pid: 1, threads: 2, blasCore: "Zen", bankDigest: "",
+                          relayEndpoint: "tcp://h:4000", relayKey: key)
+        XCTAssertEqual(try Hello(decoding: hello.encoded()), hello)
+        var notTCP = hello; notTCP.relayEndpoint = "ipc:///tmp/x"
+        XCTAssertThrowsError(try Hello(decoding: notTCP.encoded())) {
+            XCTAssertEqual($0 as? WireError, .malformed("HELLO: relay endpoint ipc:///tmp/x is not tcp://HOST:PORT"))
+        }
+        let starts = RoutePayload.segmentStarts(total: 10, members: 3)
+        XCTAssertEqual(starts, [0, 3, 6])
+        let members = zip(["a", "b", "c"], starts).map { RoutePayload.Member(workerID: $0.0, endpoint: "tcp://\($0.0):1", publicKey: "", segmentStart: $0.1) }
+        let route = RoutePayload(route: 5, leaves: 3, pieceFloats: 2, total: 10, index: 1, members: members)
+        let back = try RoutePayload(decoding: route.encoded())
+        XCTAssertEqual(back, route)
+        XCTAssertEqual(back.segment(2), 6..<10)
+        XCTAssertEqual(back.pieces(ofSegment: 2), [6..<8, 8..<10])
+        XCTAssertEqual(back.allPieces, [0..<2, 2..<3, 3..<5, 5..<6, 6..<8, 8..<10])
+        XCTAssertEqual([0, 2, 3, 9, 10].map { back.owner(of: $0) }, [0, 0, 1, 2, nil])
+        func refused(_ change: (inout RoutePayload) -> Void, _ message: String) {
+            var r = route
+            change(&r)
+            XCTAssertThrowsError(try RoutePayload(decoding: r.encoded()), message) { XCTAssertEqual($0 as? WireError, .malformed(message)) }
+        }
+        refused({ $0.index = 3 }, "ROUTE: index 3 of 3 members")
+        refused({ $0.leaves = 0 }, "ROUTE: no leaves")
+        refused({ $0.members[1].segmentStart = 7 }, "ROUTE: segment 2 starts at 6, not after segment 1")
+        refused({ $0.members[0].segmentStart = 1 }, "ROUTE: the first segment starts at 1")
+        refused({ $0.total = 6 }, "ROUTE: the last segment is empty")
+        refused({ $0.members[2].workerID = "a" }, "ROUTE: a worker named twice")
+        refused({ $0.members[0].endpoint = "a:1" }, "ROUTE: endpoint a:1 is not tcp://HOST:PORT")
+        refused({ $0.members[0].publicKey = "not a key" }, "ROUTE: the public key of a is not Z85")
+        refused({ $0.members = [] }, "ROUTE: 0 members (1 to 4096)")
+        let piece = SegmentPiece(route: 5, offset: 6, values: .floats([1, 2]))
+        let pieceBack = try SegmentPiece(decoding: piece.encoded(), "PART")
+        XCTAssertEqual([pieceBack.route, pieceBack.offset], [5, 6])
+        XCTAssertEqual(pieceBack.values.values, [1, 2])
+        XCTAssertThrowsError(try SegmentPiece(decoding: piece.encoded() + [0], "SUM")) {
+            XCTAssertEqual($0 as? WireError, .malformed("SUM: 1 unexpected trailing bytes"))
+        }
+        let relayed = try GradPayload(decoding: GradPayload(parameterVersion: 2, queries: 4, loss: LossParts(), computeSeconds: 0.5,
+                                                            part: .relayed(total: 10)).encoded())
+        XCTAssertTrue(relayed.part.relayed)
+        XCTAssertEqual(relayed.part.total, 10)
+        // Pieces in any order; one sent twice is ignored; anything else is malformed.
+        var vector = ScatteredVector(total: 10, pieces: route.allPieces)
+        for r in route.allPieces.reversed() {
+            XCTAssertTrue(try vector.fill(.floats(ArraySlice(r.map(Float.init))), offset: UInt64(r.lowerBound), what: "SUM"))
+        }
+        XCTAssertTrue(vector.isComplete)
+        XCTAssertEqual(vector.values, (0..<10).map(Float.init))
+        XCTAssertFalse(try vector.fill(.floats([9, 9]), offset: 0, what: "SUM"))
+        XCTAssertEqual(vector.values[0], 0)
+        var fresh = ScatteredVector(total: 10, pieces: route.allPieces)
+        XCTAssertThrowsError(try fresh.fill(.floats([1]), offset: 1, what: "SUM")) {
+            XCTAssertEqual($0 as? WireError, .malformed("SUM: no piece starts at offset 1"))
+        }
+        XCTAssertThrowsError(try fresh.fill(.floats([1]), offset: 0, what: "SUM")) {
+            XCTAssertEqual($0 as? WireError, .malformed("SUM: piece of 1 values at 0, expected 2"))
+        }
     }
 
     /// Vectors split by `Pieces` come back whole, and every out-of-order, overlapping,
@@ -216,7 +285,7 @@ extension WireTests {
     }
 
     func testErrorPayloadRoundTripsEveryCode() throws {
-        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6, 7])
+        XCTAssertEqual(ErrorCode.allCases.map(\.rawValue), [1, 2, 3, 4, 5, 6, 7, 8])
         for code in ErrorCode.allCases {
             let error = code == .itemFailed ? ErrorPayload(code, item: 7, "cannot read: not a readable PNG")
                                             : ErrorPayload(code, "what went wrong: \(code)")
@@ -236,7 +305,7 @@ extension WireTests {
             w.string(message)
             return w.bytes
         }
-        for code: UInt16 in [0, 8, 11, 0x100, 0xFFFF] {
+        for code: UInt16 in [0, 9, 11, 0x100, 0xFFFF] {
             assertMalformed({ try ErrorPayload(decoding: raw(code: code, flag: 0)) }, "code \(code)")
         }
         assertMalformed({ try ErrorPayload(decoding: raw(code: 3, flag: 2)) }, "item flag 2")

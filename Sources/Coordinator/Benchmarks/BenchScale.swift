@@ -14,6 +14,8 @@ extension Bench {
 
             Each episode is --queries-per-class queries of each class in chunks of --chunk-size (default 8 of each in chunks of 1: 16 chunks, so that 16 workers each get a block). Phase `first` is step 1 (every worker is sent the bank and the features of its queries); phase `steady` is the median of steps 2 to --steps. A worker keeps the views it has been given, but with random episodes it keeps meeting views it has not seen for a long time (about H ln(V) steps), so the steady steps still give out new views: the features column counts those sent by the coordinator, the read column those the workers read from the pool.
 
+            The workers relay (`ultraad-worker --relay-bind tcp://*:*`, protocol 7): with two or more, each step's parameters reach the coordinator's link once and its gradient once, the workers passing segments on to each other; --no-relay sends every vector through the coordinator, as before protocol 7. The relay column is the number of workers a step went through the relay with.
+
             The ideal step, the same for both phases, is the compute of the slowest worker (the step's blocks dealt out evenly) plus one parameter transfer and one gradient transfer at the measured link rate. Bytes in and out are the coordinator's own count of message bytes per step (metrics.jsonl: bytes_in, bytes_out); after each host count, node0's interface counters over the whole run are compared with the count (headers, ZMTP framing and TCP acknowledgements make them a few percent larger).
 
             With --json, one JSON object per host count and phase on standard output (fields hosts, phase, step_s, ideal_s, coordinator_bytes_in, coordinator_bytes_out per step, and more); progress goes to standard error.
@@ -39,6 +41,8 @@ extension Bench {
         var emulator = "scripts/cluster/emulate"
         @Flag(help: "Start the workers with --no-pool-reads: every query view is sent by the coordinator, as before protocol 6, instead of read from the pool file on the hosts' shared file system.")
         var noPoolReads = false
+        @Flag(help: "Start the workers with --no-relay: the coordinator sends every worker the parameters and receives every gradient itself, as before protocol 7.")
+        var noRelay = false
         @Flag(help: "Print one JSON object per host count and phase instead of the table.")
         var json = false
 
@@ -78,7 +82,7 @@ extension Bench {
                         link, mbits, measured.aToB, measured.bToA))
             let rate = mbits * 1e6 / 8
             if !json {
-                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step  read/step")
+                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step  read/step  relay")
             }
             for h in hostCounts {
                 note("hosts \(h): \(steps) steps")
@@ -86,7 +90,7 @@ extension Bench {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let result = try ScaleRun(cluster: cluster, hosts: h, pool: poolFile, folder: folder, steps: steps,
                                           queriesPerClass: queriesPerClass, chunkSize: chunkSize, computeMs: computeMs,
-                                          readsPool: !noPoolReads).execute()
+                                          readsPool: !noPoolReads, relays: !noRelay).execute()
                 let ideal = problem.compute(hosts: h, ms: computeMs) + 2 * Double(problem.parameterBytes) / rate
                 let counted = (received: result.steps.map(\.bytesIn).reduce(0, +), sent: result.steps.map(\.bytesOut).reduce(0, +))
                 let check = (received: Double(result.interface.received) / Double(max(1, counted.received)),
@@ -96,7 +100,8 @@ extension Bench {
                                        idealSeconds: ideal, bytesIn: median(lines.map { Double($0.bytesIn) }),
                                        bytesOut: median(lines.map { Double($0.bytesOut) }),
                                        features: median(lines.map { Double($0.featuresSent) }),
-                                       featuresRead: median(lines.map { Double($0.featuresRead) }), linkMbits: mbits,
+                                       featuresRead: median(lines.map { Double($0.featuresRead) }),
+                                       relayMembers: median(lines.map { Double($0.relayMembers) }), linkMbits: mbits,
                                        interfaceToCountedIn: check.received, interfaceToCountedOut: check.sent)
                     print(json ? try row.jsonLine() : row.tableLine)
                 }
@@ -121,6 +126,7 @@ struct ScaleRow: Encodable {
     var bytesOut: Double
     var features: Double
     var featuresRead: Double
+    var relayMembers: Double
     var linkMbits: Double
     var interfaceToCountedIn: Double
     var interfaceToCountedOut: Double
@@ -128,13 +134,14 @@ struct ScaleRow: Encodable {
     enum CodingKeys: String, CodingKey {
         case hosts, phase, steps, stepSeconds = "step_s", idealSeconds = "ideal_s", bytesIn = "coordinator_bytes_in"
         case bytesOut = "coordinator_bytes_out", features = "features_per_step", featuresRead = "features_read_per_step", linkMbits = "link_mbit_s"
+        case relayMembers = "relay_members"
         case interfaceToCountedIn = "interface_to_counted_in", interfaceToCountedOut = "interface_to_counted_out"
     }
 
     var tableLine: String {
         String(format: "%-6d ", hosts) + phase.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %-14.1f %.1f", stepSeconds, idealSeconds,
-                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features, featuresRead)
+            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %-14.1f %-10.1f %.0f", stepSeconds, idealSeconds,
+                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features, featuresRead, relayMembers)
     }
 
     func jsonLine() throws -> String {

@@ -21,6 +21,8 @@ struct ScaleRun {
     let computeMs: Double
     /// Whether the workers read query views from the pool file (else `--no-pool-reads`).
     let readsPool: Bool
+    /// Whether the workers relay (else `--no-relay`).
+    let relays: Bool
 
     func execute() throws -> Result {
         let ultraad = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
@@ -53,7 +55,8 @@ struct ScaleRun {
         guard let endpoint else { throw failure("the coordinator did not start listening") }
         for h in 1...hosts {
             let p = cluster.process(worker, ["--connect", endpoint, "--compute-ms", "\(computeMs)", "--threads", "1",
-                                             "--idle-exit", "60"] + (readsPool ? [] : ["--no-pool-reads"]), on: "node\(h)")
+                                             "--idle-exit", "60"] + (readsPool ? [] : ["--no-pool-reads"])
+                                             + (relays ? ["--relay-bind", "tcp://*:*"] : ["--no-relay"]), on: "node\(h)")
             try logging(p, to: "worker-\(h).log")
             try p.run()
             workers.append(p)

@@ -8,7 +8,7 @@ struct RelayRound {
     /// Pieces per segment: enough that the owners send their first SUM while the rest
     /// of the PARTs still travel, so the coordinator's link works during the exchange
     /// instead of after it (capped by the session's piece size).
-    static let piecesPerSegment = 4
+    static let piecesPerSegment = 8
 
     let route: UInt64
     /// The members' identities, in segment order, and what every one of them is told.

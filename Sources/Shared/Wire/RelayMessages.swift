@@ -71,8 +71,9 @@ public struct RoutePayload: Equatable, Sendable {
         return w.bytes
     }
 
-    /// At most this many members (a ROUTE naming more is malformed).
+    /// At most this many members, and about this many pieces (a ROUTE asking for more is malformed).
     public static let maxMembers = 4096
+    public static let maxPieces = 1 << 20
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
@@ -90,6 +91,9 @@ public struct RoutePayload: Equatable, Sendable {
         guard pieceFloats >= 1 else { throw .malformed("ROUTE: pieces of 0 floats") }
         guard index < n else { throw .malformed("ROUTE: index \(index) of \(n) members") }
         guard total <= UInt64(Int32.max) else { throw .malformed("ROUTE: a vector of \(total) values") }
+        guard total / UInt64(pieceFloats) <= UInt64(Self.maxPieces) else {
+            throw .malformed("ROUTE: pieces of \(pieceFloats) floats cut \(total) values into more than \(Self.maxPieces)")
+        }
         guard members[0].segmentStart == 0 else { throw .malformed("ROUTE: the first segment starts at \(members[0].segmentStart)") }
         for j in 1..<members.count where !(members[j - 1].segmentStart < members[j].segmentStart) {
             throw .malformed("ROUTE: segment \(j) starts at \(members[j].segmentStart), not after segment \(j - 1)")
