@@ -26,14 +26,13 @@ struct RelayRound {
     init(route: UInt64, members: [(identity: [UInt8], hello: Hello)], leaves: Int, total: Int, pieceFloats: Int) {
         self.route = route
         self.members = members.map(\.identity)
-        let starts = RoutePayload.segmentStarts(total: total, members: members.count).map { Int($0) }
-        var longest = 1
-        for j in starts.indices { longest = max(longest, (j + 1 < starts.count ? starts[j + 1] : total) - starts[j]) }
+        let starts = RoutePayload.segmentStarts(total: total, members: members.count)
+        let longest = (total + members.count - 1) / members.count   // equal segments: none is longer
         let piece = max(1, min(pieceFloats, (longest + Self.piecesPerSegment - 1) / Self.piecesPerSegment))
         var listed = [RoutePayload.Member]()
         for (m, start) in zip(members, starts) {
             listed.append(.init(workerID: m.hello.workerID, endpoint: m.hello.relayEndpoint, publicKey: m.hello.relayKey,
-                                segmentStart: UInt64(start)))
+                                segmentStart: start))
         }
         plan = RoutePayload(route: route, leaves: leaves, pieceFloats: piece, total: total, index: 0, members: listed)
         sum = ScatteredVector(total: total, pieces: plan.allPieces)

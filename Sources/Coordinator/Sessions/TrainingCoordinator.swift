@@ -263,13 +263,9 @@ final class TrainingCoordinator {
         for (i, id) in r.members.enumerated() {
             _ = office.deliver(.route, to: id, step: version, payload: r.route(for: i).encoded())
         }
-        let pieces = r.members.indices.map { r.plan.pieces(ofSegment: $0) }
-        for k in 0..<(pieces.map(\.count).max() ?? 0) {
-            for (j, id) in r.members.enumerated() where k < pieces[j].count {
-                let range = pieces[j][k]
-                let payload = SegmentPiece(route: r.route, offset: range.lowerBound, values: .floats(parameters.values[range])).encoded()
-                _ = office.deliver(.segment, to: id, step: version, payload: payload)
-            }
+        for (j, range) in r.plan.piecesInTurn(from: 0) {
+            let payload = SegmentPiece(route: r.route, offset: range.lowerBound, values: .floats(parameters.values[range])).encoded()
+            _ = office.deliver(.segment, to: r.members[j], step: version, payload: payload)
         }
         for id in r.members { members[id]?.lastSent = Date() }
     }

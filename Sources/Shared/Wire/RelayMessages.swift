@@ -55,6 +55,23 @@ public struct RoutePayload: Equatable, Sendable {
         return Pieces.ranges(count: s.count, floatsPerPiece: Int(pieceFloats)).map { ($0.lowerBound + s.lowerBound)..<($0.upperBound + s.lowerBound) }
     }
 
+    /// Every segment's pieces in the order they are sent: piece k of every segment before
+    /// piece k + 1 of any, the segments in turn from member `first` (so that every owner
+    /// gets its first piece early, and senders starting at different members do not all
+    /// send to the same one at once).
+    public func piecesInTurn(from first: Int) -> [(member: Int, piece: Range<Int>)] {
+        let n = members.count
+        let pieces = (0..<n).map { self.pieces(ofSegment: $0) }
+        var out = [(member: Int, piece: Range<Int>)]()
+        for k in 0..<(pieces.map(\.count).max() ?? 0) {
+            for d in 0..<n {
+                let j = (first + d) % n
+                if k < pieces[j].count { out.append((j, pieces[j][k])) }
+            }
+        }
+        return out
+    }
+
     /// Every segment's pieces: the pieces the whole vector arrives in.
     public var allPieces: [Range<Int>] { members.indices.flatMap { pieces(ofSegment: $0) } }
 

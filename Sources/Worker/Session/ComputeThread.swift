@@ -67,56 +67,44 @@ final class ComputeThread: @unchecked Sendable {
             }
             // A block of padding only is never assigned; should one come, its sum is zeros.
             let sum = grad ?? [Float](repeating: 0, count: job.parameters.values.count)
+            // GRAD with the block's figures, whichever way its sum goes.
+            let gradPayload = { (part: VectorPart) in
+                GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
+                            computeSeconds: seconds, featureHits: UInt32(job.featureHits),
+                            featureMisses: UInt32(job.featureMisses), part: part).encoded()
+            }
             let header = { (payload: [UInt8]) in
                 MessageHeader(type: .grad, runID: job.runID, step: job.step, blockStart: job.blockStart,
                               blockCount: UInt32(job.chunks.count), payload: payload)
             }
             if let route = job.route {
                 Self.postParts(sum, of: job, route: route, outbox: outbox, via: socket)
-                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
-                                          featureMisses: UInt32(job.featureMisses), part: .relayed(total: sum.count)).encoded()
+                let payload = gradPayload(.relayed(total: sum.count))
                 outbox.post(header(payload), payload, via: socket)
                 continue
             }
             if let shared = job.sharedGradient {
                 shared.publish(sum)
-                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
-                                          featureMisses: UInt32(job.featureMisses),
-                                          part: .shared(.init(path: shared.path, crc: shared.crc), total: sum.count)).encoded()
+                let payload = gradPayload(.shared(.init(path: shared.path, crc: shared.crc), total: sum.count))
                 outbox.post(header(payload), payload, via: socket)
                 continue
             }
             for piece in Pieces.ranges(count: sum.count, floatsPerPiece: job.pieceFloats) {
-                let payload = GradPayload(parameterVersion: job.parameterVersion, queries: UInt32(queries), loss: parts,
-                                          computeSeconds: seconds, featureHits: UInt32(job.featureHits),
-                                          featureMisses: UInt32(job.featureMisses),
-                                          part: .piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count)).encoded()
+                let payload = gradPayload(.piece(.floats(sum[piece]), offset: piece.lowerBound, total: sum.count))
                 outbox.post(header(payload), payload, via: socket)   // sent while the next piece is encoded
             }
         }
     }
 
-    /// The block's sum as PART pieces, each to its segment's owner: piece k of every
-    /// segment before piece k + 1 of any, so that every owner can finish its first piece
-    /// early and the coordinator's link carries SUMs while the rest still travel. Each
-    /// worker starts with the next member's segment and ends with its own, so the members
-    /// do not all send to the same one at once.
+    /// The block's sum as PART pieces, each to its segment's owner, in the ROUTE's turn
+    /// order starting with the next member's segment and ending with this worker's own.
     static func postParts(_ sum: [Float], of job: BlockJob,
                           route: RoutePayload, outbox: Outbox, via socket: ZMQSocket) {
-        let n = route.members.count
-        let pieces = (0..<n).map { route.pieces(ofSegment: $0) }
-        for k in 0..<(pieces.map(\.count).max() ?? 0) {
-            for d in 1...n {
-                let j = (route.me + d) % n
-                guard k < pieces[j].count else { continue }
-                let range = pieces[j][k]
-                let payload = SegmentPiece(route: route.route, offset: range.lowerBound, values: .floats(sum[range])).encoded()
-                let h = MessageHeader(type: .part, runID: job.runID, step: job.step, blockStart: job.blockStart,
-                                      blockCount: UInt32(job.chunks.count), payload: payload)
-                outbox.post(h, payload, to: .member(route: route.route, index: j), via: socket)
-            }
+        for (j, range) in route.piecesInTurn(from: route.me + 1) {
+            let payload = SegmentPiece(route: route.route, offset: range.lowerBound, values: .floats(sum[range])).encoded()
+            let h = MessageHeader(type: .part, runID: job.runID, step: job.step, blockStart: job.blockStart,
+                                  blockCount: UInt32(job.chunks.count), payload: payload)
+            outbox.post(h, payload, to: .member(route: route.route, index: j), via: socket)
         }
     }
 
