@@ -28,6 +28,50 @@ final class CLIPKernelTests: XCTestCase {
         }
     }
 
+    /// A profiled pass: every phase takes a lap, the laps add up to the pass, the profile
+    /// changes no bit, and the per-phase FLOPs add up to the pass's.
+    func testEncoderProfileCoversThePass() throws {
+        let config = CLIPVisionConfig(width: 64, layers: 3, heads: 2, patchSize: 8, imageSize: 32,
+                                      mlpWidth: 256, projectionDim: 32, activation: .quickGelu)
+        let encoder = CLIPImageEncoder(weights: CLIPBenchmark.randomVision(config, seed: 5))
+        let images = random([2, 3, 32, 32], seed: 21)
+        let plain = try encoder.encode(images, layers: [2], threads: 2)
+        let profile = EncoderProfile()
+        let begin = DispatchTime.now().uptimeNanoseconds
+        profile.start()
+        let profiled = try encoder.encode(images, layers: [2], threads: 2, profile: profile)
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+        XCTAssertEqual(profiled.g.data, plain.g.data)
+        XCTAssertEqual(profiled.u[2]?.data, plain.u[2]?.data)
+        XCTAssertEqual(Set(profile.seconds.keys), Set(EncoderProfile.Phase.allCases))
+        XCTAssertLessThanOrEqual(profile.total, wall)
+        XCTAssertGreaterThan(profile.total, 0.5 * wall)
+        // 16 patches + the class token; one output layer.
+        let flops = CLIPBenchmark.phaseFLOPs(config, grid: 4, outputLayers: 1)
+        let t = 17.0, d = 64.0
+        XCTAssertEqual(flops[.attention], 3 * 4 * t * t * d)
+        XCTAssertEqual(CLIPBenchmark.imageFLOPs(config, grid: 4, outputLayers: 1),
+                       2 * 16 * 192 * d + 3 * (2 * t * d * (3 * d + d + 2 * 256) + 4 * t * t * d) + 2 * d * 32 * 17)
+    }
+
+    /// The activation fused into the GEMM's row blocks is the separate pass's bits.
+    func testFusedActivationIsTheSeparatePass() {
+        let x = random([133, 48], seed: 11), w = random([200, 48], seed: 12), bias = random([200], seed: 13)
+        for threads in [1, 2, 3] {
+            var biased = Tensor(zeros: [1]), fused = Tensor(zeros: [1])
+            ParallelGemm.linear(x, w, bias: bias, into: &biased, threads: threads)
+            for activation in [ActivationKind.quickGelu, .gelu] {
+                ParallelGemm.linear(x, w, bias: bias, activation: activation, into: &fused, threads: threads)
+                var separate = biased
+                RowKernels.addBiasActivation(&separate, bias: Tensor(zeros: [200]), activation: activation, threads: 1)
+                XCTAssertEqual(fused.data, separate.data, "\(activation), threads \(threads)")
+            }
+            let want = Activation.quickGelu(x.matmul(w, transposeOther: true).addingRowVector(bias))
+            ParallelGemm.linear(x, w, bias: bias, activation: .quickGelu, into: &fused, threads: threads)
+            XCTAssertLessThan(fused.maxAbsDifference(want), 1e-4)
+        }
+    }
+
     /// Plain attention for one (image, head): softmax(q k^T / sqrt(hd), causal) v.
     func naiveAttention(_ qkv: Tensor, batch: Int, tokens: Int, heads: Int, causal: Bool) -> Tensor {
         let width = qkv.rowLength / 3, hd = width / heads
@@ -89,8 +133,8 @@ final class CLIPKernelTests: XCTestCase {
         RowKernels.addBiasActivation(&act, bias: bias, activation: .quickGelu, threads: 2)
         XCTAssertLessThan(act.maxAbsDifference(Activation.quickGelu(x.addingRowVector(bias))), 1e-5)
         act = x
-        RowKernels.activate(&act, .gelu, threads: 2)
-        XCTAssertLessThan(act.maxAbsDifference(Activation.gelu(x)), 1e-5)
+        RowKernels.addBiasActivation(&act, bias: bias, activation: .gelu, threads: 2)
+        XCTAssertLessThan(act.maxAbsDifference(Activation.gelu(x.addingRowVector(bias))), 1e-5)
     }
 
     func testFastExpAccuracy() {

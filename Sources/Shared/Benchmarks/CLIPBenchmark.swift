@@ -17,14 +17,22 @@ public enum CLIPBenchmark {
         return CLIPBuiltin.randomVision(config, &rng)
     }
 
-    /// Matrix-product FLOPs of one image through the image tower at `grid` x `grid`
-    /// (patch embedding, per block q/k/v, scores, weighted values, output, MLP, and the
-    /// projection of g; elementwise work is not counted).
-    public static func imageFLOPs(_ c: CLIPVisionConfig, grid: Int) -> Double {
+    /// Matrix-product FLOPs of one image through the image tower at `grid` x `grid`, per
+    /// phase: patch embedding, per block q/k/v, scores and weighted values, output, MLP,
+    /// and the projection of g and of each of `outputLayers`' U (Z0). Elementwise work is
+    /// not counted, so its phases are absent.
+    public static func phaseFLOPs(_ c: CLIPVisionConfig, grid: Int, outputLayers: Int = 0) -> [EncoderProfile.Phase: Double] {
         let p = Double(grid * grid), t = p + 1, d = Double(c.width), m = Double(c.mlpWidth)
-        let patch = 2 * p * Double(3 * c.patchSize * c.patchSize) * d
-        let block = 2 * t * d * (3 * d + d + 2 * m) + 4 * t * t * d
-        return patch + Double(c.layers) * block + 2 * d * Double(c.projectionDim)
+        let l = Double(c.layers), dim = Double(c.projectionDim)
+        return [.patchEmbedding: 2 * p * Double(3 * c.patchSize * c.patchSize) * d,
+                .qkv: l * 2 * t * d * 3 * d, .attention: l * 4 * t * t * d, .attentionOut: l * 2 * t * d * d,
+                .fc: l * 2 * t * d * m, .mlpOut: l * 2 * t * m * d,
+                .outputs: 2 * d * dim * (1 + Double(outputLayers) * p)]
+    }
+
+    /// The sum of `phaseFLOPs`.
+    public static func imageFLOPs(_ c: CLIPVisionConfig, grid: Int, outputLayers: Int = 0) -> Double {
+        phaseFLOPs(c, grid: grid, outputLayers: outputLayers).values.reduce(0, +)
     }
 
     /// Float32 bytes of the image tower's weights.

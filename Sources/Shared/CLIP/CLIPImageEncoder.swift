@@ -23,9 +23,9 @@ public struct CLIPImageEncoder: Sendable {
     /// images: [B, 3, H, W], preprocessed (`CLIPImagePreprocessor`); the grid is
     /// floor(H / p) x floor(W / p). `layers` (counted from 1) select the U and Z0 outputs.
     /// All work (GEMMs, attention, row passes) is split over `threads` Dispatch workers,
-    /// each running single-threaded OpenBLAS.
-    public func encode(_ images: Tensor, layers: [Int] = [], threads: Int = BLAS.threads)
-        throws(CLIPEncodeError) -> CLIPImageFeatures {
+    /// each running single-threaded OpenBLAS. `profile` gets a lap after each phase.
+    public func encode(_ images: Tensor, layers: [Int] = [], threads: Int = BLAS.threads,
+                       profile: EncoderProfile? = nil) throws(CLIPEncodeError) -> CLIPImageFeatures {
         let c = config, p = c.patchSize, d = c.width, dim = c.projectionDim
         guard images.rank == 4, images.shape[1] == 3, images.shape[0] > 0,
               images.shape[2] >= p, images.shape[3] >= p else {
@@ -47,6 +47,7 @@ public struct CLIPImageEncoder: Sendable {
         })
         var embedded = Tensor(zeros: [batch * patches, d])
         ParallelGemm.linear(columns, weights.patchEmbedding, into: &embedded, accumulate: false, threads: threads)
+        profile?.lap(.patchEmbedding)
         // Tokens: [B*T, D], row b*T is the class token, rows b*T+1... the patches.
         var x = Tensor(zeros: [batch * tokens, d])
         for b in 0..<batch {
@@ -60,12 +61,13 @@ public struct CLIPImageEncoder: Sendable {
         var h = Tensor(zeros: [batch * tokens, d])
         RowKernels.layerNorm(x, gamma: weights.lnPre.gamma, beta: weights.lnPre.beta, threads: threads, into: &h)
         swap(&x, &h)
+        profile?.lap(.tokens)
 
         let patchRows = (0..<batch).flatMap { b in (1...patches).map { b * tokens + $0 } }
         var u: [Int: Tensor] = [:], z0: [Int: Tensor] = [:]
         let wanted = Set(layers)
         let stack = TransformerStack(blocks: weights.blocks, heads: c.heads, activation: c.activation, threads: threads)
-        stack.run(&x, batch: batch, tokens: tokens, causal: false) { layer, out in
+        stack.run(&x, batch: batch, tokens: tokens, causal: false, profile: profile) { layer, out in
             guard wanted.contains(layer) else { return }
             var ul = Tensor(zeros: [batch * patches, d])
             RowKernels.layerNorm(out, rows: patchRows, gamma: weights.lnPost.gamma, beta: weights.lnPost.beta,
@@ -76,7 +78,8 @@ public struct CLIPImageEncoder: Sendable {
         var cls = Tensor(zeros: [batch, d])
         RowKernels.layerNorm(x, rows: (0..<batch).map { $0 * tokens }, gamma: weights.lnPost.gamma,
                              beta: weights.lnPost.beta, threads: threads, into: &cls)
-        return CLIPImageFeatures(g: ParallelGemm.product(cls, weights.projection, threads: threads), u: u, z0: z0,
-                                 gridHeight: grid.height, gridWidth: grid.width)
+        let g = ParallelGemm.product(cls, weights.projection, threads: threads)
+        profile?.lap(.outputs)
+        return CLIPImageFeatures(g: g, u: u, z0: z0, gridHeight: grid.height, gridWidth: grid.width)
     }
 }

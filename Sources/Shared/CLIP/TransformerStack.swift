@@ -17,7 +17,8 @@ struct TransformerStack {
     /// x: [B*T, W], the block input (after the embeddings and, for images, ln_pre).
     /// `afterBlock(l, x)` is called after block l (counted from 1) with x holding that
     /// block's exact output, rows as in x. On return x is the last block's output.
-    func run(_ x: inout Tensor, batch: Int, tokens: Int, causal: Bool,
+    /// `profile` gets a lap after each phase (the callback's work counts as `.outputs`).
+    func run(_ x: inout Tensor, batch: Int, tokens: Int, causal: Bool, profile: EncoderProfile? = nil,
              afterBlock: (Int, Tensor) -> Void) {
         let rows = batch * tokens, width = x.rowLength
         precondition(x.rowCount == rows, "transformer: \(x.rowCount) rows for \(batch) x \(tokens) tokens")
@@ -28,24 +29,35 @@ struct TransformerStack {
         for (index, block) in blocks.enumerated() {
             if index == 0 {
                 RowKernels.layerNorm(x, gamma: block.ln1.gamma, beta: block.ln1.beta, threads: threads, into: &h)
+                profile?.lap(.layerNorm)
             } else {
                 RowKernels.addBiasLayerNorm(&x, bias: blocks[index - 1].proj.bias, gamma: block.ln1.gamma,
                                             beta: block.ln1.beta, threads: threads, into: &h)
+                profile?.lap(.layerNorm)
                 afterBlock(index, x)
+                profile?.lap(.outputs)
             }
             ParallelGemm.linear(h, block.attentionIn.weight, bias: block.attentionIn.bias, into: &qkv, threads: threads)
+            profile?.lap(.qkv)
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
                                     threads: threads, into: &attended)
+            profile?.lap(.attention)
             linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
+            profile?.lap(.attentionOut)
             RowKernels.addBiasLayerNorm(&x, bias: block.attentionOut.bias, gamma: block.ln2.gamma,
                                         beta: block.ln2.beta, threads: threads, into: &h)
-            ParallelGemm.linear(h, block.fc.weight, bias: block.fc.bias, into: &hidden, threads: threads)
-            RowKernels.activate(&hidden, activation, threads: threads)
+            profile?.lap(.layerNorm)
+            ParallelGemm.linear(h, block.fc.weight, bias: block.fc.bias, activation: activation, into: &hidden,
+                                threads: threads)
+            profile?.lap(.fc)
             linear(hidden, block.proj.weight, into: &x, accumulate: true)
+            profile?.lap(.mlpOut)
         }
         if let last = blocks.last {
             RowKernels.addBiasActivation(&x, bias: last.proj.bias, activation: nil, threads: threads)
+            profile?.lap(.layerNorm)
             afterBlock(blocks.count, x)
+            profile?.lap(.outputs)
         }
     }
 

@@ -27,8 +27,17 @@ public enum ParallelGemm {
         return out
     }
 
+    /// out = activation(x W^T + bias). x: [R, in]; weight: [out, in]; bias: [out]; out: [R, out].
+    /// Each thread applies the activation to its block right after its GEMM, while the
+    /// block is still in its cache (the bits are those of a separate pass).
+    public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor, activation: ActivationKind,
+                              into out: inout Tensor, threads: Int) {
+        multiply(x, weight, transposed: true, into: &out, accumulate: false, bias: bias, activation: activation,
+                 threads: threads)
+    }
+
     static func multiply(_ x: Tensor, _ weight: Tensor, transposed: Bool, into out: inout Tensor,
-                         accumulate: Bool, bias: Tensor? = nil, threads: Int) {
+                         accumulate: Bool, bias: Tensor? = nil, activation: ActivationKind? = nil, threads: Int) {
         let rows = x.rowCount, inWidth = x.rowLength
         precondition(weight.rank == 2 && weight.shape[transposed ? 1 : 0] == inWidth,
                      "linear: weight \(weight.shape) for rows of \(inWidth)")
@@ -39,6 +48,7 @@ public enum ParallelGemm {
         if rows == 0 || outWidth == 0 { return }
         if inWidth == 0 {
             if !accumulate { for i in out.data.indices { out.data[i] = 0 } }
+            if let bias { RowKernels.addBiasActivation(&out, bias: bias, activation: activation, threads: threads) }
             return
         }
         let saved = BLAS.threads
@@ -55,16 +65,17 @@ public enum ParallelGemm {
                     let a = SharedPointer(base: px.baseAddress!), b = SharedPointer(base: pw.baseAddress!)
                     let c = SharedMutablePointer(base: po.baseAddress!)
                     Parallel.forEachRange(count: rows, threads: threads, minimumPerThread: 32) { range in
+                        let block = c.base + range.lowerBound * outWidth
                         if let add {
-                            for r in range {
-                                (c.base + r * outWidth).update(from: add.base, count: outWidth)
-                            }
+                            for r in 0..<range.count { (block + r * outWidth).update(from: add.base, count: outWidth) }
                         }
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, transposed ? CblasTrans : CblasNoTrans,
                                     Int32(range.count), Int32(outWidth), Int32(inWidth), 1,
                                     a.base + range.lowerBound * inWidth, Int32(inWidth),
-                                    b.base, Int32(transposed ? inWidth : outWidth), beta,
-                                    c.base + range.lowerBound * outWidth, Int32(outWidth))
+                                    b.base, Int32(transposed ? inWidth : outWidth), beta, block, Int32(outWidth))
+                        if let activation {
+                            for r in 0..<range.count { RowKernels.activateRow(block + r * outWidth, n: outWidth, activation) }
+                        }
                     }
                 }
             }

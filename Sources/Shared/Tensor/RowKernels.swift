@@ -161,26 +161,37 @@ public enum RowKernels {
     /// row = (row + bias) * sigmoid(1.702 (row + bias))
     @inline(__always)
     static func quickGelu(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
-        let k = V(repeating: -1.702), one = V(repeating: 1)
         var j = 0
-        while j + 8 <= n {
-            let x = load(row + j) + load(bias + j)
-            store(x / (one + FastMath.exp(x * k)), row + j)
-            j += 8
-        }
-        while j < n {
-            let x = row[j] + bias[j]
-            row[j] = x / (1 + FastMath.exp(-1.702 * x))
-            j += 1
-        }
+        while j + 8 <= n { store(quickGelu(load(row + j) + load(bias + j)), row + j); j += 8 }
+        while j < n { row[j] = quickGelu(row[j] + bias[j]); j += 1 }
     }
 
     /// row = x * Phi(x) with x = row + bias (erf from the C library; not the fast path).
     @inline(__always)
     static func gelu(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
-        for j in 0..<n {
-            let x = row[j] + bias[j]
-            row[j] = 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_5))
+        for j in 0..<n { row[j] = gelu(row[j] + bias[j]) }
+    }
+
+    /// row[0..<n] = activation(row[0..<n]) in place: the same bits as `addBiasActivation`
+    /// with a zero bias.
+    static func activateRow(_ row: UnsafeMutablePointer<Float>, n: Int, _ activation: ActivationKind) {
+        switch activation {
+        case .quickGelu:
+            var j = 0
+            while j + 8 <= n { store(quickGelu(load(row + j)), row + j); j += 8 }
+            while j < n { row[j] = quickGelu(row[j]); j += 1 }
+        case .gelu:
+            for j in 0..<n { row[j] = gelu(row[j]) }
         }
     }
+
+    @inline(__always)
+    static func quickGelu(_ x: V) -> V { x / (V(repeating: 1) + FastMath.exp(x * V(repeating: -1.702))) }
+
+    /// Scalar form of the vector `quickGelu` (the same operations), for tails.
+    @inline(__always)
+    static func quickGelu(_ x: Float) -> Float { x / (1 + FastMath.exp(-1.702 * x)) }
+
+    @inline(__always)
+    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_5)) }
 }
