@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The calling thread takes a lap after each phase. Every phase is one parallel region that
 /// ends when all its threads have joined, so a lap holds the phase's whole cost on every
-/// thread, and the laps add up to the pass. Laps accumulate over passes until `reset`.
+/// thread, and the laps add up to the pass. Laps accumulate over passes.
 public final class EncoderProfile {
     public enum Phase: String, CaseIterable, Sendable {
         case patchEmbedding = "patch embedding (im2col, GEMM)"
@@ -25,8 +25,6 @@ public final class EncoderProfile {
 
     /// Starts the clock for the next phase (call before a pass).
     public func start() { mark = DispatchTime.now().uptimeNanoseconds }
-
-    public func reset() { seconds = [:]; start() }
 
     /// The time since the last lap (or `start`) goes to `phase`.
     func lap(_ phase: Phase) {

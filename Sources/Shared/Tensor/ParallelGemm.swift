@@ -13,11 +13,14 @@ public enum ParallelGemm {
         multiply(x, weight, transposed: true, into: &out, accumulate: accumulate, threads: threads)
     }
 
-    /// out = x W^T + bias. x: [R, in]; weight: [out, in]; bias: [out]; out: [R, out].
+    /// out = activation(x W^T + bias). x: [R, in]; weight: [out, in]; bias: [out]; out: [R, out].
     /// Each thread writes the bias into its rows and accumulates the product onto them,
-    /// which saves OpenBLAS's separate pass that zeroes C.
-    public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor, into out: inout Tensor, threads: Int) {
-        multiply(x, weight, transposed: true, into: &out, accumulate: false, bias: bias, threads: threads)
+    /// which saves OpenBLAS's separate pass that zeroes C, then applies the activation to
+    /// its rows while they are still in its cache (the bits of a separate pass).
+    public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor, activation: ActivationKind? = nil,
+                              into out: inout Tensor, threads: Int) {
+        multiply(x, weight, transposed: true, into: &out, accumulate: false, bias: bias, activation: activation,
+                 threads: threads)
     }
 
     /// x @ W. x: [R, in]; weight: [in, out] -> [R, out].
@@ -25,15 +28,6 @@ public enum ParallelGemm {
         var out = Tensor(zeros: [x.rowCount, weight.rank == 2 ? weight.shape[1] : 0])
         multiply(x, weight, transposed: false, into: &out, accumulate: false, threads: threads)
         return out
-    }
-
-    /// out = activation(x W^T + bias). x: [R, in]; weight: [out, in]; bias: [out]; out: [R, out].
-    /// Each thread applies the activation to its block right after its GEMM, while the
-    /// block is still in its cache (the bits are those of a separate pass).
-    public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor, activation: ActivationKind,
-                              into out: inout Tensor, threads: Int) {
-        multiply(x, weight, transposed: true, into: &out, accumulate: false, bias: bias, activation: activation,
-                 threads: threads)
     }
 
     static func multiply(_ x: Tensor, _ weight: Tensor, transposed: Bool, into out: inout Tensor,

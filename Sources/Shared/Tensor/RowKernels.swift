@@ -88,11 +88,8 @@ public enum RowKernels {
                 Parallel.forEachRange(count: rowCount, threads: threads, minimumPerThread: 4) { range in
                     for r in range {
                         let row = rowsPtr.base + r * n
-                        switch activation {
-                        case nil: addInPlace(row, add.base, n: n)
-                        case .quickGelu: quickGelu(row, bias: add.base, n: n)
-                        case .gelu: gelu(row, bias: add.base, n: n)
-                        }
+                        addInPlace(row, add.base, n: n)
+                        if let activation { activateRow(row, n: n, activation) }
                     }
                 }
             }
@@ -158,22 +155,8 @@ public enum RowKernels {
         while j < n { dst[j] = (src[j] - mean) * inv * gamma[j] + beta[j]; j += 1 }
     }
 
-    /// row = (row + bias) * sigmoid(1.702 (row + bias))
-    @inline(__always)
-    static func quickGelu(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
-        var j = 0
-        while j + 8 <= n { store(quickGelu(load(row + j) + load(bias + j)), row + j); j += 8 }
-        while j < n { row[j] = quickGelu(row[j] + bias[j]); j += 1 }
-    }
-
-    /// row = x * Phi(x) with x = row + bias (erf from the C library; not the fast path).
-    @inline(__always)
-    static func gelu(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, n: Int) {
-        for j in 0..<n { row[j] = gelu(row[j] + bias[j]) }
-    }
-
-    /// row[0..<n] = activation(row[0..<n]) in place: the same bits as `addBiasActivation`
-    /// with a zero bias.
+    /// row[0..<n] = activation(row[0..<n]) in place: QuickGELU x sigmoid(1.702 x) on the
+    /// vector path, GELU x Phi(x) with erf from the C library (not a fast path).
     static func activateRow(_ row: UnsafeMutablePointer<Float>, n: Int, _ activation: ActivationKind) {
         switch activation {
         case .quickGelu:
