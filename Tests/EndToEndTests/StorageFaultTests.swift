@@ -56,7 +56,11 @@ final class StorageFaultTests: ProcessTestCase {
         }
         let metrics = try MetricsFile.read(dir.appendingPathComponent("run/metrics.json"))
         let cache = dir.appendingPathComponent("cache")
-        let backbone = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: cache.path).first { !$0.hasSuffix(".tsv") })
+        // The backbone's folder (the cache also holds weights-digests.tsv and fingerprints.json).
+        let backbone = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: cache.path).first { name in
+            var folder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: cache.appendingPathComponent(name).path, isDirectory: &folder) && folder.boolValue
+        })
         let entries = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent(backbone).path).sorted()
             .map { cache.appendingPathComponent(backbone).appendingPathComponent($0) }
         XCTAssertEqual(entries.count, 9, "3 images per class, identity view")

@@ -11,6 +11,46 @@ final class CLIPKernelTests: XCTestCase {
         return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
     }
 
+    /// GemmRowUnit's promise at the encoder's sizes: three ViT-B/16 images' rows laid out at
+    /// multiples of the unit give the same bits in one call, in row blocks for 2 and 3
+    /// threads, and per image.
+    func testGemmRowsAreTheSameBitsInEveryAlignedCall() throws {
+        let unit = try XCTUnwrap(GemmRowUnit.value, "OpenBLAS kernel \(BLAS.coreName) has no row unit")
+        let stride = (197 + unit - 1) / unit * unit
+        let x = random([3 * stride, 768], seed: 5), w = random([512, 768], seed: 6)
+        var whole = Tensor(zeros: [1])
+        ParallelGemm.linear(x, w, into: &whole, accumulate: false, threads: 1)
+        for threads in [2, 3] {
+            var split = Tensor(zeros: [1])
+            ParallelGemm.linear(x, w, into: &split, accumulate: false, threads: threads)
+            XCTAssertEqual(split.data.map(\.bitPattern), whole.data.map(\.bitPattern), "\(threads) threads, row unit \(unit)")
+        }
+        for b in 0..<3 {
+            let rows = Tensor(shape: [stride, 768], data: Array(x.data[(b * stride * 768)..<((b + 1) * stride * 768)]))
+            var one = Tensor(zeros: [1])
+            ParallelGemm.linear(rows, w, into: &one, accumulate: false, threads: 1)
+            XCTAssertEqual(one.data.map(\.bitPattern), whole.data[(b * stride * 512)..<((b + 1) * stride * 512)].map(\.bitPattern),
+                           "image \(b) alone, row unit \(unit)")
+        }
+    }
+
+    func testAlignedRangesCoverTheRowsAtMultiplesOfTheUnit() {
+        for (count, threads, alignment) in [(240, 3, 24), (72, 2, 24), (197, 2, 1), (1000, 7, 16), (48, 4, 24)] {
+            let lock = NSLock()
+            nonisolated(unsafe) var ranges: [Range<Int>] = []
+            Parallel.forEachRange(count: count, threads: threads, minimumPerThread: 16, alignment: alignment) { r in
+                lock.lock(); ranges.append(r); lock.unlock()
+            }
+            ranges.sort { $0.lowerBound < $1.lowerBound }
+            XCTAssertEqual(ranges.first?.lowerBound, 0)
+            XCTAssertEqual(ranges.last?.upperBound, count)
+            XCTAssertLessThanOrEqual(ranges.count, threads)
+            for (a, b) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+            for r in ranges.dropFirst() { XCTAssertEqual(r.lowerBound % alignment, 0, "\(count) rows, \(threads) threads") }
+            XCTAssertTrue(ranges.allSatisfy { !$0.isEmpty })
+        }
+    }
+
     func testParallelGemmMatchesMatmul() {
         let x = random([133, 40], seed: 1), w = random([24, 40], seed: 2), bias = random([24], seed: 3)
         let want = x.matmul(w, transposeOther: true)

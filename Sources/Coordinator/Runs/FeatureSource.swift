@@ -64,20 +64,47 @@ struct FeatureSource {
         progress(done, items.count)
         FileHandle.standardError.write(Data("features: \(done) from the cache, \(misses.count) to compute (backbone \(extractor.digest))\n".utf8))
         guard !misses.isEmpty else { return }
-        func store(_ m: ExtractionItem, _ f: ImageFeatures) throws {
-            try cache.store(f, backbone: extractor.digest, image: m.digest, view: m.view.rawValue)
+        func record(_ m: ExtractionItem, _ f: ImageFeatures) {
             computed(m.index, f)
             done += 1
             progress(done, items.count)
+        }
+        func store(_ m: ExtractionItem, _ f: ImageFeatures) throws {
+            try cache.store(f, backbone: extractor.digest, image: m.digest, view: m.view.rawValue)
+            record(m, f)
         }
         let batches = stride(from: 0, to: misses.count, by: Self.batchSize).map {
             Array(misses[$0..<min($0 + Self.batchSize, misses.count)])
         }
         switch extraction {
         case .inProcess(let threads):
-            for batch in batches {
-                let features = try extractHere(batch.map { ($0.entry, $0.view) }, threads: threads)
-                for (m, f) in zip(batch, features) { try store(m, f) }
+            // A pipeline of three: batch k + 1 is decoded and batch k - 1's entries are
+            // written on other threads while batch k is encoded, so neither is a serial tail
+            // of the encoder's time. Progress and `computed` come here, once a batch is stored.
+            let cache = cache, backbone = extractor.digest
+            func decode(_ batch: [ExtractionItem]) -> Pending<[Tensor]> {
+                let views = batch.map { ($0.entry, $0.view) }
+                return Pending { try views.map { entry, view in view.apply(toImage: try entry.loadImage()) } }
+            }
+            var decoding = decode(batches[0])
+            var writing: (batch: [(ExtractionItem, ImageFeatures)], task: Pending<Void>)?
+            defer { _ = try? writing?.task.value() }   // no write left running after an error
+            for k in batches.indices {
+                let images = try decoding.value()
+                if k + 1 < batches.count { decoding = decode(batches[k + 1]) }
+                let features = Array(zip(batches[k], try extractor.extract(images, threads: threads)))
+                if let (batch, task) = writing {
+                    try task.value()
+                    for (m, f) in batch { record(m, f) }
+                }
+                let entries = features.map { (f: $0.1, image: $0.0.digest, view: $0.0.view.rawValue) }
+                writing = (features, Pending {
+                    for e in entries { try cache.store(e.f, backbone: backbone, image: e.image, view: e.view) }
+                })
+            }
+            if let (batch, task) = writing {
+                try task.value()
+                for (m, f) in batch { record(m, f) }
             }
         case .workers(let workers):
             let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
@@ -101,10 +128,9 @@ struct FeatureSource {
         try extractor.extract(views.map { $0.1.apply(toImage: try $0.0.loadImage()) }, threads: threads)
     }
 
-    /// Image views per EXTRACT (and per batch here): the unit of work and of progress. The
-    /// encoder takes each image alone (`FrozenFeatureExtractor.extract`), so a view's
-    /// features do not depend on its batch, only on the thread count, which splits the
-    /// GEMMs' rows.
+    /// Image views per EXTRACT (and per batch here): the unit of work and of progress, and
+    /// one encoder pass (a view's features do not depend on its batch:
+    /// `FrozenFeatureExtractor.extract`).
     static let batchSize = 8
 }
 

@@ -12,8 +12,10 @@ public struct FrozenFeatureExtractor: Sendable {
 
     /// Raised whenever a change to the encoder or the preprocessing changes any bit of the
     /// features it computes, so that no cache entry of an older extractor is reused.
-    /// 2: each image is encoded on its own (see `extract`).
-    public static let numericsVersion = 2
+    /// 2: each image is encoded on its own. 3: images are batched, their rows laid out at
+    /// multiples of the BLAS's row unit (`GemmRowUnit`), and GEMM rows split between
+    /// threads there.
+    public static let numericsVersion = 3
 
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
     /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the
@@ -43,17 +45,16 @@ public struct FrozenFeatureExtractor: Sendable {
 
     /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
     ///
-    /// Each image goes through the encoder alone, so that its features are the same bits
-    /// whatever batch it is in (a damaged cache entry computed again, `predict`'s batches,
-    /// a last partial batch): OpenBLAS's AVX2 sgemm kernels (Haswell, Zen) round a row of
-    /// the product differently with the number of rows, so a batched GEMM would make an
-    /// image's bits depend on its neighbours. The thread count still matters (it splits
-    /// the rows), and is fixed per process.
+    /// The images go through the encoder as one batch; each one's features are the same bits
+    /// whatever batch it is in (a damaged cache entry computed again, `predict`'s batches, a
+    /// last partial batch) and, where the BLAS has a row unit, at any thread count
+    /// (`CLIPImageEncoder.encode`).
     public func extract(_ images: [Tensor], threads: Int) throws -> [ImageFeatures] {
-        try images.map { image in
-            let one = try preprocessor.batch([RGBImage(width: image.shape[2], height: image.shape[1], pixels: image.data)])
-            let out = try encoder.encode(one, layers: layers, threads: threads)
-            return ImageFeatures(g: out.g.slice(0), u: layers.map { out.u[$0]!.slice(0) }, z0: layers.map { out.z0[$0]!.slice(0) })
+        if images.isEmpty { return [] }
+        let batch = try preprocessor.batch(images.map { RGBImage(width: $0.shape[2], height: $0.shape[1], pixels: $0.data) })
+        let out = try encoder.encode(batch, layers: layers, threads: threads)
+        return images.indices.map { b in
+            ImageFeatures(g: out.g.slice(b), u: layers.map { out.u[$0]!.slice(b) }, z0: layers.map { out.z0[$0]!.slice(b) })
         }
     }
 

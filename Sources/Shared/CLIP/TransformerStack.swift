@@ -14,16 +14,20 @@ struct TransformerStack {
     let activation: ActivationKind
     let threads: Int
 
-    /// x: [B*T, W], the block input (after the embeddings and, for images, ln_pre).
-    /// `afterBlock(l, x)` is called after block l (counted from 1) with x holding that
-    /// block's exact output, rows as in x. On return x is the last block's output.
-    /// `profile` gets a lap after each phase (the callback's work counts as `.outputs`).
-    func run(_ x: inout Tensor, batch: Int, tokens: Int, causal: Bool, profile: EncoderProfile? = nil,
-             afterBlock: (Int, Tensor) -> Void) {
-        let rows = batch * tokens, width = x.rowLength
-        precondition(x.rowCount == rows, "transformer: \(x.rowCount) rows for \(batch) x \(tokens) tokens")
+    /// x: [B*S, W], the block input (after the embeddings and, for images, ln_pre), with
+    /// sequence b in rows b*S..<b*S+T (S = `stride` >= T, nil: T). The padding rows past T
+    /// go through every row-wise step like tokens but are never attended to, so they change
+    /// no other row; they stay finite. `afterBlock(l, x)` is called after block l (counted
+    /// from 1) with x holding that block's exact output, rows as in x. On return x is the
+    /// last block's output. `profile` gets a lap after each phase (the callback's work
+    /// counts as `.outputs`).
+    func run(_ x: inout Tensor, batch: Int, tokens: Int, stride: Int? = nil, causal: Bool,
+             profile: EncoderProfile? = nil, afterBlock: (Int, Tensor) -> Void) {
+        let stride = stride ?? tokens, rows = batch * stride, width = x.rowLength
+        precondition(x.rowCount == rows, "transformer: \(x.rowCount) rows for \(batch) x \(stride) rows per sequence")
         var h = Tensor(zeros: [rows, width])
         var qkv = Tensor(zeros: [rows, 3 * width])
+        // Attention never writes the padding rows: they stay zero.
         var attended = Tensor(zeros: [rows, width])
         var hidden = Tensor(zeros: [rows, blocks.first?.fc.weight.shape[0] ?? 0])
         for (index, block) in blocks.enumerated() {
@@ -39,8 +43,8 @@ struct TransformerStack {
             }
             ParallelGemm.linear(h, block.attentionIn.weight, bias: block.attentionIn.bias, into: &qkv, threads: threads)
             profile?.lap(.qkv)
-            Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
-                                    threads: threads, into: &attended)
+            Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, stride: stride, heads: heads,
+                                    causal: causal, threads: threads, into: &attended)
             profile?.lap(.attention)
             linear(attended, block.attentionOut.weight, into: &x, accumulate: true)
             profile?.lap(.attentionOut)

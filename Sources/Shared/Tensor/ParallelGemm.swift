@@ -2,7 +2,8 @@ internal import CBLAS
 import Foundation
 
 /// Row-parallel sgemm: the rows of the output are split into one contiguous block per
-/// thread, and each thread runs single-threaded OpenBLAS on its block. With OpenBLAS held
+/// thread, at multiples of `GemmRowUnit` (so a row's bits do not depend on the thread
+/// count), and each thread runs single-threaded OpenBLAS on its block. With OpenBLAS held
 /// at one thread for the duration, every parallel step of the encoders (GEMMs, attention,
 /// row passes) runs on the same Dispatch workers, so OpenBLAS's own pool never spins
 /// against them.
@@ -58,7 +59,8 @@ public enum ParallelGemm {
                 out.data.withUnsafeMutableBufferPointer { po in
                     let a = SharedPointer(base: px.baseAddress!), b = SharedPointer(base: pw.baseAddress!)
                     let c = SharedMutablePointer(base: po.baseAddress!)
-                    Parallel.forEachRange(count: rows, threads: threads, minimumPerThread: 32) { range in
+                    Parallel.forEachRange(count: rows, threads: threads, minimumPerThread: 32,
+                                          alignment: GemmRowUnit.value ?? 1) { range in
                         let block = c.base + range.lowerBound * outWidth
                         if let add {
                             for r in 0..<range.count { (block + r * outWidth).update(from: add.base, count: outWidth) }
