@@ -56,6 +56,14 @@ let package = Package(
         // clang refuses two in one build ("redefinition of module 'CZlib'").
         .systemLibrary(name: "CZlibInflate",
                        providers: [.apt(["zlib1g-dev"])]),
+        // The encoder's exp kernels (softmax, QuickGELU) in C, each compiled for AVX2 and for
+        // baseline x86-64 and picked per CPU at run time, which Swift cannot do for one
+        // function (Sources/CVectorMath/include/vector_math.h). Optimized in debug builds too.
+        .target(
+            name: "CVectorMath",
+            path: "Sources/CVectorMath",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
         // The library, in four targets under Sources/Shared, each above the ones it depends on
         // (Math <- Formats <- Wire <- Shared). The compiler holds the borders: a target sees only
         // the Swift targets it depends on, and of them only what is `public`. C modules are the
@@ -66,10 +74,10 @@ let package = Package(
         // Math (Tensor/, Model/): tensors, BLAS, row kernels, resize and filters, the UltraAD
         // head with its kernels, losses, the reduction tree and AdamW, and the plain values
         // they and the wire share (MemoryBank, ImageFeatures, ChunkInput, ViewKind). Only
-        // CBLAS: no file format, no socket, no file.
+        // CBLAS and CVectorMath: no file format, no socket, no file.
         .target(
             name: "Math",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CVectorMath"],
             path: "Sources/Shared",
             exclude: sharedFolders + ownTargetFolders,
             sources: mathFolders,

@@ -177,17 +177,49 @@ final class CLIPKernelTests: XCTestCase {
         XCTAssertLessThan(act.maxAbsDifference(Activation.gelu(x.addingRowVector(bias))), 1e-5)
     }
 
-    func testFastExpAccuracy() {
+    func testVectorExpAccuracy() {
+        var xs = (0..<20_001).map { -87 + Float($0) * 0.0087 }   // an odd count: a tail too
+        let inputs = xs
+        xs.withUnsafeMutableBufferPointer { VectorMath.exp($0.baseAddress!, count: $0.count) }
         var worst: Float = 0
-        for i in 0..<20_000 {
-            let x = -87 + Float(i) * 0.0087
-            let got = FastMath.exp(x), want = Float(Foundation.exp(Double(x)))
+        for (x, got) in zip(inputs, xs) {
+            let want = Float(Foundation.exp(Double(x)))
             worst = max(worst, abs(got - want) / want)
         }
         XCTAssertLessThan(worst, 4e-7)
-        XCTAssertEqual(FastMath.exp(-1000), FastMath.exp(-87.3))
-        XCTAssertEqual(FastMath.exp(1000), FastMath.exp(88.3))
-        XCTAssertTrue(FastMath.exp(88.3).isFinite)
+        var edges: [Float] = [-1000, -87.3, 1000, 88.3, 0]
+        edges.withUnsafeMutableBufferPointer { VectorMath.exp($0.baseAddress!, count: $0.count) }
+        XCTAssertEqual(edges[0], edges[1])
+        XCTAssertEqual(edges[2], edges[3])
+        XCTAssertTrue(edges[3].isFinite)
+        XCTAssertEqual(edges[4], 1)
+    }
+
+    /// The AVX2 and baseline builds of the C kernels give the same bits (on a CPU without
+    /// AVX2 both calls run the baseline build, and the test says so).
+    func testVectorMathBuildsAgree() {
+        print("VectorMath: \(VectorMath.usesAVX2 ? "AVX2 build against the baseline" : "no AVX2: the baseline build twice")")
+        var rng = SplitMix64(seed: 9)
+        let values = (0..<4_099).map { _ in rng.nextNormal() * 30 }
+        func run(_ kernel: (UnsafeMutablePointer<Float>, Int) -> Void) -> [UInt32] {
+            var x = values
+            x.withUnsafeMutableBufferPointer { kernel($0.baseAddress!, $0.count) }
+            return x.map(\.bitPattern)
+        }
+        XCTAssertEqual(run { VectorMath.exp($0, count: $1) }, run { VectorMath.expBaseline($0, count: $1) })
+        XCTAssertEqual(run { VectorMath.quickGelu($0, count: $1) }, run { VectorMath.quickGeluBaseline($0, count: $1) })
+        for (n, total) in [(197, 197), (5, 13), (64, 64), (1, 1), (577, 600)] {
+            var a = Array(values.prefix(total)), b = a
+            let sa = a.withUnsafeMutableBufferPointer { VectorMath.softmaxNumerators($0.baseAddress!, count: n, total: total) }
+            let sb = b.withUnsafeMutableBufferPointer { VectorMath.softmaxNumeratorsBaseline($0.baseAddress!, count: n, total: total) }
+            XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "softmax of \(n) in \(total)")
+            XCTAssertEqual(sa.bitPattern, sb.bitPattern)
+            // Against the definition: numerators exp(x - max), zeros past n, 1 / their sum.
+            let m = values.prefix(n).max()!
+            for j in 0..<n { XCTAssertEqual(a[j], Float(Foundation.exp(Double(values[j] - m))), accuracy: 4e-7) }
+            XCTAssertTrue(a[n...].allSatisfy { $0 == 0 })
+            XCTAssertEqual(Double(sa), 1 / a.prefix(n).reduce(0.0) { $0 + Double($1) }, accuracy: 1e-6 * Double(sa))
+        }
     }
 
     func testFastLogAccuracy() {

@@ -42,17 +42,7 @@ extension Bench {
         func run() throws {
             if let threads { BLAS.threads = threads }
             let threads = BLAS.threads
-            let vision: CLIPVisionWeights
-            if weights.hasPrefix("random:") {
-                let name = String(weights.dropFirst("random:".count))
-                guard let config = CLIPBenchmark.randomConfigs[name] else {
-                    throw ValidationError("unknown \(weights); known: \(CLIPBenchmark.randomConfigs.keys.sorted().map { "random:\($0)" })")
-                }
-                vision = CLIPBenchmark.randomVision(config)
-            } else {
-                guard let v = try CLIPModel.load(weights, towers: .vision).vision else { throw CLIPEncodeError.towerMissing(tower: "image") }
-                vision = v
-            }
+            let vision = try Self.vision(weights)
             let encoder = CLIPImageEncoder(weights: vision)
             let c = encoder.config, side = size ?? c.imageSize
             let chosen = layers.flatMap(ClipLayers.parse) ?? []
@@ -61,7 +51,7 @@ extension Bench {
             let phaseFLOPs = CLIPBenchmark.phaseFLOPs(c, grid: side / c.patchSize, outputLayers: Set(chosen).count)
                 .mapValues { $0 * Double(batch) }
             let flops = phaseFLOPs.values.reduce(0, +)
-            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(weights): D = \(c.width), \(c.layers) layers, "
+            print("OpenBLAS core \(BLAS.coreName), exp kernels \(VectorMath.usesAVX2 ? "AVX2" : "baseline"), \(threads) thread(s), \(weights): D = \(c.width), \(c.layers) layers, "
                 + "patch \(c.patchSize), \(side) px, batch \(batch), layers \(chosen), \(rounds) rounds x best of \(repeats)")
 
             _ = try encoder.encode(images, layers: chosen, threads: threads)
@@ -94,6 +84,19 @@ extension Bench {
             print(String(format: "peak RSS: %.0f MB; image-tower weights %.0f MB (ratio %.2f)", rssMB, weightsMB, rssMB / weightsMB))
             if let steal { print(String(format: "CPU time taken by the hypervisor (steal) during the rounds: %.0f%%", steal * 100)) }
             if let phases { Self.printProfile(phases, flops: phaseFLOPs, passes: rounds * repeats, batch: batch, peak: peak) }
+        }
+
+        /// The image tower of --weights: a checkpoint, builtin:tiny, or random:NAME.
+        static func vision(_ weights: String) throws -> CLIPVisionWeights {
+            if weights.hasPrefix("random:") {
+                let name = String(weights.dropFirst("random:".count))
+                guard let config = CLIPBenchmark.randomConfigs[name] else {
+                    throw ValidationError("unknown \(weights); known: \(CLIPBenchmark.randomConfigs.keys.sorted().map { "random:\($0)" })")
+                }
+                return CLIPBenchmark.randomVision(config)
+            }
+            guard let v = try CLIPModel.load(weights, towers: .vision).vision else { throw CLIPEncodeError.towerMissing(tower: "image") }
+            return v
         }
 
         /// One line per phase: ms per image, share of the pass, and GFLOP/s with the

@@ -14,8 +14,9 @@ public struct FrozenFeatureExtractor: Sendable {
     /// features it computes, so that no cache entry of an older extractor is reused.
     /// 2: each image is encoded on its own. 3: images are batched, their rows laid out at
     /// multiples of the BLAS's row unit (`GemmRowUnit`), and GEMM rows split between
-    /// threads there.
-    public static let numericsVersion = 3
+    /// threads there. 4: the softmax and QuickGELU exps by the C kernels (`VectorMath`),
+    /// the softmax's sum applied to the weighted values.
+    public static let numericsVersion = 4
 
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
     /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the

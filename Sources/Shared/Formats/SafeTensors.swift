@@ -1,5 +1,12 @@
 import Foundation
 import Math
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A validated, memory-mapped safetensors file.
 ///
@@ -119,9 +126,16 @@ public struct SafeTensorsReader: Sendable {
     /// mapping stay resident for as long as the reader lives; a loader that converts a
     /// large checkpoint tensor by tensor uses this to hold each value once, not twice.
     /// Readers made from bytes in memory read from those bytes.
+    /// Float32 tensors (on little-endian hosts) are read straight into the tensor's storage,
+    /// with no buffer between: a buffer of each tensor's size, freed after every tensor, is
+    /// what grows glibc's heap past the weights (its mmap threshold rises to the largest
+    /// freed block, and later blocks come from a heap that is not given back).
     public func tensorReadingFile(_ name: String) throws(SafeTensorsError) -> Tensor {
         guard fromFile else { return try tensor(name) }
         let entry = try entry(name)
+        #if _endian(little)
+        if entry.dtype == .f32 { return Tensor(shape: entry.shape, data: try readFloats(entry)) }
+        #endif
         let chunk: Data
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
@@ -138,6 +152,35 @@ public struct SafeTensorsReader: Sendable {
                                      elementCount: entry.elementCount, dataOffsets: 0..<chunk.count)
         let reader = SafeTensorsReader(file: file, entry: local, bytes: chunk.startIndex == 0 ? chunk : Data(chunk))
         return try reader.tensor(name)
+    }
+
+    /// An F32 entry's values, read from the file into a new array.
+    private func readFloats(_ entry: SafeTensorsEntry) throws(SafeTensorsError) -> [Float] {
+        let count = entry.elementCount, offset = dataStart + entry.dataOffsets.lowerBound
+        let fd = open(file, O_RDONLY)
+        guard fd >= 0 else {
+            throw .unreadable(file: file, reason: "reading tensor \"\(entry.name)\": \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var failure: String?
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var done = 0
+            while done < raw.count {
+                let n = pread(fd, raw.baseAddress! + done, raw.count - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    failure = n < 0 ? String(cString: strerror(errno)) : "file changed while open (short read)"
+                    break
+                }
+                done += n
+            }
+            // On failure the values are never used; the array must still be initialized.
+            if failure != nil { raw.initializeMemory(as: UInt8.self, repeating: 0) }
+            initialized = count
+        }
+        if let failure { throw .unreadable(file: file, reason: "tensor \"\(entry.name)\": \(failure)") }
+        return values
     }
 
     /// A reader over one tensor's bytes (for `tensorReadingFile`).

@@ -51,7 +51,7 @@ public enum Attention {
                         }
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(hd),
                                     scale, qh, Int32(hd), kh, Int32(hd), 0, s, Int32(t))
-                        for i in 0..<t { inverseSums[i] = exponentiateRow(s + i * t, count: causal ? i + 1 : t, total: t) }
+                        for i in 0..<t { inverseSums[i] = VectorMath.softmaxNumerators(s + i * t, count: causal ? i + 1 : t, total: t) }
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(t),
                                     1, s, Int32(t), vh, Int32(hd), 0, oh, Int32(hd))
                         for i in 0..<t { scaleRow(oh + i * hd, by: inverseSums[i], count: hd, into: o + i * width) }
@@ -61,44 +61,6 @@ public enum Attention {
                 if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
             }
         }
-    }
-
-    /// row[0..<n] -> exp(row[j] - max) in place, row[n..<total] -> 0 (masked keys); returns
-    /// 1 / the sum, which the caller applies to the weighted values (T x hd products
-    /// instead of T x T). A tail shorter than a vector is one vector with the lanes past n
-    /// at -infinity, so a row of 197 costs 25 vector exps, not 24 and 5 scalar ones.
-    @inline(__always)
-    static func exponentiateRow(_ row: UnsafeMutablePointer<Float>, count n: Int, total: Int) -> Float {
-        typealias V = SIMD8<Float>
-        let full = n & ~7, rest = n - full
-        var tail = V(repeating: -.infinity)
-        for j in 0..<rest { tail[j] = row[full + j] }
-        var vmax = tail
-        var j = 0
-        while j < full {
-            let v = RowKernels.load(row + j)
-            vmax.replace(with: v, where: v .> vmax)
-            j += 8
-        }
-        let vm = V(repeating: vmax.max())
-        var acc = V(repeating: 0)
-        j = 0
-        while j < full {
-            let e = FastMath.exp(RowKernels.load(row + j) - vm)
-            RowKernels.store(e, row + j)
-            acc += e
-            j += 8
-        }
-        if rest > 0 {
-            // The clamp in `exp` turns -infinity into e^-87.3, not 0: masked lanes add 0.
-            let live = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int32>(repeating: Int32(rest))
-            let e = V(repeating: 0).replacing(with: FastMath.exp(tail - vm), where: live)
-            acc += e
-            for k in 0..<rest { row[full + k] = e[k] }
-        }
-        var k = n
-        while k < total { row[k] = 0; k += 1 }
-        return 1 / acc.sum()
     }
 
     /// out[0..<count] = row[0..<count] * factor (count a multiple of 8 or not).

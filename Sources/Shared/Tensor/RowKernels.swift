@@ -155,25 +155,17 @@ public enum RowKernels {
         while j < n { dst[j] = (src[j] - mean) * inv * gamma[j] + beta[j]; j += 1 }
     }
 
-    /// row[0..<n] = activation(row[0..<n]) in place: QuickGELU x sigmoid(1.702 x) on the
-    /// vector path, GELU x Phi(x) with erf from the C library (not a fast path).
+    /// row[0..<n] = activation(row[0..<n]) in place: QuickGELU x sigmoid(1.702 x) by the
+    /// vector kernel (`VectorMath`), GELU x Phi(x) with erf from the C library (not a fast
+    /// path).
     static func activateRow(_ row: UnsafeMutablePointer<Float>, n: Int, _ activation: ActivationKind) {
         switch activation {
         case .quickGelu:
-            var j = 0
-            while j + 8 <= n { store(quickGelu(load(row + j)), row + j); j += 8 }
-            while j < n { row[j] = quickGelu(row[j]); j += 1 }
+            VectorMath.quickGelu(row, count: n)
         case .gelu:
             for j in 0..<n { row[j] = gelu(row[j]) }
         }
     }
-
-    @inline(__always)
-    static func quickGelu(_ x: V) -> V { x / (V(repeating: 1) + FastMath.exp(x * V(repeating: -1.702))) }
-
-    /// Scalar form of the vector `quickGelu` (the same operations), for tails.
-    @inline(__always)
-    static func quickGelu(_ x: Float) -> Float { x / (1 + FastMath.exp(-1.702 * x)) }
 
     @inline(__always)
     static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_5)) }
