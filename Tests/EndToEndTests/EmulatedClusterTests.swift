@@ -149,7 +149,10 @@ final class EmulatedClusterTests: ProcessTestCase {
                               log: "w\(n).log", procs: procs)
         }
         XCTAssertTrue(eventually(60) { lineCount(run) >= 3 }, procs.log("coordinator.log"))
-        try cluster.start(worker, workerArguments(ep, keys: keys, number: 3, extra: slow), on: "node3", log: "w3.log", procs: procs)
+        // node3 is slower, so that the steps it runs alone once node1 is cut leave node1's
+        // worker time to join again after its link comes back.
+        try cluster.start(worker, workerArguments(ep, keys: keys, number: 3, extra: ["--delay-per-block-ms", "250"]),
+                          on: "node3", log: "w3.log", procs: procs)
         XCTAssertTrue(eventually(60) { lineCount(run) >= 6 }, procs.log("coordinator.log"))
         try cluster.link("node2", up: false)
         XCTAssertTrue(eventually(60) { lineCount(run) >= 10 }, procs.log("coordinator.log"))
@@ -157,6 +160,8 @@ final class EmulatedClusterTests: ProcessTestCase {
         try cluster.link("node1", up: false)
         XCTAssertTrue(eventually(30) { procs.log("coordinator.log").components(separatedBy: ": dead").count > deadBefore },
                       "node1's worker was not declared dead:\n\(procs.log("coordinator.log"))")
+        func joins() -> Int { procs.log("w1.log").components(separatedBy: "joined run").count - 1 }
+        let joinsWhileCut = joins()
         try cluster.link("node1", up: true)
         XCTAssertTrue(waitForExit(coordinator, timeout: 120), procs.log("coordinator.log"))
         let log = procs.log("coordinator.log")
@@ -169,7 +174,10 @@ final class EmulatedClusterTests: ProcessTestCase {
         // in progress, which started again without it.
         XCTAssertTrue(lines.contains { ($0["relay_members"] as? Int) == 3 }, log)
         XCTAssertTrue(log.contains("during its relay round; the step starts again"), log)
-        // node1's worker, told it was unknown once its link came back, joined again.
-        XCTAssertEqual(procs.log("w1.log").components(separatedBy: "joined run").count - 1, 2, procs.log("w1.log"))
+        // node1's worker, told it was unknown once its link came back, joined again. (Under
+        // load a heartbeat late by more than --worker-timeout can also have it declared dead
+        // and rejoin before the cut: so "again after the cut", not "exactly twice".)
+        XCTAssertGreaterThan(joins(), joinsWhileCut, procs.log("w1.log"))
+        XCTAssertGreaterThanOrEqual(joinsWhileCut, 1, procs.log("w1.log"))
     }
 }
