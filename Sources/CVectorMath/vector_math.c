@@ -105,7 +105,7 @@ INLINE float softmax_rows(float *row, size_t n, size_t total) {
 __attribute__((target("avx2"))) static void exp_avx2(float *x, size_t n) { exp_rows(x, n); }
 __attribute__((target("avx2"))) static void quick_gelu_avx2(float *x, size_t n) { quick_gelu_rows(x, n); }
 __attribute__((target("avx2"))) static float softmax_avx2(float *row, size_t n, size_t total) {
-    return uad_softmax_numerators_baseline(row, n, total);
+    return softmax_rows(row, n, total);
 }
 
 // AVX2 in CPUID leaf 7 and YMM state enabled by the OS (OSXSAVE, and XCR0 bits 1 and 2).

@@ -51,7 +51,7 @@ extension Bench {
             }
             print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(weights), \(images) images of \(width) x \(height), "
                 + "input \(extractor.imageSize) px, layers \(extractor.layers), batches of \(FeatureSource.batchSize)")
-            let decoded = try entries.map { try ViewKind.identity.apply(toImage: $0.loadImage()) }
+            let decoded = try FeatureSource.images(of: entries.map { ($0, ViewKind.identity) })
             _ = try extractor.extract(Array(decoded.prefix(FeatureSource.batchSize)), threads: threads)   // warm-up
 
             var encoder: [Double] = [], pipeline: [Double] = []

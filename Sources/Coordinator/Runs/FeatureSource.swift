@@ -84,28 +84,28 @@ struct FeatureSource {
             let cache = cache, backbone = extractor.digest
             func decode(_ batch: [ExtractionItem]) -> Pending<[Tensor]> {
                 let views = batch.map { ($0.entry, $0.view) }
-                return Pending { try views.map { entry, view in view.apply(toImage: try entry.loadImage()) } }
+                return Pending { try Self.images(of: views) }
             }
             var decoding = decode(batches[0])
             var writing: (batch: [(ExtractionItem, ImageFeatures)], task: Pending<Void>)?
             defer { _ = try? writing?.task.value() }   // no write left running after an error
+            func finishWriting() throws {
+                guard let (batch, task) = writing else { return }
+                try task.value()
+                writing = nil
+                for (m, f) in batch { record(m, f) }
+            }
             for k in batches.indices {
                 let images = try decoding.value()
                 if k + 1 < batches.count { decoding = decode(batches[k + 1]) }
                 let features = Array(zip(batches[k], try extractor.extract(images, threads: threads)))
-                if let (batch, task) = writing {
-                    try task.value()
-                    for (m, f) in batch { record(m, f) }
-                }
+                try finishWriting()
                 let entries = features.map { (f: $0.1, image: $0.0.digest, view: $0.0.view.rawValue) }
                 writing = (features, Pending {
                     for e in entries { try cache.store(e.f, backbone: backbone, image: e.image, view: e.view) }
                 })
             }
-            if let (batch, task) = writing {
-                try task.value()
-                for (m, f) in batch { record(m, f) }
-            }
+            try finishWriting()
         case .workers(let workers):
             let coordinator = try ExtractionCoordinator(config: config, extractor: extractor, batches: batches,
                                                         workers: workers, folder: SessionFolder(url: folder))
@@ -125,7 +125,12 @@ struct FeatureSource {
     /// The features of image views computed in this process: each image decoded, its view
     /// applied, and the batch through CLIP.
     func extractHere(_ views: [(DatasetEntry, ViewKind)], threads: Int) throws -> [ImageFeatures] {
-        try extractor.extract(views.map { $0.1.apply(toImage: try $0.0.loadImage()) }, threads: threads)
+        try extractor.extract(try Self.images(of: views), threads: threads)
+    }
+
+    /// Each image file decoded and its view applied: the encoder's input.
+    static func images(of views: [(DatasetEntry, ViewKind)]) throws -> [Tensor] {
+        try views.map { entry, view in view.apply(toImage: try entry.loadImage()) }
     }
 
     /// Image views per EXTRACT (and per batch here): the unit of work and of progress, and

@@ -51,8 +51,10 @@ public struct CLIPImageEncoder: Sendable {
         func joined(_ parts: [Tensor]) -> Tensor {
             Tensor(shape: [parts.count] + parts[0].shape.dropFirst(), data: parts.flatMap(\.data))
         }
-        return CLIPImageFeatures(g: joined(one.map(\.g)), u: Dictionary(uniqueKeysWithValues: layers.map { l in (l, joined(one.map { $0.u[l]! })) }),
-                                 z0: Dictionary(uniqueKeysWithValues: layers.map { l in (l, joined(one.map { $0.z0[l]! })) }),
+        let wanted = Set(layers)   // a layer named twice is one output, as in the batched path
+        return CLIPImageFeatures(g: joined(one.map(\.g)),
+                                 u: Dictionary(uniqueKeysWithValues: wanted.map { l in (l, joined(one.map { $0.u[l]! })) }),
+                                 z0: Dictionary(uniqueKeysWithValues: wanted.map { l in (l, joined(one.map { $0.z0[l]! })) }),
                                  gridHeight: one[0].gridHeight, gridWidth: one[0].gridWidth)
     }
 
