@@ -123,40 +123,66 @@ extension ZMQSocket {
 
 /// The ZeroMQ authentication (ZAP, RFC 27) handler: libzmq asks it, for every CURVE
 /// handshake, whether the client's public key may connect. It answers from a list (a
-/// worker's relay socket changes it with each ROUTE).
+/// worker's relay socket changes it with each ROUTE). A ROUTER, not a REP, so that an
+/// answer can wait: with `holdUnknown`, a key not (yet) on the list is held that long
+/// before it is refused, and admitted as soon as `allow` puts it there (another member can
+/// connect to a relay before that relay has the ROUTE naming it; libzmq does not try a
+/// refused handshake again).
 public final class ZAPHandler {
     let socket: ZMQSocket
     private var allowed: Set<[UInt8]>
+    private let holdUnknown: Double
+    /// Requests waiting for their key to be allowed: the frames to answer, the key, since when.
+    private var held: [(frames: [[UInt8]], key: [UInt8], since: Date)] = []
     public private(set) var refused = 0
     public private(set) var admitted = 0
 
     /// Binds the handler's endpoint in `context`; do this before the server socket binds.
-    public init(_ context: ZMQContext, allowedPublicKeys: [String]) throws(WireError) {
-        socket = try ZMQSocket(context, .rep)
+    /// `holdUnknown`: seconds a key not on the list waits for `allow` (0: refused at once).
+    public init(_ context: ZMQContext, allowedPublicKeys: [String], holdUnknown: Double = 0) throws(WireError) {
+        socket = try ZMQSocket(context, .router)
         try socket.bind("inproc://zeromq.zap.01")
         allowed = Set(allowedPublicKeys.compactMap(CurveKeys.decode))
+        self.holdUnknown = holdUnknown
     }
 
     public var pollable: ZMQSocket { socket }
 
-    /// From now on, admits these public keys (Z85) only.
+    /// From now on, admits these public keys (Z85) only; `serve` answers held requests.
     public func allow(_ publicKeys: [String]) { allowed = Set(publicKeys.compactMap(CurveKeys.decode)) }
 
-    /// Answers every pending request; returns the public keys refused (Z85) for logging.
-    public func serve() throws(WireError) -> [String] {
+    /// Answers every new request and every held one whose key is now allowed or whose wait
+    /// is over; returns the public keys refused (Z85) for logging.
+    public func serve(now: Date = Date()) throws(WireError) -> [String] {
         var refusedKeys = [String]()
-        while let frames = try socket.receive(wait: false) {
-            // version, request id, domain, address, identity, mechanism, credentials...
-            guard frames.count >= 6 else { continue }
-            let mechanism = String(decoding: frames[5], as: UTF8.self)
-            let key = frames.count >= 7 ? frames[6] : []
-            let ok = mechanism == "CURVE" && allowed.contains(key)
+        func answer(_ frames: [[UInt8]], _ ok: Bool, key: [UInt8], mechanism: String) throws(WireError) {
             if ok { admitted += 1 } else {
                 refused += 1
                 refusedKeys.append(key.count == 32 ? z85(key) : "(\(mechanism), no key)")
             }
-            try socket.send([Array("1.0".utf8), frames[1], Array((ok ? "200" : "400").utf8),
+            // routing id, delimiter, then version, request id, status code, status text, user id, metadata
+            try socket.send([frames[0], [], Array("1.0".utf8), frames[3], Array((ok ? "200" : "400").utf8),
                              Array((ok ? "OK" : "key not authorized").utf8), [], []])
+        }
+        var stillHeld: [(frames: [[UInt8]], key: [UInt8], since: Date)] = []
+        for h in held {
+            if allowed.contains(h.key) { try answer(h.frames, true, key: h.key, mechanism: "CURVE") }
+            else if now.timeIntervalSince(h.since) >= holdUnknown { try answer(h.frames, false, key: h.key, mechanism: "CURVE") }
+            else { stillHeld.append(h) }
+        }
+        held = stillHeld
+        while let frames = try socket.receive(wait: false) {
+            // routing id, delimiter, version, request id, domain, address, identity, mechanism, credentials...
+            guard frames.count >= 8 else { continue }
+            let mechanism = String(decoding: frames[7], as: UTF8.self)
+            let key = frames.count >= 9 ? frames[8] : []
+            if mechanism == "CURVE", allowed.contains(key) {
+                try answer(frames, true, key: key, mechanism: mechanism)
+            } else if mechanism == "CURVE", key.count == 32, holdUnknown > 0 {
+                held.append((frames, key, now))
+            } else {
+                try answer(frames, false, key: key, mechanism: mechanism)
+            }
         }
         return refusedKeys
     }

@@ -22,10 +22,11 @@ extension ZMQSocket {
 
     /// Sends a message whose header (and so its payload CRC) was made earlier: one
     /// message going to many peers is checksummed once.
-    public func send(_ header: MessageHeader, payload: [UInt8], to recipient: [UInt8]? = nil) throws(WireError) {
+    @discardableResult
+    public func send(_ header: MessageHeader, payload: [UInt8], to recipient: [UInt8]? = nil, wait: Bool = true) throws(WireError) -> Bool {
         var frames = [header.encoded(), payload]
         if let recipient { frames.insert(recipient, at: 0) }
-        try send(frames)
+        return try send(frames, wait: wait)
     }
 
     /// Receives one message and validates its framing, header, length and CRC. A message

@@ -104,10 +104,15 @@ public final class ZMQSocket {
     }
 
     /// Sends one multipart message. Frames of 64 KiB or more are handed to libzmq without
-    /// a copy (the array is retained until libzmq has sent it).
-    public func send(_ frames: [[UInt8]]) throws(WireError) {
+    /// a copy (the array is retained until libzmq has sent it). With `wait` false nothing is
+    /// sent and the result is false when the socket cannot take the message now (a DEALER
+    /// with no connection to send on: its handshake was refused, or has not happened yet);
+    /// libzmq queues the rest of a message whose first frame it took.
+    @discardableResult
+    public func send(_ frames: [[UInt8]], wait: Bool = true) throws(WireError) -> Bool {
         for (i, frame) in frames.enumerated() {
-            let flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if !wait, i == 0 { flags |= ZMQ_DONTWAIT }
             var msg = zmq_msg_t()
             if frame.count >= 65536 {
                 let box = Unmanaged.passRetained(FrameBox(frame))
@@ -123,13 +128,16 @@ public final class ZMQSocket {
                 }
             }
             while zmq_msg_send(&msg, raw, flags) < 0 {
-                if zmq_errno() == EINTR { continue }
+                let err = zmq_errno()
+                if err == EINTR { continue }
+                if err == EAGAIN, i == 0, !wait { zmq_msg_close(&msg); return false }
                 let e = Self.lastError("send")
                 zmq_msg_close(&msg)
                 throw e
             }
             if i > 0 || kind != .router { bytesSent += frame.count }
         }
+        return true
     }
 
     /// Receives one whole multipart message; nil when `wait` is false and none is queued.

@@ -18,12 +18,23 @@ final class Relay {
     private let keys: CurveKeyPair?
     /// DEALERs to the other members, by worker id, with the endpoint they were opened for.
     private var peers: [String: (endpoint: String, socket: ZMQSocket)] = [:]
+    /// Messages a peer's DEALER could not take yet, in order, by worker id. A member can be
+    /// sent to before it has adopted the step's ROUTE, and so before its relay admits this
+    /// worker's key; a blocking send would then stop this worker's socket thread (and its
+    /// heartbeats) for good. They are sent once the connection is up (`flush`), and
+    /// dropped with the step.
+    private var pending: [String: [(header: MessageHeader, payload: [UInt8])]] = [:]
     private(set) var step: RelayStep?
     /// Messages of a route this worker has not been sent yet: another member can pass on
     /// its segment before this worker's own ROUTE arrives (another connection). Kept until
-    /// that ROUTE comes, at most `maxEarly` of them.
+    /// that ROUTE comes, at most `maxEarly` of them and `maxEarlyBytes` of payload (a step's
+    /// segments are one parameter vector: about 10 MB for ViT-L/14@336's head).
     private var early: [(route: UInt64, envelope: Envelope)] = []
+    private var earlyBytes = 0
     private static let maxEarly = 1 << 14
+    private static let maxEarlyBytes = 256 << 20
+    /// Seconds a connecting member's handshake waits for the ROUTE that names it.
+    static let admissionWait = 10.0
     private let log: Logger
 
     /// Binds the relay socket at `bind` (`tcp://ADDRESS:PORT`, `*` for any); a wildcard
@@ -32,7 +43,7 @@ final class Relay {
         self.context = context; self.workerID = workerID; self.keys = keys; self.log = log
         listener = try ZMQSocket(context, .router)
         if let keys {
-            zap = try ZAPHandler(context, allowedPublicKeys: [])
+            zap = try ZAPHandler(context, allowedPublicKeys: [], holdUnknown: Self.admissionWait)
             try listener.makeCurveServer(keys, domain: "ultraad-relay")
         } else {
             zap = nil
@@ -49,7 +60,8 @@ final class Relay {
 
     var pollables: [ZMQSocket] { [listener] + (zap.map { [$0.pollable] } ?? []) }
 
-    /// Answers pending CURVE handshakes (a refused key is logged once per step).
+    /// Answers pending CURVE handshakes, and held ones whose key a ROUTE has since named
+    /// or whose wait is over (each refused key is logged).
     func serveAuthentication() throws(WireError) {
         guard let zap else { return }
         for key in try zap.serve() { log.warning("relay: refused a connection from public key \(key), not a member of this step") }
@@ -70,6 +82,7 @@ final class Relay {
             peer.socket.close()
             peers[id] = nil
         }
+        pending = [:]   // the previous step's: nothing of a new route is sent before this
         for m in others where peers[m.workerID] == nil {
             let socket = try ZMQSocket(context, .dealer)
             try socket.setRoutingID(Array(workerID.utf8))
@@ -86,7 +99,10 @@ final class Relay {
     /// Returns false for one of an older route.
     func keepIfEarly(_ env: Envelope, route: UInt64) -> Bool {
         guard route > (step?.plan.route ?? 0) else { return false }
-        if early.count < Self.maxEarly { early.append((route, env)) }
+        if early.count < Self.maxEarly, earlyBytes + env.payload.count <= Self.maxEarlyBytes {
+            early.append((route, env))
+            earlyBytes += env.payload.count
+        }
         return true
     }
 
@@ -95,17 +111,34 @@ final class Relay {
         guard let route = step?.plan.route else { return [] }
         let now = early.filter { $0.route == route }.map(\.envelope)
         early.removeAll { $0.route <= route }
+        earlyBytes = early.map(\.envelope.payload.count).reduce(0, +)
         return now
     }
 
     /// Ends the step (a new run, or the coordinator gave up on the relay).
-    func drop() { step = nil }
+    func drop() { step = nil; pending = [:] }
 
-    /// Sends a message to member `index` of the current step.
+    /// Sends a message to member `index` of the current step, or keeps it for `flush` when
+    /// that member's connection cannot take it yet. Never blocks.
     func send(_ header: MessageHeader, payload: [UInt8], to index: Int) throws(WireError) {
-        guard let plan = step?.plan, plan.members.indices.contains(index),
-              let peer = peers[plan.members[index].workerID] else { return }
-        try peer.socket.send(header, payload: payload)
+        guard let plan = step?.plan, plan.members.indices.contains(index) else { return }
+        let id = plan.members[index].workerID
+        guard let peer = peers[id] else { return }
+        if pending[id] == nil, try peer.socket.send(header, payload: payload, wait: false) { return }
+        pending[id, default: []].append((header, payload))
+    }
+
+    /// Sends what `send` kept, in order, as far as each peer's connection takes it.
+    func flush() throws(WireError) {
+        for (id, queue) in pending {
+            guard let peer = peers[id] else { pending[id] = nil; continue }
+            var sent = 0
+            for message in queue {
+                guard try peer.socket.send(message.header, payload: message.payload, wait: false) else { break }
+                sent += 1
+            }
+            pending[id] = sent == queue.count ? nil : Array(queue.dropFirst(sent))
+        }
     }
 
     /// Passes a PARAMS piece of this worker's segment on to every other member.

@@ -102,9 +102,11 @@ final class WorkerSession {
                 }
             }
             if let relay, ready[(1 + outboxes.count)...].contains(true) {
-                try relay.serveAuthentication()
                 while let (sender, env) = try relay.receive() { handleRelayed(env, from: sender) }
             }
+            // Every turn: a held handshake is answered once a ROUTE names its key.
+            try relay?.serveAuthentication()
+            try relay?.flush()
             if ready[0] {
                 while let incoming = try socket.receiveEnvelope(routed: false, wait: false) {
                     if let code = try handle(incoming) { return code }
