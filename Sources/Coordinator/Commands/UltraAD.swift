@@ -19,11 +19,12 @@ struct UltraAD: ParsableCommand {
 }
 
 /// Log lines go to stderr at level `info`, or the level ULTRAAD_LOG names (trace, debug,
-/// info, notice, warning, error, critical).
+/// info, notice, warning, error, critical). A slow choice of OpenBLAS kernels is said first.
 func bootstrapLogging() {
     LoggingSystem.bootstrap { label in
         var h = StreamLogHandler.standardError(label: label)
         h.logLevel = ProcessInfo.processInfo.environment["ULTRAAD_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         return h
     }
+    if let advice = BLAS.kernelAdvice { Logger(label: "ultraad").warning("\(advice)") }
 }

@@ -17,6 +17,15 @@ public enum BLAS {
         return String(cString: p)
     }
 
+    /// Advice when OpenBLAS runs its generic Prescott kernels (SSE3, no AVX) on a CPU with
+    /// AVX2, as it does for CPU models it does not know (a newer Xeon than the library, a
+    /// hypervisor's generic model): its matrix products then run at about a third of the
+    /// CPU's speed (docs/BENCHMARKS.md, "Float16 features", has both). nil otherwise.
+    public static var kernelAdvice: String? {
+        guard coreName == "Prescott", VectorMath.usesAVX2 else { return nil }
+        return "OpenBLAS picked its generic Prescott kernels on this CPU, which has AVX2: matrix products run at about a third of its speed. Set OPENBLAS_CORETYPE=Haswell (SkylakeX where the CPU has AVX-512) for every process of the run alike: results are only bitwise the same between processes on the same kernels"
+    }
+
     /// C = alpha * op(A) * op(B) + beta * C, row-major.
     ///
     /// op(A) is m x k, op(B) is k x n, C is m x n. `lda`, `ldb`, `ldc` are the row strides

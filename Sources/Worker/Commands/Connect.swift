@@ -98,6 +98,7 @@ struct Connect: ParsableCommand {
         }
         BLAS.threads = threadCount
         Memory.retainFreedPages()
+        if let advice = BLAS.kernelAdvice { Logger(label: "ultraad.worker").warning("\(advice)") }
         let env = ProcessInfo.processInfo.environment
         var curve: (keys: CurveKeyPair, server: String)?
         if let s = serverKey ?? env["ULTRAAD_SERVER_KEY"], let k = key ?? env["ULTRAAD_KEY"] {
