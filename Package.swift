@@ -56,9 +56,10 @@ let package = Package(
         // clang refuses two in one build ("redefinition of module 'CZlib'").
         .systemLibrary(name: "CZlibInflate",
                        providers: [.apt(["zlib1g-dev"])]),
-        // The encoder's exp kernels (softmax, QuickGELU) in C, each compiled for AVX2 and for
-        // baseline x86-64 and picked per CPU at run time, which Swift cannot do for one
-        // function (Sources/CVectorMath/include/vector_math.h). Optimized in debug builds too.
+        // The encoder's exp kernels (softmax, QuickGELU) and the float16 conversions in C,
+        // each compiled for AVX2 (F16C) and for baseline x86-64 and picked per CPU at run
+        // time, which Swift cannot do for one function (Sources/CVectorMath/include/*.h).
+        // Optimized in debug builds too.
         .target(
             name: "CVectorMath",
             path: "Sources/CVectorMath",

@@ -142,7 +142,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func pool(_ bytes: [UInt8]) {
         guard let file = temporaryFile("pool", bytes) else { return }
         let cache = FeatureCache(root: poolCache)
-        guard let prepared = try? PreparedPool.read(from: file, cache: cache),
+        guard let prepared = try? PreparedPool.read(from: file, cache: cache, featureDType: .float32),
               let head = prepared.headConfig(model: ClusterConfig.ModelSettings()) else { return }
         guard (try? prepared.pool.validate(classes: head.classes)) != nil else { return }
         _ = prepared.bank

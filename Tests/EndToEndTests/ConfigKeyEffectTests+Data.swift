@@ -190,6 +190,15 @@ extension ConfigKeyEffectTests {
         XCTAssertEqual(cropped.status, 0, cropped.output)
         XCTAssertNotEqual(cropped.backbone, base.backbone, "backbone.preprocess")
         XCTAssertEqual(try cropped.pool().tensor("view.0.g").data, try base.pool().tensor("view.0.g").data, "the same square picture")
+        // feature_dtype: U and Z0 stored as float16 (F16 in the pool, each value float32's
+        // rounded to the nearest half), g as it was; the features' identity says which.
+        let halves = try prepare("halves", dataBaseline.setting("fewshot.feature_dtype", "float16"), evaluate: false)
+        XCTAssertEqual(halves.status, 0, halves.output)
+        XCTAssertNotEqual(halves.backbone, base.backbone, "fewshot.feature_dtype")
+        XCTAssertEqual(try halves.pool().entry("view.0.U.6").dtype, SafeTensorsDType.f16)
+        XCTAssertEqual(try halves.pool().entry("view.0.Z0.6").dtype, SafeTensorsDType.f16)
+        XCTAssertEqual(try halves.pool().tensor("view.0.U.6").data, try base.pool().tensor("view.0.U.6").data.map { Float(Float16($0)) })
+        XCTAssertEqual(try halves.pool().tensor("view.0.g").data, try base.pool().tensor("view.0.g").data, "g stays float32")
         let layers = try prepare("layers", dataBaseline.setting("backbone.layers", "[2, 4]"), evaluate: false)
         XCTAssertEqual(layers.status, 0, layers.output)
         XCTAssertEqual(try layers.pool().metadata["layers"], "2,4")

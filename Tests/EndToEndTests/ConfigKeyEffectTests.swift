@@ -25,7 +25,8 @@ final class ConfigKeyEffectTests: ProcessTestCase {
     static let dataKeys = [
         "backbone.weights", "backbone.vocab", "backbone.merges", "backbone.image_size", "backbone.layers", "backbone.preprocess",
         "sites[].name", "sites[].path", "sites[].format", "sites[].table", "train_sites", "test_sites", "data.skip_bad",
-        "data.mask_threshold", "data.merge_duplicates", "fewshot.shots", "fewshot.shots_file", "fewshot.views", "fewshot.cache", "model.classes",
+        "data.mask_threshold", "data.merge_duplicates", "fewshot.shots", "fewshot.shots_file", "fewshot.views", "fewshot.cache",
+        "fewshot.feature_dtype", "model.classes",
         "model.prompt_templates", "model.normal_states", "model.abnormal_states", "model.class_descriptions",
         "eval.few_shot_memory", "eval.smoothing_sigma", "eval.overlays",
     ]

@@ -94,7 +94,7 @@ final class CurveTests: ProcessTestCase {
 
     /// A 64-byte run of the bank as it would cross the wire unencrypted (LZ4 frame).
     func bankNeedle() throws -> [UInt8] {
-        let prepared = try PreparedPool.read(from: poolFile, cache: nil)
+        let prepared = try PreparedPool.read(from: poolFile, cache: nil, featureDType: .float32)
         let frame = try LZ4Frame.compress(BankPayload.encode(prepared.bank), what: "bank")
         return Array(frame[(frame.count / 2)..<(frame.count / 2 + 64)])
     }

@@ -163,7 +163,7 @@ extension ExtractionTests {
             XCTAssertEqual(request.weights, "builtin:tiny")
             XCTAssertEqual(request.items.count, 8)
             XCTAssertEqual(try PNGImage.decodeRGB(request.items[0].imageFile).width, 96, "the image file itself")
-            let wrong = ImageFeatures(g: HeadTestData.normals([5], &rng), u: [], z0: [])
+            let wrong = ImageFeatures(g: HeadTestData.normals([5], &rng), u: [FeatureMatrix](), z0: [])
             let answer = FeaturesPayload(extractorDigest: request.extractorDigest, computeSeconds: 0,
                                          items: request.items.map { ($0.index, wrong) }).encoded()
             try socket.send(.features, runID: runID, step: extract.header.step &+ 1, payload: answer)   // late: ignored

@@ -39,6 +39,42 @@ final class PoolReadsTests: ProcessTestCase {
                       procs.log("reads.log"))
     }
 
+    /// fewshot.feature_dtype float16: the pool's U and Z0 are F16 (about half the file), the
+    /// coordinator and the workers hold and send them so, and a worker that reads the pool
+    /// and one that is sent the features give the in-process bits of the float16 pool, not
+    /// float32's. A float32 configuration refuses the float16 pool.
+    func testFloat16FeaturesTrainToTheInProcessBitsOfTheFloat16Pool() throws {
+        let half = try writeTestPool(in: dir, name: "pool16.safetensors", featureDType: .float16)
+        let size = { (url: URL) throws -> Int in try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) }
+        let values = PlantedFeatures.pool(seed: 1).images.flatMap(\.views).map { ($0.u + $0.z0).map(\.count).reduce(0, +) }.reduce(0, +)
+        XCTAssertEqual(Double(try size(poolFile) - size(half)), Double(2 * values), accuracy: 0.01 * Double(values),
+                       "U and Z0 in two bytes a value instead of four")
+        let reference = try inProcessReference(pool: half, featureDType: .float16)
+        XCTAssertNotEqual(reference, try inProcessReference(), "float16 features train to other bits")
+        let config = dir.appendingPathComponent("half.yaml")
+        try "version: 1\nsites: [{name: A, path: data}]\ntrain_sites: [A]\ntest_sites: [A]\nfewshot: {feature_dtype: float16}\n".write(to: config, atomically: true, encoding: .utf8)
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("half")
+        var args = coordinatorArguments(run, minWorkers: 2, extra: ["--config", config.path])
+        args[args.firstIndex(of: "--pool")! + 1] = half.path
+        let coordinator = try procs.start(ultraad, args, log: "coordinator.log")
+        XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
+        let ep = try XCTUnwrap(endpoint(run))
+        try procs.start(worker, ["--connect", ep, "--idle-exit", "20"], log: "reads.log")
+        try procs.start(worker, ["--connect", ep, "--idle-exit", "20", "--no-pool-reads"], log: "sent.log")
+        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
+        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        XCTAssertEqual(try finalParameters(run), reference)
+        XCTAssertGreaterThan(try total("features_read", run), 0)
+        XCTAssertGreaterThan(try total("features_sent", run), 0)
+
+        let (status, output) = try runProcess(ultraad, ["train", "--pool", half.path, "--run", dir.appendingPathComponent("mismatch").path,
+                                                        "--steps", "1"])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("\(half.path): the pool's features are float16, and fewshot.feature_dtype is float32: run prepare again with this configuration"), output)
+    }
+
     /// The coordinator loaded the pool, then the file was replaced by another pool of the
     /// same shapes: the worker opens it, but no view matches its TASK's CRC, so it says
     /// so (ERROR, features unavailable), its block is computed again, and from then on

@@ -6,7 +6,9 @@ import XCTest
 /// After training: `export` writes the model file, `predict` applies it to images. Its
 /// scores are evaluate's (RUN/scores.csv) bit for bit, from the run's feature cache and
 /// from features computed afresh; unreadable images are skipped and named; an interrupted
-/// predict continues; other CLIP weights are refused.
+/// predict continues; other CLIP weights are refused. The run stores its features as float16,
+/// so predict must round the features it computes as training did (float32 takes the same
+/// path less the rounding).
 final class PredictTests: ProcessTestCase {
     func testExportThenPredictEqualsEvaluateAndSurvivesBadImages() throws {
         var (status, output) = try runProcess(ultraad, ["simulate", "--out", dir.appendingPathComponent("data").path,
@@ -19,7 +21,7 @@ final class PredictTests: ProcessTestCase {
             backbone: {image_size: 64, preprocess: crop}
             sites: [{name: A, path: data/site-A}, {name: B, path: data/site-B}]
             train_sites: [A]
-            fewshot: {shots: 1, views: [identity, hflip], cache: cache}
+            fewshot: {shots: 1, views: [identity, hflip], cache: cache, feature_dtype: float16}
             model: {adapter_rank: 4}
             train: {steps: 4, queries_per_class: 1, checkpoint_every: 0}
             eval: {overlays: 0}

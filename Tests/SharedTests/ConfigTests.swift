@@ -539,6 +539,7 @@ final class ConfigTests: XCTestCase {
                                           authorizedWorkers: [URL(filePath: "/k/w1.key")])
         changed.coordinator.ipc = .ipc(path: "/tmp/u.sock")
         changed.backbone.layers = [2, 4]
+        changed.fewShot.featureDType = .float16
         changed.train.epsilon = 1e-8
         for config in [full, changed, try parse(minimal)] {
             let text = config.yamlText

@@ -6,7 +6,7 @@ import XCTest
 /// EXTRACT and FEATURES payloads: exact round trips and strict decoding.
 final class ExtractionWireTests: XCTestCase {
     let extract = ExtractPayload(weights: "/models/clip.safetensors", imageSize: 224, layers: [3, 6], preprocess: .squash,
-                                 extractorDigest: "0123456789abcdef",
+                                 featureDType: .float16, extractorDigest: "0123456789abcdef",
                                  items: [ExtractItem(index: 7, view: .identity, imageFile: [0x89, 0x50, 0x4E, 0x47]),
                                          ExtractItem(index: 8, view: .gain1_25, imageFile: [1, 2, 3])])
 
@@ -19,12 +19,14 @@ final class ExtractionWireTests: XCTestCase {
     func testExtractRoundTripsWithItsByteLayout() throws {
         let bytes = extract.encoded()
         XCTAssertEqual(try ExtractPayload(decoding: bytes), extract)
-        // string weights | u32 size | int32s layers | string preprocess | string digest | u32 n | (u32 index, u32 view, u64 len + bytes)...
+        // string weights | u32 size | int32s layers | string preprocess | string feature dtype | string digest | u32 n |
+        // (u32 index, u32 view, u64 len + bytes)...
         var r = ByteReader(bytes)
         XCTAssertEqual(try r.string("w"), "/models/clip.safetensors")
         XCTAssertEqual(try r.u32("s"), 224)
         XCTAssertEqual(try r.int32s("l"), [3, 6])
         XCTAssertEqual(try r.string("p"), "squash")
+        XCTAssertEqual(try r.string("t"), "float16")
         XCTAssertEqual(try r.string("d"), "0123456789abcdef")
         XCTAssertEqual(try r.u32("n"), 2)
         XCTAssertEqual(try r.u32("i"), 7)
@@ -48,6 +50,37 @@ final class ExtractionWireTests: XCTestCase {
         XCTAssertEqual(back.items[0].features.g, a.g)
         XCTAssertEqual(back.items[0].features.u, a.u)
         XCTAssertEqual(back.items[1].features.z0, b.z0)
+    }
+
+    func testFloat16FeaturesTravelAsHalvesAndComeBackTheSameBits() throws {
+        var rng = SplitMix64(seed: 14)
+        let full = features(&rng), half = full.stored(as: .float16)
+        let back = try FeaturesPayload(decoding: FeaturesPayload(extractorDigest: "abc", computeSeconds: 0, items: [(0, half)]).encoded())
+        XCTAssertEqual(back.items[0].features.u, half.u)
+        XCTAssertEqual(back.items[0].features.z0, half.z0)
+        XCTAssertEqual((back.items[0].features.u + back.items[0].features.z0).map(\.dtype), Array(repeating: .float16, count: 4))
+        // Each value is float32's rounded to the nearest half.
+        XCTAssertEqual(half.u[1].tensor.data, full.u[1].tensor.data.map { Float(Float16($0)) })
+        // matrix: u8 dtype 1 | u32 rank | u64 dims | u64 count | 2 bytes a value.
+        var w = ByteWriter()
+        w.matrix(half.z0[0])
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try r.u8("dtype"), 1)
+        XCTAssertEqual(try r.u32("rank"), 2)
+        XCTAssertEqual([try r.u64("d"), try r.u64("d")], [9, 4])
+        XCTAssertEqual(try r.u64("count"), 36)
+        XCTAssertEqual(r.remaining, 72, "two bytes a value")
+        // A float32 matrix: dtype 0 and four bytes a value; an unknown dtype is refused.
+        var w32 = ByteWriter()
+        w32.matrix(full.z0[0])
+        XCTAssertEqual(w32.bytes.count, 1 + 4 + 16 + 8 + 144)
+        XCTAssertEqual(w32.bytes[0], 0)
+        var bad = w.bytes
+        bad[0] = 2
+        var rb = ByteReader(bad)
+        XCTAssertThrowsError(try rb.matrix("Z0")) {
+            XCTAssertEqual($0 as? WireError, .malformed("Z0: dtype 2 (0 float32 and 1 float16 are known)"))
+        }
     }
 
     func testTruncatedTrailingAndGarbagePayloadsAreRejected() throws {
@@ -76,7 +109,7 @@ final class ExtractionWireTests: XCTestCase {
         var bad = self.extract
         bad.items[0].view = .hflip
         var bytes = bad.encoded()
-        let viewOffset = (4 + 24) + 4 + (8 + 2 * 4) + (4 + 6) + (4 + 16) + 4 + 4   // weights, size, layers, preprocess, digest, count, index
+        let viewOffset = (4 + 24) + 4 + (8 + 2 * 4) + (4 + 6) + (4 + 7) + (4 + 16) + 4 + 4   // weights, size, layers, preprocess, dtype, digest, count, index
         XCTAssertEqual(bytes[viewOffset], 1)
         bytes[viewOffset] = 6
         XCTAssertThrowsError(try ExtractPayload(decoding: bytes)) { XCTAssertEqual($0 as? WireError, .malformed("EXTRACT item 7: view 6")) }

@@ -31,6 +31,54 @@ final class FeatureCacheTests: XCTestCase {
         }
     }
 
+    func testFloat16EntriesKeepTheirHalvesAndVersion1EntriesAreStillRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = FeatureCache(root: dir)
+        var rng = SplitMix64(seed: 3)
+        let f = ImageFeatures(g: HeadTestData.normals([8], &rng), u: [HeadTestData.normals([16, 24], &rng)],
+                              z0: [HeadTestData.normals([16, 8], &rng)])
+        try cache.store(f, backbone: "b", image: "full", view: "identity")
+        try cache.store(f.stored(as: .float16), backbone: "b", image: "half", view: "identity")
+        let half = try XCTUnwrap(try cache.lookup(backbone: "b", image: "half", view: "identity"))
+        XCTAssertEqual(half.u, f.stored(as: .float16).u)
+        XCTAssertEqual(half.z0.map(\.dtype), [.float16])
+        XCTAssertEqual(half.g, f.g, "g stays float32")
+        // Decoded, the float16 entry is the float32 one less two bytes a U and Z0 value.
+        func decodedSize(_ image: String) throws -> Int {
+            try LZ4Frame.decompress([UInt8](try Data(contentsOf: cache.url(backbone: "b", image: image, view: "identity"))),
+                                    maxSize: FeatureCache.maxEntrySize, what: image).count
+        }
+        XCTAssertEqual(try decodedSize("full") - decodedSize("half"), 2 * (16 * 24 + 16 * 8))
+        // Version 1 (the layout before feature matrices had a dtype): every U and Z0 a tensor.
+        var w = ByteWriter()
+        for byte in FeatureCache.magic { w.u8(byte) }
+        w.u32(1)
+        w.tensor(f.g); w.u32(1); w.tensor(f.u[0].tensor); w.tensor(f.z0[0].tensor)
+        let old = cache.url(backbone: "b", image: "old", view: "identity")
+        try Data(try LZ4Frame.compress(w.bytes, what: "old")).write(to: old)
+        let read = try XCTUnwrap(try cache.lookup(backbone: "b", image: "old", view: "identity"))
+        XCTAssertEqual(read.u, f.u)
+        XCTAssertEqual(read.z0, f.z0)
+    }
+
+    /// The fuzzer's float16 seeds are valid inputs, so that it starts from the new layout.
+    func testTheFloat16FuzzSeedsDecode() throws {
+        let corpus = Fixtures.repositoryRoot.appendingPathComponent("fuzz/corpus")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = FeatureCache(root: dir)
+        let entry = cache.url(backbone: "b", image: "seed", view: "identity")
+        try FileManager.default.createDirectory(at: entry.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: corpus.appendingPathComponent("FuzzFeatureCache/float16.feat"), to: entry)
+        let f = try XCTUnwrap(try cache.lookup(backbone: "b", image: "seed", view: "identity"))
+        XCTAssertEqual((f.u + f.z0).map(\.dtype), [.float16, .float16])
+        let message = [UInt8](try Data(contentsOf: corpus.appendingPathComponent("FuzzMessages/kind11-float16")))
+        XCTAssertEqual(message.first, 11, "FuzzMessages' kind 11: FEATURES")
+        let features = try FeaturesPayload(decoding: Array(message.dropFirst()))
+        XCTAssertEqual(features.items.map { $0.features.u[0].dtype }, [.float16, .float32])
+    }
+
     /// An entry's frame header declares its decoded size. It was trusted up to 4 GiB: a
     /// 40-byte entry declaring that much had the reader allocate (and zero) 4 GiB before the
     /// decoder found the frame short. Now the limit is `maxEntrySize`, and under it the frame's

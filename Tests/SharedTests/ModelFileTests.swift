@@ -13,7 +13,7 @@ final class ModelFileTests: XCTestCase {
         return ModelFile(head: c, parameters: HeadTestData.randomParameters(c, seed: 3), bank: HeadTestData.bank(c, seed: 4),
                          normalMemory: memory, classNames: ["normal", "benign", "malignant"],
                          backbone: .init(weightsDigest: "00112233aabbccdd", featuresDigest: "0123456789abcdef", imageSize: 64,
-                                         layers: c.layers, weights: "builtin:tiny", preprocess: .squash),
+                                         layers: c.layers, weights: "builtin:tiny", preprocess: .squash, featureDType: .float16),
                          smoothingSigma: 4, provenance: .init(configDigest: "feedfacecafebeef", seed: .max, step: 321,
                                                               trainSites: ["A", "B,2"], runName: "run 1"),
                          config: "version: 1\n")

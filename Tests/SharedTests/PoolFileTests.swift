@@ -12,7 +12,7 @@ final class PoolFileTests: XCTestCase {
     func testTheSeedsRead() throws {
         let cache = FeatureCache(root: FuzzTarget.poolCache)
         for name in ["pool-v1", "pool-v2"] {
-            let pool = try PreparedPool.read(from: fuzz.appendingPathComponent("corpus/FuzzPool/\(name).safetensors"), cache: cache)
+            let pool = try PreparedPool.read(from: fuzz.appendingPathComponent("corpus/FuzzPool/\(name).safetensors"), cache: cache, featureDType: .float32)
             XCTAssertEqual(pool.pool.images.map(\.views.count), [1, 2], name)
             XCTAssertEqual(pool.bank.ft.shape, [3, 4], name)
         }
@@ -25,7 +25,7 @@ final class PoolFileTests: XCTestCase {
         for (name, message) in [("view-g-longer-than-d", "view.1.g has shape [5], expected [4]"),
                                 ("cache-entry-of-other-sizes", "view.0.g has shape [4], expected [3]")] {
             let url = fuzz.appendingPathComponent("reproducers/FuzzPool/\(name).safetensors")
-            XCTAssertThrowsError(try PreparedPool.read(from: url, cache: cache), name) { error in
+            XCTAssertThrowsError(try PreparedPool.read(from: url, cache: cache, featureDType: .float32), name) { error in
                 XCTAssertEqual("\(error)", "\(url.path): \(message)")
             }
         }
@@ -48,7 +48,7 @@ final class PoolFileTests: XCTestCase {
         }
         let url = try temporaryFolder(self, prefix: "pool").appendingPathComponent("twice.safetensors")
         try w.write(to: url)
-        XCTAssertThrowsError(try PreparedPool.read(from: url, cache: nil)) { error in
+        XCTAssertThrowsError(try PreparedPool.read(from: url, cache: nil, featureDType: .float32)) { error in
             XCTAssertEqual("\(error)", "\(url.path): metadata layers [1, 1] are not distinct block numbers (counted from 1)")
         }
     }

@@ -41,14 +41,18 @@ final class WeightsDigestTests: XCTestCase {
         }
     }
 
-    func testTheExtractorDigestFollowsTheWeightsSizeLayersAndNumerics() throws {
+    func testTheExtractorDigestFollowsTheWeightsSizeLayersNumericsAndFeatureDType() throws {
         let model = try CLIPModel.load("builtin:tiny")
-        func digest(weights: String = "w", size: Int? = nil, layers: [Int]? = nil) throws -> String {
-            try FrozenFeatureExtractor(model: model, imageSize: size, layers: layers, weightsDigest: weights, preprocess: .crop).digest
+        func digest(weights: String = "w", size: Int? = nil, layers: [Int]? = nil, dtype: FeatureDType = .float32) throws -> String {
+            try FrozenFeatureExtractor(model: model, imageSize: size, layers: layers, weightsDigest: weights, preprocess: .crop,
+                                       featureDType: dtype).digest
         }
         let base = try digest()
         XCTAssertEqual(try digest(), base)
+        // float32's digest is what it was before the choice existed, so its cache entries stay.
         XCTAssertEqual(base, fnv1aDigest(Array("weights w size 224 layers [1, 3, 4, 6] numerics \(FrozenFeatureExtractor.numericsVersion)".utf8)))
-        XCTAssertEqual(Set([base, try digest(weights: "v"), try digest(size: 96), try digest(layers: [2])]).count, 4)
+        XCTAssertEqual(try digest(dtype: .float16),
+                       fnv1aDigest(Array("weights w size 224 layers [1, 3, 4, 6] numerics \(FrozenFeatureExtractor.numericsVersion) dtype float16".utf8)))
+        XCTAssertEqual(Set([base, try digest(weights: "v"), try digest(size: 96), try digest(layers: [2]), try digest(dtype: .float16)]).count, 5)
     }
 }

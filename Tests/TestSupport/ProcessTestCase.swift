@@ -42,9 +42,10 @@ class ProcessTestCase: XCTestCase {
         }
     }
 
-    func inProcessReference() throws -> [Float] {
+    /// The in-process loop's parameters after `steps` steps on `pool` (default: the test pool).
+    func inProcessReference(pool: URL? = nil, featureDType: FeatureDType = .float32) throws -> [Float] {
         let c = PlantedFeatures.config
-        let prepared = try PreparedPool.read(from: poolFile, cache: nil)
+        let prepared = try PreparedPool.read(from: pool ?? poolFile, cache: nil, featureDType: featureDType)
         var settings = AdamW.Settings()
         settings.learningRate = 0.005
         let initial = ParameterSet.initial(c, seed: 7)
@@ -60,13 +61,14 @@ class ProcessTestCase: XCTestCase {
 }
 
 /// The small prepared pool the distributed tests train on (PlantedFeatures, seed 1), written
-/// to DIR/pool.safetensors.
-func writeTestPool(in dir: URL) throws -> URL {
-    let pool = PlantedFeatures.pool(seed: 1)
+/// to DIR/NAME, its U and Z0 stored as `featureDType`.
+func writeTestPool(in dir: URL, name: String = "pool.safetensors", featureDType: FeatureDType = .float32) throws -> URL {
+    var pool = PlantedFeatures.pool(seed: 1)
+    for i in pool.images.indices { pool.images[i].views = pool.images[i].views.map { $0.stored(as: featureDType) } }
     var rng = SplitMix64(seed: 2)
     let prepared = PreparedPool(pool: pool, t0: HeadTestData.normals([2, 16], &rng),
                                 pt: HeadTestData.normals([3, 16], &rng), layers: PlantedFeatures.config.layers)
-    let url = dir.appendingPathComponent("pool.safetensors")
+    let url = dir.appendingPathComponent(name)
     try prepared.write(to: url)
     return url
 }

@@ -37,7 +37,7 @@ extension Bench {
             let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             let model = CLIPModel(source: weights, naming: nil, vision: try ClipBench.vision(weights), text: nil)
             let extractor = try FrozenFeatureExtractor(model: model, imageSize: nil, layers: nil, weightsDigest: weights,
-                                                       preprocess: .crop)
+                                                       preprocess: .crop, featureDType: .float32)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ultraad-bench-extract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }

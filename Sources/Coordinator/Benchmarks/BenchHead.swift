@@ -10,7 +10,7 @@ extension Bench {
             discussion: """
             P = 576 patches, D = 1024, d = 768, layers 6/12/18/24, r = 128, 336x336 masks, a bank of 48 x 5 views, random non-zero parameters. Prints ms per query and the GFLOP/s of the matrix products (FLOPs counted from the shapes).
 
-            Example: ultraad bench head --threads 1
+            Example: ultraad bench head --threads 1 (add --feature-dtype float16 for float16 features)
             """)
 
         @Option(help: "BLAS threads.") var threads: Int = 1
@@ -19,6 +19,9 @@ extension Bench {
         @Option(help: ArgumentHelp("Time a worker's whole block of this many chunks instead of one chunk.",
                                    discussion: "Preparing the head and the tree-order sum included, as a worker computes a block; a power of two."))
         var block: Int?
+        @Option(name: .customLong("feature-dtype"), help: ArgumentHelp("How the queries' U and Z0 are stored: float32 or float16 (fewshot.feature_dtype).",
+                                   discussion: "float16 adds the widening of every U and Z0 to Float to the time."))
+        var featureDType: FeatureDType = .float32
 
         func validate() throws {
             guard threads >= 1, queries >= 1, repeats >= 1 else {
@@ -33,8 +36,9 @@ extension Bench {
             BLAS.threads = threads
             Memory.retainFreedPages()
             let c = HeadConfig.vitL14
-            let (params, bank, chunk) = HeadBenchmark.problem(config: c, patches: 576, maskSide: 336,
+            var (params, bank, chunk) = HeadBenchmark.problem(config: c, patches: 576, maskSide: 336,
                                                               queries: queries, bankSize: 240, seed: 1)
+            for i in chunk.queries.indices { chunk.queries[i].features = chunk.queries[i].features.stored(as: featureDType) }
             let chunks = block ?? 1
             // One chunk, or a worker's block: the head prepared once, every chunk, the tree sum.
             func work() {
@@ -56,7 +60,7 @@ extension Bench {
             let queries = self.queries * chunks
             let flops = HeadBenchmark.gemmFLOPs(config: c, patches: 576, bankSize: 240) * Double(queries)
             let unit = block.map { "block of \($0) chunks of \(self.queries) queries" } ?? "chunk of \(queries) queries"
-            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(unit), best of \(repeats)")
+            print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s), \(unit), \(featureDType.rawValue) features, best of \(repeats)")
             print(String(format: "forward+backward: %.1f ms per %@, %.1f ms per query", best * 1e3,
                          block == nil ? "chunk" : "block", best * 1e3 / Double(queries)))
             if threads == 1 {
@@ -73,3 +77,5 @@ func threadCPUSeconds() -> Double {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
+
+extension FeatureDType: ExpressibleByArgument {}

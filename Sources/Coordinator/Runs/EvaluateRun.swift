@@ -17,7 +17,7 @@ enum EvaluateRun {
         guard FileManager.default.fileExists(atPath: poolURL.path) else {
             throw CoordinatorError.run("\(poolURL.path) does not exist: run `ultraad prepare` and `ultraad train` for this config first (or `ultraad run`)")
         }
-        let prepared = try PreparedPool.read(from: poolURL, cache: inputs.cache)
+        let prepared = try PreparedPool.read(from: poolURL, cache: inputs.cache, featureDType: config.fewShot.featureDType)
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
         }

@@ -10,7 +10,8 @@ enum ExportRun {
         guard FileManager.default.fileExists(atPath: poolURL.path) else {
             throw CoordinatorError.run("\(poolURL.path) does not exist: prepare and train this config first (`ultraad run`)")
         }
-        let prepared = try PreparedPool.read(from: poolURL, cache: FeatureCache(root: config.fewShot.cache))
+        let prepared = try PreparedPool.read(from: poolURL, cache: FeatureCache(root: config.fewShot.cache),
+                                             featureDType: config.fewShot.featureDType)
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(poolURL.path): the pool holds no support views")
         }
@@ -26,12 +27,13 @@ enum ExportRun {
         let clip = try CLIPModel.load(config.backbone.weights.description)
         let weights = try WeightsDigest.of(config.backbone.weights.description, memo: FeatureCache.weightsMemo(root: config.fewShot.cache))
         let extractor = try FrozenFeatureExtractor(model: clip, imageSize: config.backbone.imageSize, layers: config.backbone.layers,
-                                                   weightsDigest: weights, preprocess: config.backbone.preprocess)
+                                                   weightsDigest: weights, preprocess: config.backbone.preprocess,
+                                                   featureDType: config.fewShot.featureDType)
         let model = ModelFile(head: head, parameters: read.parameters, bank: prepared.bank, normalMemory: inference.normalMemory,
                               classNames: config.model.classes,
                               backbone: .init(weightsDigest: weights, featuresDigest: extractor.digest, imageSize: extractor.imageSize,
                                               layers: extractor.layers, weights: config.backbone.weights.description,
-                                              preprocess: extractor.preprocess),
+                                              preprocess: extractor.preprocess, featureDType: extractor.featureDType),
                               smoothingSigma: sigma,
                               provenance: .init(configDigest: config.digest, seed: config.run.seed, step: read.optimizer.step,
                                                 trainSites: config.trainSites, runName: config.run.name),

@@ -52,7 +52,8 @@ struct PredictRun {
         }
         let clip = try CLIPModel.load(weights)
         let extractor = try FrozenFeatureExtractor(model: clip, imageSize: model.backbone.imageSize, layers: model.backbone.layers,
-                                                   weightsDigest: digest, preprocess: model.backbone.preprocess)
+                                                   weightsDigest: digest, preprocess: model.backbone.preprocess,
+                                                   featureDType: model.backbone.featureDType)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var config = settings
         config.fewShot.cache = cache
@@ -60,6 +61,7 @@ struct PredictRun {
         config.backbone.imageSize = model.backbone.imageSize
         config.backbone.layers = model.backbone.layers
         config.backbone.preprocess = model.backbone.preprocess
+        config.fewShot.featureDType = model.backbone.featureDType
         let source = FeatureSource(config: config, extractor: extractor, cache: FeatureCache(root: cache), digests: ImageDigests(), folder: out)
         let inference = model.inference
         let csv = out.appendingPathComponent("predictions.csv")

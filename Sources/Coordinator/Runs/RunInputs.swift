@@ -74,14 +74,15 @@ struct RunInputs {
             }
         }
         self.splits = splits
-        let backboneKey = "\(c.backbone) \(c.fewShot.cache.path)"
+        let backboneKey = "\(c.backbone) \(c.fewShot.cache.path) \(c.fewShot.featureDType)"
         if let known = memo?.backbones[backboneKey] {
             (clip, extractor) = known
         } else {
             clip = try CLIPModel.load(c.backbone.weights.description)
             let weights = try WeightsDigest.of(c.backbone.weights.description, memo: FeatureCache.weightsMemo(root: c.fewShot.cache))
             extractor = try FrozenFeatureExtractor(model: clip, imageSize: c.backbone.imageSize, layers: c.backbone.layers,
-                                                   weightsDigest: weights, preprocess: c.backbone.preprocess)
+                                                   weightsDigest: weights, preprocess: c.backbone.preprocess,
+                                                   featureDType: c.fewShot.featureDType)
             memo?.backbones[backboneKey] = (clip, extractor)
         }
         if let memo { digests.remember(memo.fileDigests) }

@@ -33,7 +33,8 @@ struct TrainRun {
         guard FileManager.default.fileExists(atPath: pool.path) else {
             throw CoordinatorError.run("\(pool.path) does not exist: run `ultraad prepare --config ...` first (it writes the run's pool.safetensors), or pass --pool")
         }
-        let prepared = try PreparedPool.read(from: pool, cache: FeatureCache(root: config.fewShot.cache))
+        let prepared = try PreparedPool.read(from: pool, cache: FeatureCache(root: config.fewShot.cache),
+                                             featureDType: config.fewShot.featureDType)
         guard let head = prepared.headConfig(model: config.model) else {
             throw CoordinatorError.run("\(pool.path): the pool holds no support views")
         }

@@ -172,7 +172,7 @@ final class ExtractionCoordinator {
                 items.append(ExtractItem(index: UInt32(item.index), view: item.view, imageFile: file))
             }
             let request = ExtractPayload(weights: weights, imageSize: extractor.imageSize, layers: extractor.layers,
-                                         preprocess: extractor.preprocess,
+                                         preprocess: extractor.preprocess, featureDType: extractor.featureDType,
                                          extractorDigest: extractor.digest, items: items)
             guard office.deliver(.extract, to: id, step: UInt64(b), payload: request.encoded()) else {
                 pending.insert(b, at: 0)

@@ -6,8 +6,10 @@ public struct FrozenFeatureExtractor: Sendable {
     public let encoder: CLIPImageEncoder
     public let preprocessor: CLIPImagePreprocessor
     public let layers: [Int]
-    /// Identifies (weights content, input size, layers, numerics): the feature cache's
-    /// backbone key and the features' identity.
+    /// How U and Z0 come out (`fewshot.feature_dtype`): float16 rounds them.
+    public let featureDType: FeatureDType
+    /// Identifies (weights content, input size, layers, numerics, feature dtype): the feature
+    /// cache's backbone key and the features' identity.
     public let digest: String
 
     /// Raised whenever a change to the encoder or the preprocessing changes any bit of the
@@ -23,16 +25,19 @@ public struct FrozenFeatureExtractor: Sendable {
     /// coordinator's digest, passes "").
     /// `preprocess`: how an image becomes the S x S input (`backbone.preprocess`); squashing
     /// enters the digest, so squashed and cropped features never share a cache entry (a crop
-    /// extractor's digest is what it was before the choice existed).
+    /// extractor's digest is what it was before the choice existed). So does float16
+    /// (`featureDType`), likewise.
     public init(model: CLIPModel, imageSize: Int?, layers: [Int]?, weightsDigest: String,
-                preprocess: ImagePreprocess) throws(CLIPEncodeError) {
+                preprocess: ImagePreprocess, featureDType: FeatureDType) throws(CLIPEncodeError) {
         encoder = try model.imageEncoder()
         let c = encoder.config
         let size = imageSize ?? c.imageSize
         preprocessor = CLIPImagePreprocessor(size: size, mode: preprocess)
         self.layers = layers ?? Self.defaultLayers(depth: c.layers)
+        self.featureDType = featureDType
         let mode = preprocess == .crop ? "" : " preprocess \(preprocess.rawValue)"
-        digest = fnv1aDigest(Array("weights \(weightsDigest) size \(size) layers \(self.layers) numerics \(Self.numericsVersion)\(mode)".utf8))
+        let dtype = featureDType == .float32 ? "" : " dtype \(featureDType.rawValue)"
+        digest = fnv1aDigest(Array("weights \(weightsDigest) size \(size) layers \(self.layers) numerics \(Self.numericsVersion)\(mode)\(dtype)".utf8))
     }
 
     public var imageSize: Int { preprocessor.size }
@@ -44,7 +49,8 @@ public struct FrozenFeatureExtractor: Sendable {
         return quarters.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
     }
 
-    /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...]).
+    /// images: each [3, H, W] in [0, 1] -> one `ImageFeatures` per image (U, Z0 as [P, ...],
+    /// in `featureDType`).
     ///
     /// The images go through the encoder as one batch; each one's features are the same bits
     /// whatever batch it is in (a damaged cache entry computed again, `predict`'s batches, a
@@ -56,6 +62,7 @@ public struct FrozenFeatureExtractor: Sendable {
         let out = try encoder.encode(batch, layers: layers, threads: threads)
         return images.indices.map { b in
             ImageFeatures(g: out.g.slice(b), u: layers.map { out.u[$0]!.slice(b) }, z0: layers.map { out.z0[$0]!.slice(b) })
+                .stored(as: featureDType)
         }
     }
 

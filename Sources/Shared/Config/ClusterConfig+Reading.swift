@@ -114,7 +114,7 @@ extension ClusterConfig.DataSettings {
 
 extension ClusterConfig.FewShotSettings {
     init(reading v: ConfigValue) throws(ConfigError) {
-        let s = try v.section(["shots", "shots_file", "views", "cache"])
+        let s = try v.section(["shots", "shots_file", "views", "cache", "feature_dtype"])
         let d = Self(baseDirectory: v.source.baseDirectory)
         var views = d.views
         if let list = s["views"] {
@@ -122,6 +122,7 @@ extension ClusterConfig.FewShotSettings {
             for element in try list.list() { views.append(try element.choice(View.self)) }
         }
         self.init(shots: try s.int("shots", default: d.shots), shotsFile: try s.optionalPath("shots_file"),
-                  views: views, cache: try s.path("cache", default: d.cache))
+                  views: views, cache: try s.path("cache", default: d.cache),
+                  featureDType: try s["feature_dtype"]?.choice(FeatureDType.self) ?? d.featureDType)
     }
 }

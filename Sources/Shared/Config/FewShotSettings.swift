@@ -1,7 +1,8 @@
 import Foundation
 
 extension ClusterConfig {
-    /// `fewshot:` the support set: shots per class, its augmented views, the feature cache.
+    /// `fewshot:` the support set: shots per class, its augmented views, the feature cache and
+    /// the precision of the features in it.
     public struct FewShotSettings: Equatable, Sendable, Codable {
         /// An augmented view of a support image, applied to image and mask alike.
         public enum View: String, Equatable, Sendable, Codable, CaseIterable {
@@ -24,9 +25,13 @@ extension ClusterConfig {
         public var views: [View]
         /// Feature cache folder.
         public var cache: URL
+        /// How U and Z0 are stored in the cache, the pool, memory and on the wire.
+        public var featureDType: FeatureDType
 
-        public init(shots: Int = 8, shotsFile: URL? = nil, views: [View] = View.allCases, cache: URL) {
+        public init(shots: Int = 8, shotsFile: URL? = nil, views: [View] = View.allCases, cache: URL,
+                    featureDType: FeatureDType = .float32) {
             self.shots = shots; self.shotsFile = shotsFile; self.views = views; self.cache = cache
+            self.featureDType = featureDType
         }
 
         /// The defaults, with the cache folder `cache` under `baseDirectory`.

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat (BACKBONE: `FrozenFeatureExtractor.digest`, of the
 /// weights' content, input size, layers and numerics version), each an LZ4 frame of:
-/// magic "UADF", u32 version 1, then the features (tensor g, u32 L, L x U, L x Z0) in the
-/// wire encoding (docs/PROTOCOL.md). Written atomically (temporary file, rename), so a
+/// magic "UADF", u32 version 2, then the features (tensor g, u32 L, L x U, L x Z0, each U
+/// and Z0 a matrix of float32 or float16 values) in the wire encoding (docs/PROTOCOL.md).
+/// Version 1 entries (every U and Z0 a float32 tensor) are read too. Written atomically (temporary file, rename), so a
 /// crash never leaves a half entry; an unreadable entry is `damaged`, which the reader
 /// (`RunInputs.cachedFeatures`) names in a warning, computes again and replaces.
 public struct FeatureCache: Sendable {
@@ -37,8 +38,12 @@ public struct FeatureCache: Sendable {
             guard raw.count >= 8, Array(raw[0..<4]) == Self.magic else { throw FeatureCacheError.damaged(u.path, "not a feature file") }
             _ = try r.u32("magic")
             let version = try r.u32("version")
-            guard version == 1 else { throw FeatureCacheError.damaged(u.path, "version \(version) is not supported") }
-            let features = try r.features("features")
+            let features: ImageFeatures
+            switch version {
+            case 1: features = try Self.version1Features(&r)
+            case 2: features = try r.features("features")
+            default: throw FeatureCacheError.damaged(u.path, "version \(version) is not supported")
+            }
             try r.finish(u.path)
             return features
         } catch let e as FeatureCacheError {
@@ -52,7 +57,7 @@ public struct FeatureCache: Sendable {
         let u = url(backbone: backbone, image: image, view: view)
         var w = ByteWriter()
         w.u8(Self.magic[0]); w.u8(Self.magic[1]); w.u8(Self.magic[2]); w.u8(Self.magic[3])
-        w.u32(1)
+        w.u32(2)
         w.features(f)
         do {
             let frame = try LZ4Frame.compress(w.bytes, what: u.path)
@@ -64,6 +69,18 @@ public struct FeatureCache: Sendable {
         } catch {
             throw .unwritable(u.path, "\(error)")
         }
+    }
+}
+
+extension FeatureCache {
+    /// A version 1 entry's features: `tensor g`, `u32 L`, L x `tensor U`, L x `tensor Z0`.
+    static func version1Features(_ r: inout ByteReader) throws(WireError) -> ImageFeatures {
+        let g = try r.tensor("features g")
+        let layers = Int(try r.u32("features layers"))
+        guard layers <= 64 else { throw .malformed("features: \(layers) layers") }
+        let u = try (0..<layers).map { _ throws(WireError) in try r.tensor("features U") }
+        let z0 = try (0..<layers).map { _ throws(WireError) in try r.tensor("features Z0") }
+        return ImageFeatures(g: g, u: u, z0: z0)
     }
 }
 

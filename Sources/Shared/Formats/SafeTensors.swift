@@ -201,7 +201,7 @@ public struct SafeTensorsReader: Sendable {
         let values: [Float]
         switch entry.dtype {
         case .f32: values = Self.copyOut(bytes, entry, from: dataStart) { Float(bitPattern: $0) }
-        case .f16: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt16) in Self.floatFromHalf(v) }
+        case .f16: values = HalfFloat.floats(of: Self.halfBits(bytes, entry, from: dataStart))
         case .bf16: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt16) in Float(bitPattern: UInt32(v) << 16) }
         case .i32: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt32) in Float(Int32(bitPattern: v)) }
         case .i64: values = Self.mapOut(bytes, entry, from: dataStart) { (v: UInt64) in Float(Int64(bitPattern: v)) }
@@ -209,6 +209,14 @@ public struct SafeTensorsReader: Sendable {
             throw .unsupportedDType(file: file, tensor: name, dtype: entry.dtype, requested: "Float32")
         }
         return Tensor(shape: entry.shape, data: values)
+    }
+
+    /// An F16 tensor's values as half bit patterns, unconverted (features stored as float16
+    /// stay so in memory). Other dtypes throw `unsupportedDType`.
+    public func float16Bits(_ name: String) throws(SafeTensorsError) -> (shape: [Int], bits: [UInt16]) {
+        let entry = try entry(name)
+        guard entry.dtype == .f16 else { throw .unsupportedDType(file: file, tensor: name, dtype: entry.dtype, requested: "F16 bits") }
+        return (entry.shape, Self.halfBits(bytes, entry, from: dataStart))
     }
 
     /// Tensor `name` split along its first dimension, each part copied straight from the
@@ -262,22 +270,20 @@ public struct SafeTensorsReader: Sendable {
 
     // MARK: - Conversion
 
-    /// IEEE half-precision bits to Float, exactly (subnormals, infinities, NaN payloads).
-    static func floatFromHalf(_ bits: UInt16) -> Float {
-        let sign = UInt32(bits & 0x8000) << 16
-        let exponent = UInt32(bits >> 10) & 0x1F
-        let mantissa = UInt32(bits & 0x3FF)
-        switch exponent {
-        case 0:
-            // Zero or subnormal: mantissa * 2^-24, exact in Float.
-            let magnitude = Float(mantissa) * 0x1p-24
-            return sign != 0 ? -magnitude : magnitude
-        case 0x1F:
-            return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
-        default:
-            // Rebias the exponent from 15 to 127.
-            return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+    /// An F16 tensor's half bit patterns as stored (copied as they are on a little-endian host).
+    private static func halfBits(_ bytes: Data, _ entry: SafeTensorsEntry, from dataStart: Int) -> [UInt16] {
+        #if _endian(little)
+        let begin = dataStart + entry.dataOffsets.lowerBound
+        let range = begin..<(begin + entry.elementCount * 2)
+        return bytes.withUnsafeBytes { all in
+            [UInt16](unsafeUninitializedCapacity: entry.elementCount) { buffer, count in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[range]))
+                count = entry.elementCount
+            }
         }
+        #else
+        return mapOut(bytes, entry, from: dataStart) { (v: UInt16) in v }
+        #endif
     }
 
     /// A 4-byte-element tensor (F32 as Float, I32 as Int32) copied as stored on a

@@ -97,7 +97,12 @@ public struct SafeTensorsWriter: Sendable {
     /// even); beyond the half range (65504) it becomes an infinity. Half the bytes of F32,
     /// for large tensors that tolerate it (a model file's normal-patch memory).
     public mutating func add(_ name: String, float16 tensor: Tensor) throws(SafeTensorsError) {
-        try insert(name, Item(shape: tensor.shape, payload: .f16(tensor.data.map { Float16($0).bitPattern })), count: tensor.count)
+        try add(name, shape: tensor.shape, float16Bits: HalfFloat.bits(of: tensor.data))
+    }
+
+    /// Adds half bit patterns (row-major, `shape`'s element count of them) as F16 under `name`.
+    public mutating func add(_ name: String, shape: [Int], float16Bits bits: [UInt16]) throws(SafeTensorsError) {
+        try insert(name, Item(shape: shape, payload: .f16(bits)), count: bits.count)
     }
 
     /// Adds `values` (row-major, `shape`'s element count of them) as I32 under `name`.

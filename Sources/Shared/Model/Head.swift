@@ -103,7 +103,9 @@ public enum UltraADHead {
             // Steps 2-4 and the map loss, layer by layer.
             let maskSize = (q.mask.shape[0], q.mask.shape[1])
             for (li, layer) in c.layers.enumerated() {
-                let branch = PatchBranch(u: q.features.u[li], z0: q.features.z0[li], layer: li, w: w,
+                // Widened once here for float16 features (the stored array itself for float32).
+                let u = q.features.u[li].tensor
+                let branch = PatchBranch(u: u, z0: q.features.z0[li].tensor, layer: li, w: w,
                                          slope: c.leakySlope, ctx: ctx)
                 let resize = resizers.get(patches: branch.map.count, to: maskSize)
                 let up = resize.forward(Tensor(shape: [resize.inHeight, resize.inWidth], data: branch.map))
@@ -111,7 +113,7 @@ public enum UltraADHead {
                 parts.focal += terms.focal
                 parts.dice += terms.dice
                 let dm = resize.adjoint(Tensor(shape: up.shape, data: dUp)).data
-                branch.backward(dm: dm, u: q.features.u[li], w: w, slope: c.leakySlope,
+                branch.backward(dm: dm, u: u, w: w, slope: c.leakySlope,
                                 ctx: ctx, layer: layer, index: li, grads: &grads, dctx: &dctx)
             }
 

@@ -57,7 +57,7 @@ public struct HeadInference: Sendable {
         let prompts = Prompts(gh: gh, bank: bank, w: w)
         let ctx = PatchBranch.Context(prompts: prompts.p, w: w, config: c)
         let branches = c.layers.indices.map { li in
-            PatchBranch(u: f.u[li], z0: f.z0[li], layer: li, w: w, slope: c.leakySlope, ctx: ctx)
+            PatchBranch(u: f.u[li].tensor, z0: f.z0[li].tensor, layer: li, w: w, slope: c.leakySlope, ctx: ctx)
         }
         return (gh, prompts, branches)
     }

@@ -34,13 +34,26 @@ public struct ImageFeatures: Sendable {
     /// g: [d] global image feature.
     public var g: Tensor
     /// U.{l}: [P, D] per adapted layer (same order as HeadConfig.layers), not centred.
-    public var u: [Tensor]
+    public var u: [FeatureMatrix]
     /// Z0.{l}: [P, d] per adapted layer, not centred.
-    public var z0: [Tensor]
+    public var z0: [FeatureMatrix]
 
-    public init(g: Tensor, u: [Tensor], z0: [Tensor]) {
+    public init(g: Tensor, u: [FeatureMatrix], z0: [FeatureMatrix]) {
         self.g = g; self.u = u; self.z0 = z0
     }
+
+    /// Features as the encoder computes them (float32).
+    public init(g: Tensor, u: [Tensor], z0: [Tensor]) {
+        self.init(g: g, u: u.map(FeatureMatrix.init), z0: z0.map(FeatureMatrix.init))
+    }
+
+    /// U and Z0 stored as `dtype` (`FeatureDType`); g stays float32 (d values).
+    public func stored(as dtype: FeatureDType) -> ImageFeatures {
+        ImageFeatures(g: g, u: u.map { $0.stored(as: dtype) }, z0: z0.map { $0.stored(as: dtype) })
+    }
+
+    /// Bytes of the values held (g, U and Z0).
+    public var byteCount: Int { 4 * g.count + (u + z0).map(\.byteCount).reduce(0, +) }
 
     /// Checks the shapes; `name` says which image in errors.
     public func validate(for c: HeadConfig, name: String) throws(ModelError) {

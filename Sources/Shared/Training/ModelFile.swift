@@ -10,7 +10,7 @@ import Foundation
 /// Metadata: format "ultraad-model", version "1", `head` (the HeadConfig as JSON), `classes`
 /// (JSON), the backbone (`backbone_weights_digest` of the weights' content,
 /// `backbone_features_digest`, `image_size`, `layers`, `backbone_weights` as given,
-/// `preprocess`), the
+/// `preprocess`, `feature_dtype`: float32 when absent), the
 /// inference settings (`smoothing_sigma`, `few_shot_memory`), the provenance (`config_digest`,
 /// `seed`, `step`, `train_sites`, `run_name`) and `config`, the effective cluster.yaml.
 public struct ModelFile: Sendable {
@@ -28,10 +28,13 @@ public struct ModelFile: Sendable {
         public var weights: String
         /// How images became the S x S input in training: predict does the same.
         public var preprocess: ImagePreprocess
+        /// How training stored U and Z0 (`fewshot.feature_dtype`): predict does the same.
+        public var featureDType: FeatureDType
         public init(weightsDigest: String, featuresDigest: String, imageSize: Int, layers: [Int], weights: String,
-                    preprocess: ImagePreprocess) {
+                    preprocess: ImagePreprocess, featureDType: FeatureDType) {
             self.weightsDigest = weightsDigest; self.featuresDigest = featuresDigest
             self.imageSize = imageSize; self.layers = layers; self.weights = weights; self.preprocess = preprocess
+            self.featureDType = featureDType
         }
     }
 
@@ -86,6 +89,7 @@ public struct ModelFile: Sendable {
             "backbone_weights_digest": backbone.weightsDigest, "backbone_features_digest": backbone.featuresDigest,
             "image_size": String(backbone.imageSize), "layers": backbone.layers.map(String.init).joined(separator: ","),
             "backbone_weights": backbone.weights, "preprocess": backbone.preprocess.rawValue,
+            "feature_dtype": backbone.featureDType.rawValue,
             "smoothing_sigma": smoothingSigma.map { "\($0)" } ?? "0",
             "config_digest": provenance.configDigest, "seed": String(provenance.seed), "step": String(provenance.step),
             "train_sites": json(provenance.trainSites), "run_name": provenance.runName, "config": config,
@@ -174,11 +178,16 @@ public struct ModelFile: Sendable {
         guard let preprocess = ImagePreprocess(rawValue: try meta("preprocess")) else {
             throw .invalid(file: file, "metadata preprocess is \"\(try meta("preprocess"))\", not squash or crop")
         }
+        // Model files written before the choice existed hold float32 features' models.
+        let dtypeText = r.metadata["feature_dtype"] ?? FeatureDType.float32.rawValue
+        guard let featureDType = FeatureDType(rawValue: dtypeText) else {
+            throw .invalid(file: file, "metadata feature_dtype is \"\(dtypeText)\", not float32 or float16")
+        }
         return ModelFile(head: head, parameters: parameters, bank: bank, normalMemory: memory, classNames: classNames,
                          backbone: Backbone(weightsDigest: try meta("backbone_weights_digest"),
                                             featuresDigest: try meta("backbone_features_digest"),
                                             imageSize: try number("image_size"), layers: layers, weights: try meta("backbone_weights"),
-                                            preprocess: preprocess),
+                                            preprocess: preprocess, featureDType: featureDType),
                          smoothingSigma: sigma > 0 ? sigma : nil,
                          provenance: Provenance(configDigest: try meta("config_digest"), seed: try number("seed"),
                                                 step: try number("step"), trainSites: try decode([String].self, "train_sites"),

@@ -5,7 +5,8 @@ import Foundation
 /// `train` reads it). Tensors:
 ///   image.id, image.label, image.views: [I] int32 (views per image, in order)
 ///   view.K.g [d], view.K.U.{l} [P, D], view.K.Z0.{l} [P, d], view.K.mask [H, W]
-///     for K = 0, 1, ... over the images' views in order
+///     for K = 0, 1, ... over the images' views in order; U and Z0 are F32, or F16 when
+///     the run stores its features so (`fewshot.feature_dtype`), the rest F32
 ///   text.T0 [2, d], text.Pt [C, d]
 /// Metadata: format "ultraad-pool", version "1", layers "6,12,18,24".
 ///
@@ -76,7 +77,8 @@ public struct PreparedPool: Sendable {
     }
 
     /// Reads a pool; a version 2 one takes its features from `cache`, which must hold them.
-    public static func read(from url: URL, cache: FeatureCache?) throws(CheckpointError) -> PreparedPool {
+    /// Its U and Z0 must be in `featureDType`, the run's `fewshot.feature_dtype`.
+    public static func read(from url: URL, cache: FeatureCache?, featureDType: FeatureDType) throws(CheckpointError) -> PreparedPool {
         let views = try PoolViews(url: url, cache: cache)
         var images = [SupportPool.Image]()
         for i in 0..<views.imageCount {
@@ -87,6 +89,10 @@ public struct PreparedPool: Sendable {
         let prepared = PreparedPool(pool: SupportPool(images: images), t0: try views.tensor("text.T0"),
                                     pt: try views.tensor("text.Pt"), layers: views.layers)
         try prepared.checkShapes(file: url.path)
+        let stored = Set(prepared.pool.images.flatMap { $0.views.flatMap { ($0.u + $0.z0).map(\.dtype) } })
+        guard stored.isSubset(of: [featureDType]) else {
+            throw .invalid(file: url.path, "the pool's features are \(stored.map(\.rawValue).sorted().joined(separator: " and ")), and fewshot.feature_dtype is \(featureDType.rawValue): run prepare again with this configuration")
+        }
         return prepared
     }
 
@@ -119,3 +125,13 @@ public struct PreparedPool: Sendable {
     }
 }
 
+
+extension SafeTensorsWriter {
+    /// Adds a feature matrix in its own precision: F32, or F16 for float16 features.
+    public mutating func add(_ name: String, _ m: FeatureMatrix) throws(SafeTensorsError) {
+        switch m.values {
+        case .float32(let v): try add(name, shape: m.shape, float32: v[...])
+        case .float16(let v): try add(name, shape: m.shape, float16Bits: v)
+        }
+    }
+}

@@ -74,6 +74,18 @@ public struct PoolViews: @unchecked Sendable {
         do { return try reader.tensor(name) } catch { throw .file(error) }
     }
 
+    /// A view's U or Z0 in the precision stored: F16 stays float16, anything else is float32.
+    func matrix(_ name: String) throws(CheckpointError) -> FeatureMatrix {
+        guard reader.contains(name) else { throw .invalid(file: file.path, "tensor \(name) is missing") }
+        do {
+            if try reader.entry(name).dtype == .f16 {
+                let (shape, bits) = try reader.float16Bits(name)
+                return FeatureMatrix(shape: shape, float16: bits)
+            }
+            return FeatureMatrix(try reader.tensor(name))
+        } catch { throw .file(error) }
+    }
+
     /// View `view` of image `image` (its index in the pool) as a training query.
     public func query(image: Int, view: Int) throws(CheckpointError) -> ChunkInput.Query {
         guard image >= 0, image < ids.count, view >= 0, view < viewCounts[image] else {
@@ -93,8 +105,8 @@ public struct PoolViews: @unchecked Sendable {
             features = found
         } else {
             features = ImageFeatures(g: try tensor("view.\(k).g"),
-                                     u: try layers.map { l throws(CheckpointError) in try tensor("view.\(k).U.\(l)") },
-                                     z0: try layers.map { l throws(CheckpointError) in try tensor("view.\(k).Z0.\(l)") })
+                                     u: try layers.map { l throws(CheckpointError) in try matrix("view.\(k).U.\(l)") },
+                                     z0: try layers.map { l throws(CheckpointError) in try matrix("view.\(k).Z0.\(l)") })
         }
         return ChunkInput.Query(features: features, mask: try tensor("view.\(k).mask"), label: Int(labels[image]), source: ids[image])
     }

@@ -50,6 +50,12 @@ public struct ByteWriter: Sendable {
         for x in v { i32(x) }
     }
 
+    /// Float16 bit patterns: count, then the little-endian bytes.
+    public mutating func halves(_ v: [UInt16]) {
+        u64(UInt64(v.count))
+        v.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
     /// A tensor: rank, dimensions, values.
     public mutating func tensor(_ t: Tensor) {
         u32(UInt32(t.shape.count))
@@ -133,7 +139,18 @@ public struct ByteReader: Sendable {
         return out
     }
 
-    public mutating func tensor(_ what: String) throws(WireError) -> Tensor {
+    /// Float16 bit patterns, as `ByteWriter.halves` wrote them.
+    public mutating func halves(_ what: String) throws(WireError) -> [UInt16] {
+        let n = try count(what, elementSize: 2)
+        let s = try take(n * 2, what)
+        return [UInt16](unsafeUninitializedCapacity: n) { dst, count in
+            s.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(dst).copyMemory(from: src) }
+            count = n
+        }
+    }
+
+    /// A tensor's rank and dimensions (at most rank 8 and `maxElements` values).
+    mutating func shape(_ what: String) throws(WireError) -> [Int] {
         let rank = Int(try u32(what))
         guard rank <= 8 else { throw .malformed("\(what): rank \(rank)") }
         var shape = [Int]()
@@ -145,6 +162,12 @@ public struct ByteReader: Sendable {
             guard !overflow, p <= maxElements else { throw .malformed("\(what): shape too large") }
             shape.append(Int(d)); total = p
         }
+        return shape
+    }
+
+    public mutating func tensor(_ what: String) throws(WireError) -> Tensor {
+        let shape = try shape(what)
+        let total = shape.reduce(1, *)
         let values = try floats(what)
         guard values.count == total else {
             throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")

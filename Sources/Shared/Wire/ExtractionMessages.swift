@@ -27,6 +27,8 @@ public struct ExtractPayload: Equatable, Sendable {
     public var layers: [Int]
     /// How an image becomes the S x S input (`backbone.preprocess`).
     public var preprocess: ImagePreprocess
+    /// How U and Z0 are stored (`fewshot.feature_dtype`): FEATURES carries them so.
+    public var featureDType: FeatureDType
     /// The coordinator's extractor digest (its feature cache key), echoed in FEATURES.
     public var extractorDigest: String
     public var items: [ExtractItem]
@@ -34,10 +36,10 @@ public struct ExtractPayload: Equatable, Sendable {
     /// Most items one EXTRACT may carry.
     public static let maxItems = 4096
 
-    public init(weights: String, imageSize: Int, layers: [Int], preprocess: ImagePreprocess, extractorDigest: String,
-                items: [ExtractItem]) {
+    public init(weights: String, imageSize: Int, layers: [Int], preprocess: ImagePreprocess, featureDType: FeatureDType,
+                extractorDigest: String, items: [ExtractItem]) {
         self.weights = weights; self.imageSize = imageSize; self.layers = layers; self.preprocess = preprocess
-        self.extractorDigest = extractorDigest; self.items = items
+        self.featureDType = featureDType; self.extractorDigest = extractorDigest; self.items = items
     }
 
     public func encoded() -> [UInt8] {
@@ -46,6 +48,7 @@ public struct ExtractPayload: Equatable, Sendable {
         w.u32(UInt32(imageSize))
         w.int32s(layers.map { Int32($0) })
         w.string(preprocess.rawValue)
+        w.string(featureDType.rawValue)
         w.string(extractorDigest)
         w.u32(UInt32(items.count))
         for item in items {
@@ -68,6 +71,9 @@ public struct ExtractPayload: Equatable, Sendable {
         let mode = try r.string("EXTRACT preprocess")
         guard let preprocess = ImagePreprocess(rawValue: mode) else { throw .malformed("EXTRACT: preprocess '\(mode)'") }
         self.preprocess = preprocess
+        let dtype = try r.string("EXTRACT feature dtype")
+        guard let featureDType = FeatureDType(rawValue: dtype) else { throw .malformed("EXTRACT: feature dtype '\(dtype)'") }
+        self.featureDType = featureDType
         extractorDigest = try r.string("EXTRACT extractor digest")
         let n = Int(try r.u32("EXTRACT items"))
         guard (1...Self.maxItems).contains(n) else { throw .malformed("EXTRACT: \(n) items") }
@@ -133,13 +139,25 @@ extension ViewKind {
 }
 
 extension ByteWriter {
-    /// Frozen features: `tensor g`, `u32 L`, L x `tensor U`, L x `tensor Z0` (the layout of
+    /// Frozen features: `tensor g`, `u32 L`, L x `matrix U`, L x `matrix Z0` (the layout of
     /// a query's features, FEATURES items and feature cache files).
     public mutating func features(_ f: ImageFeatures) {
         tensor(f.g)
         u32(UInt32(f.u.count))
-        for t in f.u { tensor(t) }
-        for t in f.z0 { tensor(t) }
+        for m in f.u { matrix(m) }
+        for m in f.z0 { matrix(m) }
+    }
+
+    /// A feature matrix: `u8 dtype` (0 float32, 1 float16), `u32 rank`, rank x `u64`
+    /// dimensions, `u64 count`, then the values (4 or 2 little-endian bytes each).
+    public mutating func matrix(_ m: FeatureMatrix) {
+        u8(m.dtype == .float32 ? 0 : 1)
+        u32(UInt32(m.shape.count))
+        for d in m.shape { u64(UInt64(d)) }
+        switch m.values {
+        case .float32(let v): floats(v)
+        case .float16(let v): halves(v)
+        }
     }
 }
 
@@ -149,9 +167,32 @@ extension ByteReader {
         let g = try tensor("\(what) g")
         let layers = Int(try u32("\(what) layers"))
         guard layers <= 64 else { throw .malformed("\(what): \(layers) layers") }
-        var u = [Tensor](), z = [Tensor]()
-        for _ in 0..<layers { u.append(try tensor("\(what) U")) }
-        for _ in 0..<layers { z.append(try tensor("\(what) Z0")) }
+        var u = [FeatureMatrix](), z = [FeatureMatrix]()
+        for _ in 0..<layers { u.append(try matrix("\(what) U")) }
+        for _ in 0..<layers { z.append(try matrix("\(what) Z0")) }
         return ImageFeatures(g: g, u: u, z0: z)
+    }
+
+    /// Reads what `ByteWriter.matrix` wrote.
+    public mutating func matrix(_ what: String) throws(WireError) -> FeatureMatrix {
+        let dtype = try u8("\(what) dtype")
+        let shape = try shape(what)
+        let total = shape.reduce(1, *)
+        switch dtype {
+        case 0:
+            let values = try floats(what)
+            guard values.count == total else {
+                throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
+            }
+            return FeatureMatrix(Tensor(shape: shape, data: values))
+        case 1:
+            let values = try halves(what)
+            guard values.count == total else {
+                throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
+            }
+            return FeatureMatrix(shape: shape, float16: values)
+        default:
+            throw .malformed("\(what): dtype \(dtype) (0 float32 and 1 float16 are known)")
+        }
     }
 }

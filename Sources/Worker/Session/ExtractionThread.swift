@@ -87,7 +87,8 @@ final class ExtractionThread: @unchecked Sendable {
         let features: [ImageFeatures]
         do {
             let extractor = try FrozenFeatureExtractor(model: try model(r.weights), imageSize: r.imageSize,
-                                                       layers: r.layers, weightsDigest: "", preprocess: r.preprocess)
+                                                       layers: r.layers, weightsDigest: "", preprocess: r.preprocess,
+                                                       featureDType: r.featureDType)
             features = try extractor.extract(images, threads: threads)
         } catch let e as ExtractionError {
             throw e

@@ -40,8 +40,7 @@ struct FeatureStore {
     mutating func insert(_ ref: QueryRef, _ query: ChunkInput.Query, poolCRC: UInt32?) {
         if let old = entries[ref], old.poolCRC != nil { poolBytes -= old.bytes }
         clock += 1
-        let bytes = 4 * (query.features.g.count + query.features.u.map(\.count).reduce(0, +)
-            + query.features.z0.map(\.count).reduce(0, +) + query.mask.count)
+        let bytes = query.features.byteCount + 4 * query.mask.count
         entries[ref] = Entry(query: query, bytes: bytes, lastUse: clock, poolCRC: poolCRC)
         dropped[ref] = nil
         if poolCRC != nil { poolBytes += bytes }
