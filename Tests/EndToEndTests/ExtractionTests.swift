@@ -109,6 +109,24 @@ final class ExtractionTests: ProcessTestCase {
     /// The weights file exists when the coordinator loads it and is gone when the worker
     /// does: the command fails, naming the file, instead of waiting forever.
     func testAWorkerThatCannotLoadTheBackboneFailsTheCommandNamingTheWeights() throws {
+        try workerBackboneFails(whenTheFile: "is moved away", "cannot load the backbone \(dir.appendingPathComponent("coordinator-only.safetensors").path)") { weights in
+            try FileManager.default.moveItem(at: weights, to: dir.appendingPathComponent("elsewhere.safetensors"))
+        }
+    }
+
+    /// The worker's copy of the weights differs from the coordinator's (one byte of a
+    /// tensor): its features would be stored under the coordinator's key, so it refuses.
+    func testAWorkerWhoseWeightsDifferFromTheCoordinatorsFailsTheCommandNamingBothDigests() throws {
+        try workerBackboneFails(whenTheFile: "differs", "here is not the coordinator's: this machine's copy (content digest") { weights in
+            var bytes = [UInt8](try Data(contentsOf: weights))
+            bytes[bytes.count - 3] ^= 0x01
+            try Data(bytes).write(to: weights)
+        }
+    }
+
+    /// `prepare` with one worker, whose weights file `change` alters once the coordinator
+    /// has its digest: the command fails with the worker's error, which contains `message`.
+    private func workerBackboneFails(whenTheFile what: String, _ message: String, change: (URL) throws -> Void) throws {
         try simulate()
         let weights = dir.appendingPathComponent("coordinator-only.safetensors")
         try FileManager.default.copyItem(at: Fixtures.url("clip/openclip.safetensors"), to: weights)
@@ -119,13 +137,13 @@ final class ExtractionTests: ProcessTestCase {
         let coordinator = try procs.start(ultraad, ["prepare", "--config", yaml.path, "--workers", "1"], log: "coordinator.log")
         let endpointFile = dir.appendingPathComponent("workers-run/coordinator.endpoint")
         XCTAssertTrue(eventually(30) { FileManager.default.fileExists(atPath: endpointFile.path) }, procs.log("coordinator.log"))
-        try FileManager.default.moveItem(at: weights, to: dir.appendingPathComponent("elsewhere.safetensors"))
+        try change(weights)
         let ep = try String(contentsOf: endpointFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let w = try procs.start(worker, ["--connect", ep], log: "worker.log")
         XCTAssertTrue(waitForExit(coordinator, timeout: 30), procs.log("coordinator.log"))
         let log = procs.log("coordinator.log")
-        XCTAssertNotEqual(coordinator.terminationStatus, 0, log)
-        XCTAssertTrue(log.contains("Error: worker") && log.contains("cannot load the backbone \(weights.path)"), log)
+        XCTAssertNotEqual(coordinator.terminationStatus, 0, "the file \(what): \(log)")
+        XCTAssertTrue(log.contains("Error: worker") && log.contains(message), "the file \(what): \(log)")
         XCTAssertFalse(log.contains("Fatal error") || log.contains("backtrace"), log)
         XCTAssertTrue(waitForExit(w, timeout: 10), "the worker was told BYE: \(procs.log("worker.log"))")
         XCTAssertTrue(try cacheFiles("workers").isEmpty)

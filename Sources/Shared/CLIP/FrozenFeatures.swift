@@ -21,8 +21,8 @@ public struct FrozenFeatureExtractor: Sendable {
     public static let numericsVersion = 4
 
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
-    /// `weightsDigest`: `WeightsDigest.of` the weights (a worker, which echoes the
-    /// coordinator's digest, passes "").
+    /// `weightsDigest`: `WeightsDigest.of` the weights (a worker hashes its own copy, and
+    /// refuses an EXTRACT whose digest is not the one it gets).
     /// `preprocess`: how an image becomes the S x S input (`backbone.preprocess`); squashing
     /// enters the digest, so squashed and cropped features never share a cache entry (a crop
     /// extractor's digest is what it was before the choice existed). So does float16

@@ -13,10 +13,16 @@ public enum WeightsDigest {
         let stamp = try Self.stamp(weights)
         var table = Self.read(memo)
         if let known = table[stamp] { return known }
-        let digest = try Self.hash(weights)
+        let digest = try Self.of(weights)
         table[stamp] = digest
         Self.write(table, to: memo)   // a table that cannot be written costs a hash next time
         return digest
+    }
+
+    /// The digest of `weights` read afresh, with no table (a worker, which has no feature
+    /// cache, checks its copy once per process).
+    public static func of(_ weights: String) throws(CLIPLoadError) -> String {
+        weights.hasPrefix(CLIPBuiltin.prefix) ? weights : try hash(weights)
     }
 
     /// "SIZE MTIME-NANOSECONDS PATH" of a file.

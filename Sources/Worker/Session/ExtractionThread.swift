@@ -14,6 +14,8 @@ struct ExtractionJob: Sendable {
 enum ExtractionError: Error, CustomStringConvertible {
     /// The backbone named by EXTRACT cannot be loaded here (`weights` is its path).
     case backbone(weights: String, reason: String)
+    /// This machine's backbone (`weights`) is not the one the coordinator's digest names.
+    case otherBackbone(weights: String, reason: String)
     /// One item's image (`item`: its number in EXTRACT) could not be decoded.
     case image(item: UInt32, reason: String)
     case encoder(String)
@@ -21,6 +23,7 @@ enum ExtractionError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case let .backbone(weights, reason): return "cannot load the backbone \(weights): \(reason)"
+        case let .otherBackbone(weights, reason): return "the backbone \(weights) here is not the coordinator's: \(reason)"
         case let .image(item, reason): return "item \(item): \(reason)"
         case let .encoder(m): return "CLIP: \(m)"
         }
@@ -30,7 +33,7 @@ enum ExtractionError: Error, CustomStringConvertible {
     /// `itemFailed` is the reason alone.
     var report: ErrorPayload {
         switch self {
-        case .backbone: return ErrorPayload(.backboneUnavailable, description)
+        case .backbone, .otherBackbone: return ErrorPayload(.backboneUnavailable, description)
         case let .image(item, reason): return ErrorPayload(.itemFailed, item: item, reason)
         case .encoder: return ErrorPayload(.extractionFailed, description)
         }
@@ -47,8 +50,8 @@ final class ExtractionThread: @unchecked Sendable {
     private let threads: Int
     private let delay: Double
     private let log = Logger(label: "ultraad.worker")
-    /// The loaded backbone: only the thread touches it.
-    private var loaded: (weights: String, model: CLIPModel)?
+    /// The loaded backbone and the content digest of its file: only the thread touches it.
+    private var loaded: (weights: String, model: CLIPModel, digest: String)?
 
     init(outbox: Outbox, threads: Int, delay: Double = 0) {
         self.outbox = outbox
@@ -76,7 +79,10 @@ final class ExtractionThread: @unchecked Sendable {
     }
 
     /// Decodes each item's image as a dataset image is decoded, applies its view, and runs
-    /// the batch through CLIP.
+    /// the batch through CLIP. The extractor built here must have the coordinator's digest:
+    /// the same weights content (this machine's copy of the file is hashed), size, layers,
+    /// preprocessing, feature dtype and numerics version; else its features would be
+    /// stored under a key that is not theirs.
     func extract(_ r: ExtractPayload) throws(ExtractionError) -> FeaturesPayload {
         let start = DispatchTime.now().uptimeNanoseconds
         var images = [Tensor]()
@@ -86,9 +92,13 @@ final class ExtractionThread: @unchecked Sendable {
         }
         let features: [ImageFeatures]
         do {
-            let extractor = try FrozenFeatureExtractor(model: try model(r.weights), imageSize: r.imageSize,
-                                                       layers: r.layers, weightsDigest: "", preprocess: r.preprocess,
+            let (model, weightsDigest) = try backbone(r.weights)
+            let extractor = try FrozenFeatureExtractor(model: model, imageSize: r.imageSize, layers: r.layers,
+                                                       weightsDigest: weightsDigest, preprocess: r.preprocess,
                                                        featureDType: r.featureDType)
+            guard extractor.digest == r.extractorDigest else {
+                throw ExtractionError.otherBackbone(weights: r.weights, reason: "this machine's copy (content digest \(weightsDigest)) gives extractor digest \(extractor.digest), the coordinator's is \(r.extractorDigest): the weights files differ between the machines, or this worker is another version of UltraAD")
+            }
             features = try extractor.extract(images, threads: threads)
         } catch let e as ExtractionError {
             throw e
@@ -107,14 +117,15 @@ final class ExtractionThread: @unchecked Sendable {
         return error.description
     }
 
-    /// The CLIP of `weights`, loaded on first use (image tower only).
-    private func model(_ weights: String) throws(ExtractionError) -> CLIPModel {
-        if let loaded, loaded.weights == weights { return loaded.model }
+    /// The CLIP of `weights` (image tower only) and its file's content digest, both on first use.
+    private func backbone(_ weights: String) throws(ExtractionError) -> (CLIPModel, String) {
+        if let loaded, loaded.weights == weights { return (loaded.model, loaded.digest) }
         loaded = nil
         do {
             let model = try CLIPModel.load(weights, towers: .vision)
-            loaded = (weights, model)
-            return model
+            let digest = try WeightsDigest.of(weights)
+            loaded = (weights, model, digest)
+            return (model, digest)
         } catch {
             throw .backbone(weights: weights, reason: error.description)
         }
