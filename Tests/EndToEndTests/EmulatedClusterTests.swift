@@ -94,6 +94,27 @@ final class EmulatedClusterTests: ProcessTestCase {
         }
     }
 
+    /// A worker beside the coordinator (node0: its /dev/shm) and two on other hosts: every
+    /// step relays all three, node0's worker too, and the bits are the in-process loop's.
+    func testAWorkerBesideTheCoordinatorRelaysWithTheRemoteOnes() throws {
+        let (cluster, reference, config, keys) = try fourHostsWithCURVE()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("beside")
+        let (coordinator, ep) = try startCoordinator(run, minWorkers: 3, config: config, on: cluster, procs: procs)
+        for (n, host) in [(1, "node0"), (2, "node1"), (3, "node2")] {
+            try cluster.start(worker, workerArguments(ep, keys: keys, number: n), on: host, log: "w\(n).log", procs: procs)
+        }
+        XCTAssertTrue(waitForExit(coordinator, timeout: 90), procs.log("coordinator.log"))
+        let log = procs.log("coordinator.log")
+        XCTAssertEqual(coordinator.terminationStatus, 0, log)
+        XCTAssertEqual(try finalParameters(run), reference)
+        XCTAssertTrue(log.contains("(node0, ") && log.contains("parameters and gradients through shared memory"), log)
+        let lines = try metrics(run)
+        XCTAssertEqual(lines.count, steps)
+        XCTAssertTrue(lines.allSatisfy { ($0["relay_members"] as? Int) == 3 }, "\(lines.map { $0["relay_members"] ?? "-" })\n\(log)")
+    }
+
     /// `ultraad bench scale` end to end on a tiny problem: its rows name every field, the
     /// first step ships the episode's features and the steady ones none (one worker per
     /// host, two views), and its byte count agrees with node0's interface counters.

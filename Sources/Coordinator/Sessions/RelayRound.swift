@@ -40,10 +40,15 @@ struct RelayRound {
     }
 
     /// Whether these workers can share a round: at least two, every one with a relay
-    /// socket, none on shared memory (those stay on it), all with CURVE keys or none.
+    /// socket, all with CURVE keys or none, and one at least on another machine. Workers
+    /// that all share this machine's memory stay on it (/dev/shm is cheaper than any
+    /// socket); one on this machine among remote ones relays like them, so that a node's
+    /// worker beside the coordinator (a SLURM job's first node) does not send every step
+    /// through the coordinator's link.
     static func canRelay(_ workers: [WorkerState], total: Int) -> Bool {
         workers.count >= 2 && workers.count <= min(RoutePayload.maxMembers, total)
-            && workers.allSatisfy { !$0.hello.relayEndpoint.isEmpty && !$0.sharedMemory }
+            && workers.allSatisfy { !$0.hello.relayEndpoint.isEmpty }
+            && workers.contains { !$0.sharedMemory }
             && Set(workers.map { $0.hello.relayKey.isEmpty }).count == 1
     }
 
