@@ -75,30 +75,10 @@ public enum PNGImage {
         try decodeRGB(readFile(path), name: path, maxPixels: maxPixels)
     }
 
-    /// Reads any PNG as one channel in [0, 1]: the gray value for gray files, max(R, G, B)
-    /// for color and palette files, after compositing alpha over black.
-    /// returns: values [H, W]
-    public static func readMask(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> (width: Int, height: Int, values: [Float]) {
-        try decodeMask(readFile(path), name: path, maxPixels: maxPixels)
-    }
-
     /// `readRGB` on PNG bytes in memory; `name` is used in errors.
     public static func decodeRGB(_ bytes: [UInt8], name: String = "PNG data", maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         let d = try decode(bytes, name: name, maxPixels: maxPixels)
         return RGBImage(width: d.width, height: d.height, pixels: d.chw)
-    }
-
-    /// `readMask` on PNG bytes in memory; `name` is used in errors.
-    public static func decodeMask(_ bytes: [UInt8], name: String = "PNG data", maxPixels: Int = defaultMaxPixels) throws -> (width: Int, height: Int, values: [Float]) {
-        let d = try decode(bytes, name: name, maxPixels: maxPixels)
-        let n = d.width * d.height
-        var values = [Float](repeating: 0, count: n)
-        if d.isColor {
-            for i in 0..<n { values[i] = max(d.chw[i], d.chw[n + i], d.chw[2 * n + i]) }
-        } else {
-            for i in 0..<n { values[i] = d.chw[i] }
-        }
-        return (d.width, d.height, values)
     }
 
     // MARK: Writing
