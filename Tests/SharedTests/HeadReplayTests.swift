@@ -46,6 +46,44 @@ final class HeadReplayTests: XCTestCase {
         }
     }
 
+    /// IN's metadata `temperature` and `leaky_slope` set tau and the slope (a run trained with
+    /// other values replays exactly); absent, the defaults; impossible values name the key.
+    func testTemperatureAndLeakySlopeComeFromTheMetadata() throws {
+        let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
+        func rewritten(_ metadata: [String: String]) throws -> SafeTensorsReader {
+            var w = SafeTensorsWriter(metadata: metadata)
+            for name in input.names {
+                if name.hasSuffix("source") || name.hasSuffix("label") {
+                    let v = try input.int32Tensor(name)
+                    try w.add(name, shape: v.shape, int32: v.values)
+                } else {
+                    try w.add(name, try input.tensor(name))
+                }
+            }
+            return try SafeTensorsReader(bytes: w.encoded(), file: "in.safetensors")
+        }
+        let plain = try ReplayCase(reading: input)
+        XCTAssertEqual(plain.config.temperature, 0.07)
+        XCTAssertEqual(plain.config.leakySlope, 0.01)
+        let other = try ReplayCase(reading: try rewritten(["temperature": "0.2", "leaky_slope": "0.05"]))
+        XCTAssertEqual(other.config.temperature, 0.2)
+        XCTAssertEqual(other.config.leakySlope, 0.05)
+        var byHand = plain
+        byHand.config.temperature = 0.2
+        byHand.config.leakySlope = 0.05
+        let (a, b) = (other.run(), byHand.run())
+        XCTAssertEqual(a.loss, b.loss, "the metadata's constants are the ones computed with")
+        XCTAssertEqual(a.gradients.values, b.gradients.values)
+        XCTAssertNotEqual(a.loss, plain.run().loss)
+        for (metadata, message) in [(["temperature": "0"], "metadata temperature is \"0\", not a positive number"),
+                                    (["temperature": "warm"], "metadata temperature is \"warm\", not a positive number"),
+                                    (["leaky_slope": "1"], "metadata leaky_slope is \"1\", not a number at least 0 and below 1")] {
+            XCTAssertThrowsError(try ReplayCase(reading: try rewritten(metadata))) { error in
+                XCTAssertEqual("\(error)", "in.safetensors: \(message)")
+            }
+        }
+    }
+
     func testReplayNamesAMissingOrMisshapenTensor() throws {
         let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
         var w = SafeTensorsWriter()

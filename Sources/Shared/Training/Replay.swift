@@ -22,7 +22,8 @@ public enum ReplayError: Error, CustomStringConvertible {
 }
 
 extension ReplayCase {
-    /// Reads IN. The variant comes from the metadata `ablate`, the head's sizes from the
+    /// Reads IN. The variant comes from the metadata `ablate`, tau and the leaky slope from
+    /// `temperature` and `leaky_slope` (absent: 0.07 and 0.01), the head's sizes from the
     /// tensors' shapes: d from frozen.T0, the layers from the `query.U.{l}` names, D and P
     /// from the first one, r from `adapter.{l}.w1`, C from frozen.Pt. Every tensor is then
     /// checked against them; a parameter of a switched-off component is an error.
@@ -85,6 +86,16 @@ extension ReplayCase {
         var config = HeadConfig(jointDim: d, visionWidth: width, layers: layers,
                                 adapterRank: rank, classes: pt.shape[0])
         config.ablate = ablate
+        // tau and the leaky slope: metadata `temperature` and `leaky_slope`, absent: the defaults.
+        func constant(_ key: String, _ current: Float, _ rule: String, _ valid: (Float) -> Bool) throws(ReplayError) -> Float {
+            guard let text = reader.metadata[key] else { return current }
+            guard let v = Float(text), v.isFinite, valid(v) else {
+                throw .input(file: file, .invalid("metadata \(key) is \"\(text)\", not \(rule)"))
+            }
+            return v
+        }
+        config.temperature = try constant("temperature", config.temperature, "a positive number") { $0 > 0 }
+        config.leakySlope = try constant("leaky_slope", config.leakySlope, "a number at least 0 and below 1") { $0 >= 0 && $0 < 1 }
         // Sizes read from shapes alone (a tensor with a zero dimension holds no bytes, so its
         // other dimensions can be anything): trusted as far as the file's bytes hold every
         // parameter, at 2 bytes a value at the least (F16, BF16).
