@@ -1,8 +1,8 @@
 #include "half_float.h"
+#include "cpu_features.h"
 
 #include <string.h>
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -63,25 +63,9 @@ __attribute__((target("avx,f16c"))) static void float_to_half_f16c(const float *
         _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     for (; i < n; i++) out[i] = float_to_half(x[i]);
 }
-
-// F16C and AVX in CPUID leaf 1, and YMM state enabled by the OS (OSXSAVE, XCR0 bits 1, 2).
-static int detect_f16c(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_F16C)) return 0;
-    unsigned lo, hi;
-    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 6) == 6;
-}
-
-// Probed once; a race between first callers writes the same value.
-static int f16c_state = -1;
-int uad_half_float_uses_f16c(void) {
-    if (f16c_state < 0) f16c_state = detect_f16c();
-    return f16c_state;
-}
-#else
-int uad_half_float_uses_f16c(void) { return 0; }
 #endif
+
+int uad_half_float_uses_f16c(void) { return uad_cpu_has_f16c(); }
 
 void uad_half_to_float(const uint16_t *h, float *out, size_t n) {
 #if defined(__x86_64__)

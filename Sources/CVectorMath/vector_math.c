@@ -1,9 +1,7 @@
 #include "vector_math.h"
+#include "cpu_features.h"
 
 #include <string.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 // The same bits from both builds: no fused multiply-adds, and no reassociation.
 #pragma clang fp contract(off)
@@ -107,27 +105,9 @@ __attribute__((target("avx2"))) static void quick_gelu_avx2(float *x, size_t n) 
 __attribute__((target("avx2"))) static float softmax_avx2(float *row, size_t n, size_t total) {
     return softmax_rows(row, n, total);
 }
-
-// AVX2 in CPUID leaf 7 and YMM state enabled by the OS (OSXSAVE, and XCR0 bits 1 and 2).
-static int detect_avx2(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX)) return 0;
-    unsigned lo, hi;
-    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 6) != 6) return 0;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    return (b & bit_AVX2) != 0;
-}
-
-// Probed once; a race between first callers writes the same value.
-static int avx2_state = -1;
-int uad_vector_math_uses_avx2(void) {
-    if (avx2_state < 0) avx2_state = detect_avx2();
-    return avx2_state;
-}
-#else
-int uad_vector_math_uses_avx2(void) { return 0; }
 #endif
+
+int uad_vector_math_uses_avx2(void) { return uad_cpu_has_avx2(); }
 
 void uad_exp(float *x, size_t n) {
 #if defined(__x86_64__)

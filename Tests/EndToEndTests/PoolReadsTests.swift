@@ -8,8 +8,9 @@ import XCTest
 /// and when the file turns out to differ from the coordinator's, the bits are the
 /// in-process loop's.
 final class PoolReadsTests: ProcessTestCase {
-    private func startCoordinator(_ run: URL, pool: URL, minWorkers: Int, procs: Processes) throws -> (Process, String) {
-        var args = coordinatorArguments(run, minWorkers: minWorkers)
+    private func startCoordinator(_ run: URL, pool: URL, minWorkers: Int, procs: Processes, extra: [String] = []) throws
+        -> (Process, String) {
+        var args = coordinatorArguments(run, minWorkers: minWorkers, extra: extra)
         args[args.firstIndex(of: "--pool")! + 1] = pool.path
         let coordinator = try procs.start(ultraad, args, log: "coordinator.log")
         XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
@@ -20,19 +21,27 @@ final class PoolReadsTests: ProcessTestCase {
         try metrics(run).compactMap { $0[key] as? Int }.reduce(0, +)
     }
 
-    func testAWorkerThatReadsThePoolAndOneThatIsSentFeaturesGiveTheSameBits() throws {
-        let reference = try inProcessReference()
-        let procs = Processes(dir: dir)
-        defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("mixed")
-        let (coordinator, ep) = try startCoordinator(run, pool: poolFile, minWorkers: 2, procs: procs)
+    /// Trains on `pool` with a worker that reads it and one that is sent the features: both
+    /// kinds of feature delivery are used. Returns the run folder.
+    private func trainWithAReaderAndASentWorker(_ name: String, pool: URL, extra: [String] = [],
+                                                procs: Processes) throws -> URL {
+        let run = dir.appendingPathComponent(name)
+        let (coordinator, ep) = try startCoordinator(run, pool: pool, minWorkers: 2, procs: procs, extra: extra)
         try procs.start(worker, ["--connect", ep, "--idle-exit", "20"], log: "reads.log")
         try procs.start(worker, ["--connect", ep, "--idle-exit", "20", "--no-pool-reads"], log: "sent.log")
         XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
         XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
-        XCTAssertEqual(try finalParameters(run), reference)
         XCTAssertGreaterThan(try total("features_read", run), 0)
         XCTAssertGreaterThan(try total("features_sent", run), 0)
+        return run
+    }
+
+    func testAWorkerThatReadsThePoolAndOneThatIsSentFeaturesGiveTheSameBits() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = try trainWithAReaderAndASentWorker("mixed", pool: poolFile, procs: procs)
+        XCTAssertEqual(try finalParameters(run), reference)
         XCTAssertEqual(procs.log("coordinator.log").components(separatedBy: "reads the pool file itself").count - 1, 1,
                        procs.log("coordinator.log"))
         XCTAssertTrue(procs.log("reads.log").contains("reads query features from \(poolFile.standardizedFileURL.path)"),
@@ -55,19 +64,8 @@ final class PoolReadsTests: ProcessTestCase {
         try "version: 1\nsites: [{name: A, path: data}]\ntrain_sites: [A]\ntest_sites: [A]\nfewshot: {feature_dtype: float16}\n".write(to: config, atomically: true, encoding: .utf8)
         let procs = Processes(dir: dir)
         defer { procs.stopAll() }
-        let run = dir.appendingPathComponent("half")
-        var args = coordinatorArguments(run, minWorkers: 2, extra: ["--config", config.path])
-        args[args.firstIndex(of: "--pool")! + 1] = half.path
-        let coordinator = try procs.start(ultraad, args, log: "coordinator.log")
-        XCTAssertTrue(eventually(20) { endpoint(run) != nil }, procs.log("coordinator.log"))
-        let ep = try XCTUnwrap(endpoint(run))
-        try procs.start(worker, ["--connect", ep, "--idle-exit", "20"], log: "reads.log")
-        try procs.start(worker, ["--connect", ep, "--idle-exit", "20", "--no-pool-reads"], log: "sent.log")
-        XCTAssertTrue(waitForExit(coordinator, timeout: 60), procs.log("coordinator.log"))
-        XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+        let run = try trainWithAReaderAndASentWorker("half", pool: half, extra: ["--config", config.path], procs: procs)
         XCTAssertEqual(try finalParameters(run), reference)
-        XCTAssertGreaterThan(try total("features_read", run), 0)
-        XCTAssertGreaterThan(try total("features_sent", run), 0)
 
         let (status, output) = try runProcess(ultraad, ["train", "--pool", half.path, "--run", dir.appendingPathComponent("mismatch").path,
                                                         "--steps", "1"])

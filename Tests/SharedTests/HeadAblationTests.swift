@@ -126,16 +126,8 @@ final class HeadAblationTests: XCTestCase {
         func rewritten(ablate: String, dropping prefix: String?) throws -> SafeTensorsReader {
             var metadata = input.metadata
             metadata["ablate"] = ablate
-            var w = SafeTensorsWriter(metadata: metadata)
-            for name in input.names where !(prefix.map(name.hasPrefix) ?? false) {
-                if name.hasSuffix("source") || name.hasSuffix("label") {
-                    let v = try input.int32Tensor(name)
-                    try w.add(name, shape: v.shape, int32: v.values)
-                } else {
-                    try w.add(name, try input.tensor(name))
-                }
-            }
-            return try SafeTensorsReader(bytes: w.encoded(), file: "variant.safetensors")
+            return try input.replayInputCopy(metadata: metadata, keeping: { !(prefix.map($0.hasPrefix) ?? false) },
+                                             file: "variant.safetensors")
         }
         XCTAssertThrowsError(try ReplayCase(reading: rewritten(ablate: "fuse", dropping: nil))) { error in
             XCTAssertTrue("\(error)".hasPrefix("variant.safetensors: fuse.wo is a parameter of fuse") || "\(error)".hasPrefix("variant.safetensors: fuse.wq is a parameter of fuse"), "\(error)")

@@ -51,16 +51,7 @@ final class HeadReplayTests: XCTestCase {
     func testTemperatureAndLeakySlopeComeFromTheMetadata() throws {
         let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
         func rewritten(_ metadata: [String: String]) throws -> SafeTensorsReader {
-            var w = SafeTensorsWriter(metadata: metadata)
-            for name in input.names {
-                if name.hasSuffix("source") || name.hasSuffix("label") {
-                    let v = try input.int32Tensor(name)
-                    try w.add(name, shape: v.shape, int32: v.values)
-                } else {
-                    try w.add(name, try input.tensor(name))
-                }
-            }
-            return try SafeTensorsReader(bytes: w.encoded(), file: "in.safetensors")
+            try input.replayInputCopy(metadata: metadata, file: "in.safetensors")
         }
         let plain = try ReplayCase(reading: input)
         XCTAssertEqual(plain.config.temperature, 0.07)
@@ -86,23 +77,12 @@ final class HeadReplayTests: XCTestCase {
 
     func testReplayNamesAMissingOrMisshapenTensor() throws {
         let input = try SafeTensorsReader(contentsOf: Fixtures.url("head/random.in.safetensors"))
-        var w = SafeTensorsWriter()
-        for name in input.names where name != "fuse.wo" {
-            if name.hasSuffix("source") || name.hasSuffix("label") {
-                let v = try input.int32Tensor(name)
-                try w.add(name, shape: v.shape, int32: v.values)
-            } else if name == "query.Z0.4" {
-                try w.add(name, Tensor(zeros: [4, 16, 31]))
-            } else {
-                try w.add(name, try input.tensor(name))
-            }
-        }
-        let missing = try SafeTensorsReader(bytes: w.encoded(), file: "bad.safetensors")
+        let bad = ["query.Z0.4": Tensor(zeros: [4, 16, 31])]
+        let missing = try input.replayInputCopy(keeping: { $0 != "fuse.wo" }, replacing: bad, file: "bad.safetensors")
         XCTAssertThrowsError(try ReplayCase(reading: missing)) { error in
             XCTAssertEqual("\(error)", "bad.safetensors: fuse.wo is missing (expected shape [32, 32])")
         }
-        try w.add("fuse.wo", try input.tensor("fuse.wo"))
-        let misshapen = try SafeTensorsReader(bytes: w.encoded(), file: "bad.safetensors")
+        let misshapen = try input.replayInputCopy(replacing: bad, file: "bad.safetensors")
         XCTAssertThrowsError(try ReplayCase(reading: misshapen)) { error in
             XCTAssertEqual("\(error)", "bad.safetensors: query.Z0.4 has shape [4, 16, 31], expected [4, 16, 32]")
         }
