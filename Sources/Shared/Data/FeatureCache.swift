@@ -4,11 +4,11 @@ import Foundation
 /// view), so each image view goes through CLIP once, across runs.
 ///
 /// Layout: CACHE/BACKBONE/IMAGE-VIEW.feat (BACKBONE: `FrozenFeatureExtractor.digest`, of the
-/// weights' content, input size, layers and numerics version), each an LZ4 frame of:
-/// magic "UADF", u32 version 2, then the features (tensor g, u32 L, L x U, L x Z0, each U
-/// and Z0 a matrix of float32 or float16 values) in the wire encoding (docs/PROTOCOL.md).
-/// Version 1 entries (every U and Z0 a float32 tensor) are read too. Written atomically (temporary file, rename), so a
-/// crash never leaves a half entry; an unreadable entry is `damaged`, which the reader
+/// weights' content, input size, layers, numerics version and feature dtype), each an LZ4
+/// frame of: magic "UADF", u32 version 2, then the features (tensor g, u32 L, L x U, L x Z0,
+/// each U and Z0 a matrix of float32 or float16 values) in the wire encoding
+/// (docs/PROTOCOL.md). Version 1 entries (every U and Z0 a float32 tensor) are read too.
+/// Written atomically (temporary file, rename), so a crash never leaves a half entry; an unreadable entry is `damaged`, which the reader
 /// (`RunInputs.cachedFeatures`) names in a warning, computes again and replaces.
 public struct FeatureCache: Sendable {
     public let root: URL
