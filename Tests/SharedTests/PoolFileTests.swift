@@ -31,6 +31,16 @@ final class PoolFileTests: XCTestCase {
         }
     }
 
+    /// fuzz/reproducers/FuzzPool/image-views-beyond-the-file: image.views of 1634560290 and
+    /// 1814979943 in a 2.8 KB file. Reading laid out an array for that many views (104 GB,
+    /// AddressSanitizer's out-of-memory); now it is an error before any allocation.
+    func testAViewCountBeyondTheFilesTensorsIsRefused() throws {
+        let url = fuzz.appendingPathComponent("reproducers/FuzzPool/image-views-beyond-the-file.safetensors")
+        XCTAssertThrowsError(try PreparedPool.read(from: url, cache: nil, featureDType: .float32)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): image.views claims 1634560290 views or more, and the file holds 23 tensors (each view needs its own)")
+        }
+    }
+
     /// Layers "1,1" read as a pool, then trapped where train laid out the head's parameters.
     func testALayerNamedTwiceIsRefused() throws {
         let seed = try SafeTensorsReader(contentsOf: fuzz.appendingPathComponent("corpus/FuzzPool/pool-v1.safetensors"))

@@ -55,11 +55,18 @@ public struct PoolViews: @unchecked Sendable {
         guard ids.count == labels.count, ids.count == views.count else {
             throw .invalid(file: file, "image.id, image.label and image.views differ in length")
         }
+        // Every view has its own tensors in the file (its mask at least), so a count is
+        // trusted only up to the file's tensors: more would be an allocation the bytes
+        // present cannot justify (FuzzPool found image.views of 1.6e9).
+        let tensors = r.names.count
         var first = [Int](), k = 0
         for i in ids.indices {
             guard views[i] >= 1 else { throw .invalid(file: file, "image \(ids[i]) has no views") }
             first.append(k)
             k += Int(views[i])
+            guard k <= tensors else {
+                throw .invalid(file: file, "image.views claims \(k) views or more, and the file holds \(tensors) tensors (each view needs its own)")
+            }
         }
         if let references, references.views.count < k {
             throw .invalid(file: file, "metadata views has no cache key for view \(references.views.count)")
