@@ -166,7 +166,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func message(_ all: [UInt8]) {
         guard let kind = all.first else { return }
         let bytes = Array(all.dropFirst())
-        switch kind % 14 {
+        switch kind % 16 {
         case 0: _ = try? MessageHeader.decode(bytes)
         case 1: _ = try? Hello(decoding: bytes)
         case 2: _ = try? Welcome(decoding: bytes)
@@ -183,10 +183,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard let route = try? RoutePayload(decoding: bytes), route.total <= 1 << 16 else { return }
             let vector = ScatteredVector(total: Int(route.total), pieces: route.allPieces)
             _ = (route.members.indices.map { route.owner(of: Int(route.members[$0].segmentStart)) }, vector.isComplete)
-        default:   // a SEGMENT, PART or SUM piece, filled into a vector of 10 values in two segments
+        case 13:   // a SEGMENT, PART or SUM piece, filled into a vector of 10 values in two segments
             guard let piece = try? SegmentPiece(decoding: bytes, "fuzz") else { return }
             var vector = ScatteredVector(total: 10, pieces: [0..<3, 3..<5, 5..<10])
             _ = try? vector.fill(piece.values, offset: piece.offset, what: "fuzz")
+        case 14: _ = try? FetchPayload(decoding: bytes)
+        default: _ = try? ViewsPayload(decoding: bytes)
         }
     }
 }

@@ -26,7 +26,7 @@ final class RunFolderTests: XCTestCase {
     static func record(step: Int) -> StepMetrics {
         var loss = LossParts()
         loss.focal = Double(step) / 4
-        return StepMetrics(step: step, loss: loss, queries: 4, chunks: 2, workers: 1, blocks: 2, featuresSent: 0, featuresRead: 3, featureHits: 5, featureMisses: 3,
+        return StepMetrics(step: step, loss: loss, queries: 4, chunks: 2, workers: 1, blocks: 2, featuresSent: 0, featuresRead: 3, featuresRelayed: 0, featureHits: 5, featureMisses: 3,
                            seconds: 0.5, computeSeconds: 0.25, criticalComputeSeconds: 0.25,
                            bankSendsPerWorker: ["w": 1], rejected: [:], lateResults: 0, bytesIn: 100, bytesOut: 200)
     }
@@ -90,7 +90,7 @@ final class RunFolderTests: XCTestCase {
         let lines = try text(run.metrics).split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines[2], "")
-        XCTAssertEqual(String(lines[0]), "{\"bank_sends\":1,\"bank_sends_per_worker\":{\"w\":1},\"bce\":0,\"blocks\":2,\"bytes_in\":100,\"bytes_out\":200,\"ce\":0,\"chunks\":2,\"compute_seconds\":0.25,\"critical_compute_seconds\":0.25,\"dice\":0,\"episodes_per_s\":2,\"feature_hits\":5,\"feature_misses\":3,\"features_read\":3,\"features_sent\":0,\"focal\":0.25,\"late_results\":0,\"loss\":0.25,\"queries\":4,\"rejected\":{},\"relay_members\":0,\"seconds\":0.5,\"step\":1,\"workers\":1}")
+        XCTAssertEqual(String(lines[0]), "{\"bank_sends\":1,\"bank_sends_per_worker\":{\"w\":1},\"bce\":0,\"blocks\":2,\"bytes_in\":100,\"bytes_out\":200,\"ce\":0,\"chunks\":2,\"compute_seconds\":0.25,\"critical_compute_seconds\":0.25,\"dice\":0,\"episodes_per_s\":2,\"feature_hits\":5,\"feature_misses\":3,\"features_read\":3,\"features_relayed\":0,\"features_sent\":0,\"focal\":0.25,\"late_results\":0,\"loss\":0.25,\"queries\":4,\"rejected\":{},\"relay_members\":0,\"seconds\":0.5,\"step\":1,\"workers\":1}")
         XCTAssertEqual(try StepMetrics.read(run.metrics), [Self.record(step: 1), Self.record(step: 2)])
     }
 

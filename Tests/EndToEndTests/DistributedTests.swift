@@ -227,7 +227,7 @@ final class DistributedTests: ProcessTestCase {
             case 2: var h = MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded()
                     h[0] ^= 0xFF; frames = [h, goodPayload]                                    // bad magic
             case 3: var h = MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded()
-                    h[4] = 9; frames = [h, goodPayload]                                        // wrong version
+                    h[4] = 0xEE; h[5] = 0x77; frames = [h, goodPayload]                        // wrong version (30702)
             case 4: frames = [MessageHeader(type: .grad, runID: runID &+ 1, payload: goodPayload).encoded(), goodPayload]
             case 5: var p = goodPayload; p[p.count - 1] ^= 1                                   // bad CRC
                     frames = [MessageHeader(type: .grad, runID: runID, payload: goodPayload).encoded(), p]

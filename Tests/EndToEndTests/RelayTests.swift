@@ -47,6 +47,52 @@ final class RelayTests: ProcessTestCase {
         }
     }
 
+    /// Two of three members cannot read the pool (`--no-pool-reads`, as on a node without
+    /// the shared file system): they fetch their views from the one that does (FETCH,
+    /// VIEWS), so no view comes through the coordinator's link, and the bits are unchanged.
+    func testMembersThatCannotReadThePoolFetchTheirViewsFromOneThatCan() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let (run, coordinator, ep) = try startCoordinator("fetch", workers: 3, procs: procs)
+        try procs.start(worker, relayingWorker(ep), log: "reader.log")
+        for name in ["b", "c"] { try procs.start(worker, relayingWorker(ep, extra: ["--no-pool-reads"]), log: "\(name).log") }
+        XCTAssertTrue(waitForExit(coordinator, timeout: 90), procs.log("coordinator.log"))
+        let log = procs.log("coordinator.log")
+        XCTAssertEqual(coordinator.terminationStatus, 0, log)
+        XCTAssertEqual(try finalParameters(run), reference)
+        let lines = try metrics(run)
+        XCTAssertEqual(lines.map { $0["relay_members"] as? Int }, Array(repeating: 3, count: steps), log)
+        func total(_ key: String) -> Int { lines.compactMap { $0[key] as? Int }.reduce(0, +) }
+        XCTAssertEqual(total("features_sent"), 0, "no view through the coordinator: \(log)")
+        XCTAssertGreaterThan(total("features_relayed"), 0)
+        XCTAssertGreaterThan(total("features_read"), 0)
+    }
+
+    /// The one member that reads the pool, and that the others fetch from, is killed
+    /// mid-run: the step starts again with the two others, which are then sent the views
+    /// they have not got, and the bits are unchanged.
+    func testTheMemberTheOthersFetchFromKilledMidRunLeavesTheBitsUnchanged() throws {
+        let reference = try inProcessReference()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let (run, coordinator, ep) = try startCoordinator("fetch-kill", workers: 3, procs: procs)
+        let slow = ["--delay-per-block-ms", "80"]
+        let reader = try procs.start(worker, relayingWorker(ep, extra: slow), log: "reader.log")
+        for name in ["b", "c"] { try procs.start(worker, relayingWorker(ep, extra: slow + ["--no-pool-reads"]), log: "\(name).log") }
+        XCTAssertTrue(eventually(30) { lineCount(run) >= 4 }, procs.log("coordinator.log"))
+        kill(reader.processIdentifier, SIGKILL)
+        XCTAssertTrue(waitForExit(coordinator, timeout: 90), procs.log("coordinator.log"))
+        let log = procs.log("coordinator.log")
+        XCTAssertEqual(coordinator.terminationStatus, 0, log)
+        XCTAssertEqual(try finalParameters(run), reference)
+        let lines = try metrics(run)
+        XCTAssertGreaterThan(lines.prefix(4).compactMap { $0["features_relayed"] as? Int }.reduce(0, +), 0, log)
+        XCTAssertGreaterThan(lines.dropFirst(4).compactMap { $0["features_sent"] as? Int }.reduce(0, +), 0,
+                             "the survivors were sent what they had not fetched: \(log)")
+        XCTAssertTrue(lines.contains { ($0["relay_members"] as? Int) == 2 }, "the survivors relay on their own: \(log)")
+    }
+
     /// A member killed while steps go through the relay: the step it was in is computed
     /// again from the start with the others, a worker that joins later takes part from its
     /// first step, and the bits are unchanged.

@@ -83,8 +83,28 @@ final class WireTests: XCTestCase {
         changed.features.g.data[0] += 1
         XCTAssertNotEqual(TaskFeature.crc(of: changed), crc)
         var unknownKind = bytes
-        unknownKind[bytes.count - 5] = 2   // the second feature's kind byte
-        XCTAssertThrowsError(try TaskPayload(decoding: unknownKind)) { XCTAssertEqual($0 as? WireError, .malformed("TASK: feature kind 2")) }
+        unknownKind[bytes.count - 5] = 3   // the second feature's kind byte
+        XCTAssertThrowsError(try TaskPayload(decoding: unknownKind)) { XCTAssertEqual($0 as? WireError, .malformed("TASK: feature kind 3")) }
+        // Kind 2: the CRC and the route member to fetch the view from.
+        let fetched = try TaskPayload(decoding: TaskPayload(parameterVersion: 1, chunks: [[QueryRef(image: 0, view: 5)]],
+                                                            features: [(QueryRef(image: 0, view: 5), .fromMember(crc: crc, member: 2))],
+                                                            route: 7).encoded())
+        guard case let .fromMember(fetchedCRC, member)? = fetched.features.first?.1 else { return XCTFail("\(fetched.features)") }
+        XCTAssertEqual([fetchedCRC, member], [crc, 2])
+        XCTAssertEqual(fetched.route, 7)
+        // FETCH and VIEWS round trips; an empty FETCH is malformed.
+        let fetch = FetchPayload(route: 7, refs: [QueryRef(image: 0, view: 5), QueryRef(image: 3, view: 1)])
+        XCTAssertEqual(try FetchPayload(decoding: fetch.encoded()), fetch)
+        XCTAssertThrowsError(try FetchPayload(decoding: FetchPayload(route: 7, refs: []).encoded())) {
+            XCTAssertEqual($0 as? WireError, .malformed("FETCH: 0 views"))
+        }
+        let views = try ViewsPayload(decoding: ViewsPayload(route: 7, views: [(QueryRef(image: 0, view: 5), q)]).encoded())
+        XCTAssertEqual(views.route, 7)
+        XCTAssertEqual(views.views.map(\.ref), [QueryRef(image: 0, view: 5)])
+        XCTAssertEqual(TaskFeature.crc(of: views.views[0].query), crc, "the view as the TASK's CRC says")
+        for cut in [0, 8, 12, 20] {
+            XCTAssertThrowsError(try ViewsPayload(decoding: Array(ViewsPayload(route: 7, views: [(QueryRef(image: 0, view: 5), q)]).encoded().prefix(cut))))
+        }
         for cut in [0, 1, 8, bytes.count / 2, bytes.count - 1] {
             XCTAssertThrowsError(try TaskPayload(decoding: Array(bytes.prefix(cut))), "cut at \(cut)") {
                 guard case .malformed? = $0 as? WireError else { return XCTFail("cut at \(cut): \($0)") }

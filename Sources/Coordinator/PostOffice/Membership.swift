@@ -35,6 +35,9 @@ struct WorkerState {
     /// Whether it reads query features from the run's pool itself (READY), and has not
     /// reported that reading one failed: it is sent CRCs instead of features.
     var readsPool = false
+    /// Whether this worker is told to fetch views from a relay member that reads the pool
+    /// (until a fetch fails: ERROR features unavailable).
+    var fetchesViews = true
 }
 
 /// The workers of a run: who is connected, who is alive, who is idle (kept by `PostOffice`).

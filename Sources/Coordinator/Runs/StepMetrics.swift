@@ -21,6 +21,9 @@ struct StepMetrics: Codable, Equatable, Sendable {
     var featuresSent: Int
     /// Query views workers read from the run's pool file themselves (a CRC in the TASK).
     var featuresRead: Int
+    /// Query views workers were told to fetch from another member of the step's relay
+    /// round, which reads the pool (FETCH, VIEWS): not through the coordinator's link.
+    var featuresRelayed: Int
     /// The step's queries whose view the worker computing them held (hits), and those it
     /// read from the pool file for them (misses: a first read, or again after dropping it
     /// to stay within `worker.feature_memory`).
@@ -48,7 +51,8 @@ struct StepMetrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case step, loss, focal, dice, bce, ce, queries, chunks, workers, blocks
-        case featuresSent = "features_sent", featuresRead = "features_read", featureHits = "feature_hits"
+        case featuresSent = "features_sent", featuresRead = "features_read", featuresRelayed = "features_relayed"
+        case featureHits = "feature_hits"
         case featureMisses = "feature_misses", seconds, computeSeconds = "compute_seconds"
         case criticalComputeSeconds = "critical_compute_seconds", episodesPerSecond = "episodes_per_s"
         case bankSends = "bank_sends", bankSendsPerWorker = "bank_sends_per_worker", rejected
@@ -64,13 +68,13 @@ struct StepMetrics: Codable, Equatable, Sendable {
     }
 
     init(step: Int, loss: LossParts, queries: Int, chunks: Int, workers: Int, blocks: Int, featuresSent: Int, featuresRead: Int,
-         featureHits: Int, featureMisses: Int,
+         featuresRelayed: Int, featureHits: Int, featureMisses: Int,
          seconds: Double, computeSeconds: Double, criticalComputeSeconds: Double, bankSendsPerWorker: [String: Int],
          rejected: [String: Int], lateResults: Int, bytesIn: Int, bytesOut: Int, relayMembers: Int = 0) {
         self.step = step
         self.loss = loss.total; focal = loss.focal; dice = loss.dice; bce = loss.bce; ce = loss.ce
         self.queries = queries; self.chunks = chunks; self.workers = workers; self.blocks = blocks
-        self.featuresSent = featuresSent; self.featuresRead = featuresRead
+        self.featuresSent = featuresSent; self.featuresRead = featuresRead; self.featuresRelayed = featuresRelayed
         self.featureHits = featureHits; self.featureMisses = featureMisses; self.seconds = seconds
         self.computeSeconds = computeSeconds; self.criticalComputeSeconds = criticalComputeSeconds
         episodesPerSecond = 1 / max(seconds, 1e-9)

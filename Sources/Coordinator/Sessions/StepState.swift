@@ -14,6 +14,8 @@ struct StepState {
     var featuresSent = 0
     /// Query views workers were told to read from the pool themselves.
     var featuresRead = 0
+    /// Query views workers were told to fetch from a member of the relay round.
+    var featuresRelayed = 0
     /// Queries whose view the computing worker held, and those it read from the pool (GRAD).
     var featureHits = 0
     var featureMisses = 0

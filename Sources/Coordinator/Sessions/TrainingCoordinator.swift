@@ -162,7 +162,7 @@ final class TrainingCoordinator {
         members[id]?.parameterVersion = nil
         members[id]?.sentFeatures = []
         if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
-        if report.code == .featuresUnavailable { members[id]?.readsPool = false }
+        if report.code == .featuresUnavailable { members[id]?.readsPool = false; members[id]?.fetchesViews = false }
     }
 
     private func grad(_ id: [UInt8], _ h: MessageHeader, _ g: GradPayload) throws {
@@ -326,13 +326,20 @@ final class TrainingCoordinator {
             let stale = receivers.filter { members[$0]?.parameterVersion != version }
             for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
         }
+        // The round's members that read the pool (their indices in its ROUTE): the others
+        // fetch their views from them rather than through this link.
+        let sources = s.relay.map { round in
+            round.members.indices.filter { members[round.members[$0]]?.readsPool == true }.map(UInt32.init)
+        } ?? []
         for id in receivers {
             guard let w = members[id], s.relay != nil || w.parameterVersion == version, !s.pending.isEmpty else { continue }
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
             var newFeatures = [(QueryRef, TaskFeature)]()
-            var read = 0   // of them, views the worker reads from the pool
+            var read = 0, relayed = 0   // of them, views the worker reads from the pool, or fetches
             var sent = w.sentFeatures
+            let me = s.relay?.members.firstIndex(of: id).map(UInt32.init)
+            let others = w.fetchesViews ? sources.filter { $0 != me } : []
             for ref in lists.joined() where !sent.contains(ref) {
                 let image = prepared.pool.images[Int(ref.image)]
                 let query = ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
@@ -342,6 +349,12 @@ final class TrainingCoordinator {
                     viewCRCs[ref] = crc
                     newFeatures.append((ref, .fromPool(crc: crc)))
                     read += 1
+                } else if !others.isEmpty {
+                    let crc = viewCRCs[ref] ?? TaskFeature.crc(of: query)
+                    viewCRCs[ref] = crc
+                    // Spread over the readers, each view from one of them.
+                    newFeatures.append((ref, .fromMember(crc: crc, member: others[Int((ref.image &+ ref.view) % UInt32(others.count))])))
+                    relayed += 1
                 } else {
                     newFeatures.append((ref, .inline(query)))
                 }
@@ -355,7 +368,8 @@ final class TrainingCoordinator {
             members[id]?.assignment = (s.step, block)
             members[id]?.sentFeatures = sent
             s.featuresRead += read
-            s.featuresSent += newFeatures.count - read
+            s.featuresRelayed += relayed
+            s.featuresSent += newFeatures.count - read - relayed
             members[id]?.lastSent = Date()
         }
         current = s
@@ -424,7 +438,8 @@ final class TrainingCoordinator {
         defer { countedBytes = bytes }
         let line = StepMetrics(step: step, loss: loss, queries: s.queries, chunks: s.chunks.count,
                                workers: members.readyCount, blocks: s.blocks, featuresSent: s.featuresSent,
-                               featuresRead: s.featuresRead, featureHits: s.featureHits, featureMisses: s.featureMisses,
+                               featuresRead: s.featuresRead, featuresRelayed: s.featuresRelayed, featureHits: s.featureHits,
+                               featureMisses: s.featureMisses,
                                seconds: seconds, computeSeconds: s.computeSeconds,
                                criticalComputeSeconds: s.criticalComputeSeconds,
                                bankSendsPerWorker: members.bankSends, rejected: office.rejected.byKind, lateResults: lateResults,

@@ -4,7 +4,7 @@ import Formats
 public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1, welcome = 2, bank = 3, ready = 4, task = 5, grad = 6
     case extract = 7, features = 8, heartbeat = 9, bye = 10, error = 11, params = 12
-    case route = 13, segment = 14, part = 15, sum = 16
+    case route = 13, segment = 14, part = 15, sum = 16, fetch = 17, views = 18
 
     public var description: String {
         switch self {
@@ -24,6 +24,8 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .segment: return "SEGMENT"
         case .part: return "PART"
         case .sum: return "SUM"
+        case .fetch: return "FETCH"
+        case .views: return "VIEWS"
         }
     }
 }
@@ -42,7 +44,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
 ///     44 reserved     u32     zero
 public struct MessageHeader: Equatable, Sendable {
     public static let magic: [UInt8] = [0x55, 0x41, 0x44, 0x01]   // "UAD\1"
-    public static let protocolVersion: UInt16 = 8
+    public static let protocolVersion: UInt16 = 9
     public static let size = 48
 
     public var type: MessageType

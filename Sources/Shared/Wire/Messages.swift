@@ -309,6 +309,7 @@ public struct TaskPayload: Sendable {
             switch f {
             case .inline(let q): w.u8(0); w.encodeQuery(q)
             case .fromPool(let crc): w.u8(1); w.u32(crc)
+            case let .fromMember(crc, member): w.u8(2); w.u32(crc); w.u32(member)
             }
         }
         return w.bytes
@@ -335,6 +336,7 @@ public struct TaskPayload: Sendable {
             switch try r.u8("TASK feature kind") {
             case 0: features.append((ref, .inline(try r.decodeQuery("TASK features"))))
             case 1: features.append((ref, .fromPool(crc: try r.u32("TASK feature CRC"))))
+            case 2: features.append((ref, .fromMember(crc: try r.u32("TASK feature CRC"), member: try r.u32("TASK feature member"))))
             case let kind: throw .malformed("TASK: feature kind \(kind)")
             }
         }
@@ -349,6 +351,9 @@ public struct TaskPayload: Sendable {
 public enum TaskFeature: Sendable {
     case inline(ChunkInput.Query)
     case fromPool(crc: UInt32)
+    /// Kind 2: `u32` CRC-32C as for kind 1 and `u32` the index of the member of the TASK's
+    /// route that reads the pool: the worker asks that member for the view (FETCH, VIEWS).
+    case fromMember(crc: UInt32, member: UInt32)
 
     /// The CRC-32C that kind 1 gives for `query`.
     public static func crc(of query: ChunkInput.Query) -> UInt32 {

@@ -1,3 +1,5 @@
+import Math
+
 /// The relay (docs/PROTOCOL.md, "Relay"): in a step that uses it, the parameter vector and
 /// the gradient sums are cut into one segment per worker of the step. The coordinator sends
 /// each worker only its own segment of the parameters, which that worker passes on to the
@@ -185,5 +187,62 @@ public struct ScatteredVector: Sendable {
         missing[at] = nil
         arrived.insert(at)
         return true
+    }
+}
+
+/// FETCH (worker -> member of its route) and VIEWS (the member's answer): query views a
+/// worker that cannot read the pool gets from a member that does, so that they do not all
+/// come through the coordinator's link. FETCH: `u64 route`, `u32 n` (1 to 4096), n x
+/// (`u32 image`, `u32 view`). VIEWS: `u64 route`, `u32 n`, n x (`u32 image`, `u32 view`,
+/// query), in FETCH's order.
+public struct FetchPayload: Sendable, Equatable {
+    public static let maxViews = 4096
+    public var route: UInt64
+    public var refs: [QueryRef]
+
+    public init(route: UInt64, refs: [QueryRef]) { self.route = route; self.refs = refs }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 12 + 8 * refs.count)
+        w.u64(route); w.u32(UInt32(refs.count))
+        for ref in refs { w.u32(ref.image); w.u32(ref.view) }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        route = try r.u64("FETCH route")
+        let n = Int(try r.u32("FETCH views"))
+        guard (1...Self.maxViews).contains(n) else { throw .malformed("FETCH: \(n) views") }
+        refs = []
+        for _ in 0..<n { refs.append(QueryRef(image: try r.u32("FETCH image"), view: try r.u32("FETCH view"))) }
+        try r.finish("FETCH")
+    }
+}
+
+public struct ViewsPayload: Sendable {
+    public var route: UInt64
+    public var views: [(ref: QueryRef, query: ChunkInput.Query)]
+
+    public init(route: UInt64, views: [(ref: QueryRef, query: ChunkInput.Query)]) { self.route = route; self.views = views }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u64(route); w.u32(UInt32(views.count))
+        for (ref, q) in views { w.u32(ref.image); w.u32(ref.view); w.encodeQuery(q) }
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var r = ByteReader(bytes)
+        route = try r.u64("VIEWS route")
+        let n = Int(try r.u32("VIEWS views"))
+        guard (1...FetchPayload.maxViews).contains(n) else { throw .malformed("VIEWS: \(n) views") }
+        views = []
+        for _ in 0..<n {
+            let ref = QueryRef(image: try r.u32("VIEWS image"), view: try r.u32("VIEWS view"))
+            views.append((ref, try r.decodeQuery("VIEWS view \(ref.view) of image \(ref.image)")))
+        }
+        try r.finish("VIEWS")
     }
 }

@@ -29,7 +29,7 @@ final class Relay {
     /// its segment before this worker's own ROUTE arrives (another connection). Kept until
     /// that ROUTE comes, at most `maxEarly` of them and `maxEarlyBytes` of payload (a step's
     /// segments are one parameter vector: about 10 MB for ViT-L/14@336's head).
-    private var early: [(route: UInt64, envelope: Envelope)] = []
+    private var early: [(route: UInt64, envelope: Envelope, sender: String?)] = []
     private var earlyBytes = 0
     private static let maxEarly = 1 << 14
     private static let maxEarlyBytes = 256 << 20
@@ -97,19 +97,20 @@ final class Relay {
 
     /// Keeps a message of a route newer than the current one (or when there is none).
     /// Returns false for one of an older route.
-    func keepIfEarly(_ env: Envelope, route: UInt64) -> Bool {
+    func keepIfEarly(_ env: Envelope, route: UInt64, from sender: String?) -> Bool {
         guard route > (step?.plan.route ?? 0) else { return false }
         if early.count < Self.maxEarly, earlyBytes + env.payload.count <= Self.maxEarlyBytes {
-            early.append((route, env))
+            early.append((route, env, sender))
             earlyBytes += env.payload.count
         }
         return true
     }
 
-    /// The kept messages of the current route, in the order they came; older ones are dropped.
-    func takeEarly() -> [Envelope] {
+    /// The kept messages of the current route with their senders, in the order they came;
+    /// older ones are dropped.
+    func takeEarly() -> [(envelope: Envelope, sender: String?)] {
         guard let route = step?.plan.route else { return [] }
-        let now = early.filter { $0.route == route }.map(\.envelope)
+        let now = early.filter { $0.route == route }.map { ($0.envelope, $0.sender) }
         early.removeAll { $0.route <= route }
         earlyBytes = early.map(\.envelope.payload.count).reduce(0, +)
         return now

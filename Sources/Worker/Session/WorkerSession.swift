@@ -120,11 +120,12 @@ final class WorkerSession {
             // The other members pass on their segments within moments; parameters still
             // missing after twice the timeout mean a member this worker cannot reach
             // (the coordinator declares a dead one gone after one timeout, and re-routes).
-            if let step = relay?.step, !step.parameters.isComplete, now.timeIntervalSince(step.adopted) > 2 * timeout {
+            let missing = relay?.step.map { !$0.parameters.isComplete || $0.waitingTask?.awaiting.isEmpty == false } ?? false
+            if let step = relay?.step, missing, now.timeIntervalSince(step.adopted) > 2 * timeout {
                 relay?.drop()
-                log.warning("relay: step \(step.step)'s parameters did not all arrive in \(Int(2 * timeout)) s")
+                log.warning("relay: step \(step.step)'s parameters or fetched views did not all arrive in \(Int(2 * timeout)) s")
                 try socket.send(.error, runID: runID, payload: ErrorPayload(
-                    .relayFailed, "the parameters of step \(step.step) did not all arrive from the other members in \(Int(2 * timeout)) s").encoded())
+                    .relayFailed, "the parameters or fetched views of step \(step.step) did not all arrive from the other members in \(Int(2 * timeout)) s").encoded())
             }
             if let parent = settings.parentPID, getppid() != parent {
                 log.notice("the process that started this worker (pid \(parent)) is gone; exiting")
@@ -160,8 +161,8 @@ final class WorkerSession {
         }
     }
 
-    /// A message from another member of the relay step: a SEGMENT of the parameters or a
-    /// PART of a block sum. One that does not fit the step is dropped and logged: the
+    /// A message from another member of the relay step: a SEGMENT of the parameters, a
+    /// PART of a block sum, a FETCH of views from the pool, or the VIEWS asked for. One that does not fit the step is dropped and logged: the
     /// coordinator notices a step that does not finish and takes it back.
     private func handleRelayed(_ env: Envelope, from sender: String?) {
         do throws(WireError) {
@@ -170,13 +171,15 @@ final class WorkerSession {
             // SEGMENT and PART start with their route: one this worker's ROUTE has not come for waits.
             var r = ByteReader(env.payload)
             let route = try r.u64("\(env.header.type) route")
-            if relay.keepIfEarly(env, route: route) { return }
+            if relay.keepIfEarly(env, route: route, from: sender) { return }
             if let sender, relay.step?.plan.members.contains(where: { $0.workerID == sender }) != true {
                 throw .unexpected("\(env.header.type) from \(sender), not a member of this step")
             }
             switch env.header.type {
             case .segment: try segment(env, fromCoordinator: false)
             case .part: try part(env.header, SegmentPiece(decoding: env.payload, "PART"))
+            case .fetch: try serveFetch(env, from: sender)
+            case .views: try receiveViews(env)
             default: throw .unexpected("\(env.header.type) is not something a relay member sends")
             }
         } catch {
@@ -204,12 +207,54 @@ final class WorkerSession {
         guard complete, let s = relay.step else { return }
         parameters = ParameterSet(layout: ParameterLayout(head: w.head), values: s.parameters.values)
         parameterVersion = s.step
-        if let waiting = s.waitingTask {
-            _ = try relay.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = nil }
-            do { try compute(waiting) } catch let e as WireError { throw e } catch {
-                throw .unexpected("TASK: \(error)")
+        if let waiting = s.waitingTask, waiting.awaiting.isEmpty { try startWaiting(waiting) }
+    }
+
+    /// Computes the waiting TASK, whose parameters and views are all here.
+    private func startWaiting(_ waiting: ReceivedTask) throws(WireError) {
+        _ = try relay?.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = nil }
+        do { try compute(waiting) } catch let e as WireError { throw e } catch {
+            throw .unexpected("TASK: \(error)")
+        }
+    }
+
+    /// FETCH from another member: the views, read from the pool, go back to it in VIEWS.
+    private func serveFetch(_ env: Envelope, from sender: String?) throws(WireError) {
+        let fetch = try FetchPayload(decoding: env.payload)
+        guard let relay, let plan = relay.step?.plan, fetch.route == plan.route, let sender,
+              let index = plan.members.firstIndex(where: { $0.workerID == sender }) else {
+            throw .unexpected("FETCH outside the step of its route")
+        }
+        guard let pool else { throw .unexpected("FETCH to a worker that does not read the pool") }
+        var views = [(ref: QueryRef, query: ChunkInput.Query)]()
+        for ref in fetch.refs {
+            do { views.append((ref, try pool.query(image: Int(ref.image), view: Int(ref.view)))) } catch {
+                throw .malformed("FETCH: view \(ref.view) of image \(ref.image) from \(pool.file.path): \(error)")
             }
         }
+        let payload = ViewsPayload(route: plan.route, views: views).encoded()
+        try relay.send(MessageHeader(type: .views, runID: runID, step: env.header.step, payload: payload), payload: payload, to: index)
+    }
+
+    /// VIEWS a member sent for the waiting TASK: each checked against the TASK's CRC and
+    /// kept for good, as sent views are. One that does not match is dropped, so the step
+    /// does not finish here and the relay gives up on it (never a wrong result).
+    private func receiveViews(_ env: Envelope) throws(WireError) {
+        let views = try ViewsPayload(decoding: env.payload)
+        guard let relay, let w = welcome, let step = relay.step, views.route == step.plan.route, var waiting = step.waitingTask else {
+            throw .unexpected("VIEWS with no TASK waiting for them")
+        }
+        for (ref, q) in views.views {
+            guard let crc = waiting.awaiting[ref] else { continue }
+            guard TaskFeature.crc(of: q) == crc else {
+                throw .malformed("VIEWS: view \(ref.view) of image \(ref.image) has another CRC-32C than the TASK's")
+            }
+            do { try ChunkInput(queries: [q]).validate(for: w.head) } catch { throw .malformed("VIEWS: \(error)") }
+            features.insert(ref, q, poolCRC: nil)
+            waiting.awaiting[ref] = nil
+        }
+        _ = try relay.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = waiting }
+        if waiting.awaiting.isEmpty, step.parameters.isComplete { try startWaiting(waiting) }
     }
 
     /// A piece of a block sum for this worker's segment; the piece of the root, once its
@@ -332,7 +377,7 @@ final class WorkerSession {
                     throw .malformed("ROUTE: a vector of \(plan.total) values, not this head's")
                 }
                 try relay.adopt(plan, step: h.step)
-                for early in relay.takeEarly() { handleRelayed(early, from: nil) }
+                for early in relay.takeEarly() { handleRelayed(early.envelope, from: early.sender) }
             } catch {
                 relay?.drop()
                 try socket.send(.error, runID: runID, payload: ErrorPayload(.relayFailed, "\(error)").encoded())
@@ -455,6 +500,7 @@ final class WorkerSession {
         let task = try TaskPayload(decoding: env.payload)
         // The features first: the coordinator counts them as given, whatever becomes of the block.
         var received = ReceivedTask(header: env.header, task: task)
+        var fetches = [UInt32: [QueryRef]]()   // views to ask members of the route for, by member
         for (ref, feature) in task.features {
             let q: ChunkInput.Query
             var crc: UInt32?
@@ -463,20 +509,40 @@ final class WorkerSession {
             case .fromPool(let c):
                 guard let found = try readOrReport(ref, crc: c) else { return }
                 q = found; crc = c; received.misses += 1; received.read.insert(ref)
+            case let .fromMember(c, member):
+                fetches[member, default: []].append(ref)
+                received.awaiting[ref] = c
+                continue   // it comes in VIEWS
             }
             try ChunkInput(queries: [q]).validate(for: w.head)
             features.insert(ref, q, poolCRC: crc)
         }
-        if task.route != 0 {
-            guard let step = relay?.step, step.plan.route == task.route, step.step == task.parameterVersion else {
-                try socket.send(.error, runID: runID, payload: ErrorPayload(
-                    .relayFailed, "TASK of route \(task.route), which this worker was not sent").encoded())
+        guard task.route != 0 else {
+            if !fetches.isEmpty {
+                try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK: views to fetch outside the relay").encoded())
                 return
             }
-            guard step.parameters.isComplete else {   // the rest of the parameters are on their way
-                _ = try relay?.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = received }
+            return try compute(received)
+        }
+        guard let relay, let step = relay.step, step.plan.route == task.route, step.step == task.parameterVersion else {
+            try socket.send(.error, runID: runID, payload: ErrorPayload(
+                .relayFailed, "TASK of route \(task.route), which this worker was not sent").encoded())
+            return
+        }
+        for (member, refs) in fetches.sorted(by: { $0.key < $1.key }) {
+            guard Int(member) < step.plan.members.count, Int(member) != step.plan.me else {
+                try socket.send(.error, runID: runID, payload: ErrorPayload(.badMessage, "TASK: views to fetch from member \(member)").encoded())
                 return
             }
+            for start in stride(from: 0, to: refs.count, by: FetchPayload.maxViews) {
+                let payload = FetchPayload(route: task.route, refs: Array(refs[start..<min(start + FetchPayload.maxViews, refs.count)])).encoded()
+                try relay.send(MessageHeader(type: .fetch, runID: runID, step: env.header.step, payload: payload), payload: payload, to: Int(member))
+            }
+        }
+        // The rest of the parameters, or fetched views, are on their way.
+        guard step.parameters.isComplete, received.awaiting.isEmpty else {
+            _ = try relay.update { (s: inout RelayStep) throws(WireError) in s.waitingTask = received }
+            return
         }
         try compute(received)
     }
@@ -533,4 +599,6 @@ struct ReceivedTask {
     /// Its views read from the pool for it.
     var misses = 0
     var read = Set<QueryRef>()
+    /// Views asked of other members (FETCH) that have not come yet, with the TASK's CRC.
+    var awaiting: [QueryRef: UInt32] = [:]
 }
