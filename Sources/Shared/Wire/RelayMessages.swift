@@ -211,12 +211,19 @@ public struct FetchPayload: Sendable, Equatable {
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        route = try r.u64("FETCH route")
-        let n = Int(try r.u32("FETCH views"))
-        guard (1...Self.maxViews).contains(n) else { throw .malformed("FETCH: \(n) views") }
+        let n: Int
+        (route, n) = try Self.routeAndCount(&r, "FETCH")
         refs = []
         for _ in 0..<n { refs.append(QueryRef(image: try r.u32("FETCH image"), view: try r.u32("FETCH view"))) }
         try r.finish("FETCH")
+    }
+
+    /// FETCH's and VIEWS's start: `u64 route`, `u32 n` (1 to `maxViews`).
+    static func routeAndCount(_ r: inout ByteReader, _ what: String) throws(WireError) -> (UInt64, Int) {
+        let route = try r.u64("\(what) route")
+        let n = Int(try r.u32("\(what) views"))
+        guard (1...maxViews).contains(n) else { throw .malformed("\(what): \(n) views") }
+        return (route, n)
     }
 }
 
@@ -235,9 +242,8 @@ public struct ViewsPayload: Sendable {
 
     public init(decoding bytes: [UInt8]) throws(WireError) {
         var r = ByteReader(bytes)
-        route = try r.u64("VIEWS route")
-        let n = Int(try r.u32("VIEWS views"))
-        guard (1...FetchPayload.maxViews).contains(n) else { throw .malformed("VIEWS: \(n) views") }
+        let n: Int
+        (route, n) = try FetchPayload.routeAndCount(&r, "VIEWS")
         views = []
         for _ in 0..<n {
             let ref = QueryRef(image: try r.u32("VIEWS image"), view: try r.u32("VIEWS view"))
