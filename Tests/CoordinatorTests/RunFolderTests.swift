@@ -84,6 +84,19 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(run.latestCheckpoint()?.lastPathComponent, "step-00000100.safetensors")
     }
 
+    /// A line of the first version (no features_read, hits, misses, bytes or relay
+    /// members): read with those at 0, so a run resumed across versions keeps its curve.
+    func testALineOfTheFirstVersionIsReadWithTheLaterCountersAtZero() throws {
+        let run = try folder()
+        let old = "{\"bank_sends\":1,\"bank_sends_per_worker\":{\"w\":1},\"bce\":0,\"blocks\":2,\"ce\":0,\"chunks\":2,\"compute_seconds\":0.25,\"critical_compute_seconds\":0.25,\"dice\":0,\"episodes_per_s\":2,\"features_sent\":7,\"focal\":0.25,\"late_results\":0,\"loss\":0.25,\"queries\":4,\"rejected\":{},\"seconds\":0.5,\"step\":1,\"workers\":1}\n"
+        try old.write(to: run.metrics, atomically: true, encoding: .utf8)
+        let read = try XCTUnwrap(try StepMetrics.read(run.metrics).first)
+        XCTAssertEqual(read.featuresSent, 7)
+        XCTAssertEqual([read.featuresRead, read.featuresRelayed, read.featureHits, read.featureMisses,
+                        read.bytesIn, read.bytesOut, read.relayMembers], [0, 0, 0, 0, 0, 0, 0])
+        XCTAssertThrowsError(try JSONDecoder().decode(StepMetrics.self, from: Data("{\"step\":1}".utf8)), "the first version's fields stay required")
+    }
+
     func testAppendMetricsWritesOneSortedJSONLinePerCall() throws {
         let run = try folder()
         try writeMetrics(run, steps: 1...2)

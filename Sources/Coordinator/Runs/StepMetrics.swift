@@ -83,6 +83,32 @@ struct StepMetrics: Codable, Equatable, Sendable {
         self.bytesIn = bytesIn; self.bytesOut = bytesOut; self.relayMembers = relayMembers
     }
 
+    /// A line as written, or as an earlier version wrote it: the counters added since the
+    /// first (features read, relayed, hits and misses, bytes, relay members) are 0 where a
+    /// line lacks them, so a run resumed across versions keeps its whole curve.
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func later(_ key: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        step = try c.decode(Int.self, forKey: .step)
+        loss = try c.decode(Double.self, forKey: .loss)
+        focal = try c.decode(Double.self, forKey: .focal); dice = try c.decode(Double.self, forKey: .dice)
+        bce = try c.decode(Double.self, forKey: .bce); ce = try c.decode(Double.self, forKey: .ce)
+        queries = try c.decode(Int.self, forKey: .queries); chunks = try c.decode(Int.self, forKey: .chunks)
+        workers = try c.decode(Int.self, forKey: .workers); blocks = try c.decode(Int.self, forKey: .blocks)
+        featuresSent = try c.decode(Int.self, forKey: .featuresSent)
+        featuresRead = try later(.featuresRead); featuresRelayed = try later(.featuresRelayed)
+        featureHits = try later(.featureHits); featureMisses = try later(.featureMisses)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        computeSeconds = try c.decode(Double.self, forKey: .computeSeconds)
+        criticalComputeSeconds = try c.decode(Double.self, forKey: .criticalComputeSeconds)
+        episodesPerSecond = try c.decode(Double.self, forKey: .episodesPerSecond)
+        bankSends = try c.decode(Int.self, forKey: .bankSends)
+        bankSendsPerWorker = try c.decode([String: Int].self, forKey: .bankSendsPerWorker)
+        rejected = try c.decode([String: Int].self, forKey: .rejected)
+        lateResults = try c.decode(Int.self, forKey: .lateResults)
+        bytesIn = try later(.bytesIn); bytesOut = try later(.bytesOut); relayMembers = try later(.relayMembers)
+    }
+
     /// Every line of a metrics.jsonl, in order; a line that is not a record is an error
     /// naming the file and line.
     static func read(_ url: URL) throws -> [StepMetrics] {
