@@ -148,6 +148,7 @@ final class EmulatedClusterTests: ProcessTestCase {
             // The hosts share the file system: the workers read the views from the pool.
             XCTAssertEqual(row["features_read_per_step"] as? Double, phase == "first" ? 2 : 0, "\(row)")
             XCTAssertEqual(row["features_per_step"] as? Double, 0, "\(row)")
+            XCTAssertEqual(row["features_relayed_per_step"] as? Double, 0, "every worker reads the pool: \(row)")
             for key in ["interface_to_counted_in", "interface_to_counted_out"] {
                 let ratio = try XCTUnwrap(row[key] as? Double)
                 XCTAssertTrue((1.0...1.1).contains(ratio), "\(key) \(ratio): \(output)")

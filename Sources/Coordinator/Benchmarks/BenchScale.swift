@@ -10,7 +10,7 @@ extension Bench {
             discussion: """
             Starts an emulated cluster (scripts/cluster/emulate, root only) of one host more than the largest --hosts, every link limited to --link in both directions, and measures the links' TCP rate once with iperf3. For each host count H it runs the real coordinator (`ultraad train`) on node0, bound to node0's address, and one real worker on each of node1 ... nodeH, each host with its own network and /dev/shm, so every byte crosses node0's link. The workers' arithmetic is replaced by a fixed delay of --compute-ms per chunk (`ultraad-worker --compute-ms`), so that 16 workers can share this machine's cores; everything else is real: the head of ViT-L/14@336 (d = 768, D = 1024, r = 128, 4 layers, 9.9 MB of parameters), a pool of --pool-views ViT-L-sized views (16.9 MB each with its mask, one view per image, two classes), the bank, PARAMS, TASK with features, GRAD.
 
-            The hosts share this machine's file system, so by default each worker reads the query views it needs from the pool file itself and the coordinator sends only a CRC of each (protocol 6); --no-pool-reads makes the coordinator send every view, as a cluster without a shared file system would.
+            The hosts share this machine's file system, so by default each worker reads the query views it needs from the pool file itself and the coordinator sends only a CRC of each (protocol 6); --pool-readers 0 makes the coordinator send every view, as a cluster without a shared file system would, and a count between has the other workers fetch their views from the readers through the relay (protocol 9).
 
             Each episode is --queries-per-class queries of each class in chunks of --chunk-size (default 8 of each in chunks of 1: 16 chunks, so that 16 workers each get a block). Phase `first` is step 1 (every worker is sent the bank and the features of its queries); phase `steady` is the median of steps 2 to --steps. A worker keeps the views it has been given, but with random episodes it keeps meeting views it has not seen for a long time (about H ln(V) steps), so the steady steps still give out new views: the features column counts those sent by the coordinator, the read column those the workers read from the pool.
 
@@ -39,8 +39,9 @@ extension Bench {
         var chunkSize = 1
         @Option(help: "The emulation script.")
         var emulator = "scripts/cluster/emulate"
-        @Flag(help: "Start the workers with --no-pool-reads: every query view is sent by the coordinator, as before protocol 6, instead of read from the pool file on the hosts' shared file system.")
-        var noPoolReads = false
+        @Option(help: ArgumentHelp("How many workers read the pool file (those on the first hosts); the others start with --no-pool-reads, as on nodes without the shared file system.",
+                                   discussion: "Default: all. 0: the coordinator sends every query view, as before protocol 6. Between: the others fetch their views from a reader through the relay (protocol 9), or are sent them with --no-relay."))
+        var poolReaders: Int?
         @Flag(help: "Start the workers with --no-relay: the coordinator sends every worker the parameters and receives every gradient itself, as before protocol 7.")
         var noRelay = false
         @Flag(help: "Print one JSON object per host count and phase instead of the table.")
@@ -58,6 +59,7 @@ extension Bench {
             }
             guard steps >= 2 else { throw ValidationError("--steps must be at least 2 (step 1 is the first phase)") }
             guard computeMs >= 0 else { throw ValidationError("--compute-ms must be at least 0") }
+            if let poolReaders, poolReaders < 0 { throw ValidationError("--pool-readers must be at least 0") }
             guard poolViews >= 2, queriesPerClass >= 1, queriesPerClass <= min(poolViews / 2, Self.shots), chunkSize >= 1 else {
                 throw ValidationError("--pool-views must be at least 2, and --queries-per-class between 1 and the smaller of --pool-views / 2 and \(Self.shots)")
             }
@@ -82,7 +84,7 @@ extension Bench {
                         link, mbits, measured.aToB, measured.bToA))
             let rate = mbits * 1e6 / 8
             if !json {
-                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step  read/step  relay")
+                print("hosts  phase   step s   ideal s  x ideal  MB in/step  MB out/step  features/step  read/step  relayed/step  relay")
             }
             for h in hostCounts {
                 note("hosts \(h): \(steps) steps")
@@ -90,7 +92,7 @@ extension Bench {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let result = try ScaleRun(cluster: cluster, hosts: h, pool: poolFile, folder: folder, steps: steps,
                                           queriesPerClass: queriesPerClass, chunkSize: chunkSize, computeMs: computeMs,
-                                          readsPool: !noPoolReads, relays: !noRelay).execute()
+                                          poolReaders: min(poolReaders ?? h, h), relays: !noRelay).execute()
                 let ideal = problem.compute(hosts: h, ms: computeMs) + 2 * Double(problem.parameterBytes) / rate
                 let counted = (received: result.steps.map(\.bytesIn).reduce(0, +), sent: result.steps.map(\.bytesOut).reduce(0, +))
                 let check = (received: Double(result.interface.received) / Double(max(1, counted.received)),
@@ -101,6 +103,7 @@ extension Bench {
                                        bytesOut: median(lines.map { Double($0.bytesOut) }),
                                        features: median(lines.map { Double($0.featuresSent) }),
                                        featuresRead: median(lines.map { Double($0.featuresRead) }),
+                                       featuresRelayed: median(lines.map { Double($0.featuresRelayed) }),
                                        relayMembers: median(lines.map { Double($0.relayMembers) }), linkMbits: mbits,
                                        interfaceToCountedIn: check.received, interfaceToCountedOut: check.sent)
                     print(json ? try row.jsonLine() : row.tableLine)
@@ -126,6 +129,7 @@ struct ScaleRow: Encodable {
     var bytesOut: Double
     var features: Double
     var featuresRead: Double
+    var featuresRelayed: Double
     var relayMembers: Double
     var linkMbits: Double
     var interfaceToCountedIn: Double
@@ -134,14 +138,14 @@ struct ScaleRow: Encodable {
     enum CodingKeys: String, CodingKey {
         case hosts, phase, steps, stepSeconds = "step_s", idealSeconds = "ideal_s", bytesIn = "coordinator_bytes_in"
         case bytesOut = "coordinator_bytes_out", features = "features_per_step", featuresRead = "features_read_per_step", linkMbits = "link_mbit_s"
-        case relayMembers = "relay_members"
+        case featuresRelayed = "features_relayed_per_step", relayMembers = "relay_members"
         case interfaceToCountedIn = "interface_to_counted_in", interfaceToCountedOut = "interface_to_counted_out"
     }
 
     var tableLine: String {
         String(format: "%-6d ", hosts) + phase.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %-14.1f %-10.1f %.0f", stepSeconds, idealSeconds,
-                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features, featuresRead, relayMembers)
+            + String(format: "%-8.2f %-8.2f %-8.2f %-11.1f %-12.1f %-14.1f %-10.1f %-13.1f %.0f", stepSeconds, idealSeconds,
+                     stepSeconds / idealSeconds, bytesIn / 1e6, bytesOut / 1e6, features, featuresRead, featuresRelayed, relayMembers)
     }
 
     func jsonLine() throws -> String {

@@ -19,8 +19,9 @@ struct ScaleRun {
     let queriesPerClass: Int
     let chunkSize: Int
     let computeMs: Double
-    /// Whether the workers read query views from the pool file (else `--no-pool-reads`).
-    let readsPool: Bool
+    /// Workers (those on hosts 1 to this) that read query views from the pool file; the
+    /// others start with `--no-pool-reads`.
+    let poolReaders: Int
     /// Whether the workers relay (else `--no-relay`).
     let relays: Bool
 
@@ -55,7 +56,7 @@ struct ScaleRun {
         guard let endpoint else { throw failure("the coordinator did not start listening") }
         for h in 1...hosts {
             let p = cluster.process(worker, ["--connect", endpoint, "--compute-ms", "\(computeMs)", "--threads", "1",
-                                             "--idle-exit", "60"] + (readsPool ? [] : ["--no-pool-reads"])
+                                             "--idle-exit", "60"] + (h <= poolReaders ? [] : ["--no-pool-reads"])
                                              + (relays ? ["--relay-bind", "tcp://*:*"] : ["--no-relay"]), on: "node\(h)")
             try logging(p, to: "worker-\(h).log")
             try p.run()
