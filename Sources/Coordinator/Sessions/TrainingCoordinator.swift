@@ -344,16 +344,19 @@ final class TrainingCoordinator {
                 let image = prepared.pool.images[Int(ref.image)]
                 let query = ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
                                              label: image.label, source: image.id)
+                // The CRC of the view as kind 0 would carry it, computed once per view.
+                func crc() -> UInt32 {
+                    if let known = viewCRCs[ref] { return known }
+                    let c = TaskFeature.crc(of: query)
+                    viewCRCs[ref] = c
+                    return c
+                }
                 if w.readsPool {
-                    let crc = viewCRCs[ref] ?? TaskFeature.crc(of: query)
-                    viewCRCs[ref] = crc
-                    newFeatures.append((ref, .fromPool(crc: crc)))
+                    newFeatures.append((ref, .fromPool(crc: crc())))
                     read += 1
                 } else if !others.isEmpty {
-                    let crc = viewCRCs[ref] ?? TaskFeature.crc(of: query)
-                    viewCRCs[ref] = crc
                     // Spread over the readers, each view from one of them.
-                    newFeatures.append((ref, .fromMember(crc: crc, member: others[Int((ref.image &+ ref.view) % UInt32(others.count))])))
+                    newFeatures.append((ref, .fromMember(crc: crc(), member: others[Int((ref.image &+ ref.view) % UInt32(others.count))])))
                     relayed += 1
                 } else {
                     newFeatures.append((ref, .inline(query)))

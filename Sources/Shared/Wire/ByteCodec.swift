@@ -122,10 +122,15 @@ public struct ByteReader: Sendable {
         try take(try count(what, elementSize: 4) * 4, what)
     }
 
-    public mutating func floats(_ what: String) throws(WireError) -> [Float] {
-        let n = try count(what, elementSize: 4)
-        let s = try take(n * 4, what)
-        return [Float](unsafeUninitializedCapacity: n) { dst, count in   // one pass: no zero fill
+    public mutating func floats(_ what: String) throws(WireError) -> [Float] { try values(what) }
+
+    /// A count, then that many values as their little-endian bytes (x86-64 and arm64 are
+    /// little-endian), copied in one pass with no zero fill.
+    private mutating func values<T: BitwiseCopyable>(_ what: String) throws(WireError) -> [T] {
+        let size = MemoryLayout<T>.stride
+        let n = try count(what, elementSize: size)
+        let s = try take(n * size, what)
+        return [T](unsafeUninitializedCapacity: n) { dst, count in
             s.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(dst).copyMemory(from: src) }
             count = n
         }
@@ -140,14 +145,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Float16 bit patterns, as `ByteWriter.halves` wrote them.
-    public mutating func halves(_ what: String) throws(WireError) -> [UInt16] {
-        let n = try count(what, elementSize: 2)
-        let s = try take(n * 2, what)
-        return [UInt16](unsafeUninitializedCapacity: n) { dst, count in
-            s.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(dst).copyMemory(from: src) }
-            count = n
-        }
-    }
+    public mutating func halves(_ what: String) throws(WireError) -> [UInt16] { try values(what) }
 
     /// A tensor's rank and dimensions (at most rank 8 and `maxElements` values).
     mutating func shape(_ what: String) throws(WireError) -> [Int] {
@@ -167,12 +165,15 @@ public struct ByteReader: Sendable {
 
     public mutating func tensor(_ what: String) throws(WireError) -> Tensor {
         let shape = try shape(what)
-        let total = shape.reduce(1, *)
         let values = try floats(what)
-        guard values.count == total else {
-            throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
-        }
+        try Self.check(values.count, fill: shape, what)
         return Tensor(shape: shape, data: values)
+    }
+
+    /// A shape and the values that came for it must agree.
+    static func check(_ count: Int, fill shape: [Int], _ what: String) throws(WireError) {
+        let total = shape.reduce(1, *)
+        guard count == total else { throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(count)") }
     }
 
     /// Every byte must have been read: trailing bytes mean a malformed payload.

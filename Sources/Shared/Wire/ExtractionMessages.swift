@@ -177,19 +177,14 @@ extension ByteReader {
     public mutating func matrix(_ what: String) throws(WireError) -> FeatureMatrix {
         let dtype = try u8("\(what) dtype")
         let shape = try shape(what)
-        let total = shape.reduce(1, *)
         switch dtype {
         case 0:
             let values = try floats(what)
-            guard values.count == total else {
-                throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
-            }
+            try Self.check(values.count, fill: shape, what)
             return FeatureMatrix(Tensor(shape: shape, data: values))
         case 1:
             let values = try halves(what)
-            guard values.count == total else {
-                throw .malformed("\(what): shape \(shape) holds \(total) values, payload has \(values.count)")
-            }
+            try Self.check(values.count, fill: shape, what)
             return FeatureMatrix(shape: shape, float16: values)
         default:
             throw .malformed("\(what): dtype \(dtype) (0 float32 and 1 float16 are known)")

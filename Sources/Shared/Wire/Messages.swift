@@ -11,6 +11,18 @@ public struct QueryRef: Hashable, Sendable {
     public init(image: UInt32, view: UInt32) { self.image = image; self.view = view }
 }
 
+extension ByteWriter {
+    /// A query view as TASK, FETCH and VIEWS name it: `u32 image`, `u32 view`.
+    mutating func ref(_ r: QueryRef) { u32(r.image); u32(r.view) }
+}
+
+extension ByteReader {
+    /// What `ByteWriter.ref` wrote.
+    mutating func ref(_ what: String) throws(WireError) -> QueryRef {
+        QueryRef(image: try u32("\(what) image"), view: try u32("\(what) view"))
+    }
+}
+
 /// HELLO (worker -> coordinator).
 public struct Hello: Equatable, Sendable {
     public var workerID: String
@@ -301,11 +313,11 @@ public struct TaskPayload: Sendable {
         w.u32(UInt32(chunks.count))
         for c in chunks {
             w.u32(UInt32(c.count))
-            for q in c { w.u32(q.image); w.u32(q.view) }
+            for q in c { w.ref(q) }
         }
         w.u32(UInt32(features.count))
         for (ref, f) in features {
-            w.u32(ref.image); w.u32(ref.view)
+            w.ref(ref)
             switch f {
             case .inline(let q): w.u8(0); w.encodeQuery(q)
             case .fromPool(let crc): w.u8(1); w.u32(crc)
@@ -325,14 +337,14 @@ public struct TaskPayload: Sendable {
             let m = Int(try r.u32("TASK chunk size"))
             guard m <= 1 << 16 else { throw .malformed("TASK: chunk of \(m) queries") }
             var c = [QueryRef]()
-            for _ in 0..<m { c.append(QueryRef(image: try r.u32("TASK image"), view: try r.u32("TASK view"))) }
+            for _ in 0..<m { c.append(try r.ref("TASK")) }
             chunks.append(c)
         }
         let f = Int(try r.u32("TASK features"))
         guard f <= 1 << 16 else { throw .malformed("TASK: \(f) feature sets") }
         features = []
         for _ in 0..<f {
-            let ref = QueryRef(image: try r.u32("TASK feature image"), view: try r.u32("TASK feature view"))
+            let ref = try r.ref("TASK feature")
             switch try r.u8("TASK feature kind") {
             case 0: features.append((ref, .inline(try r.decodeQuery("TASK features"))))
             case 1: features.append((ref, .fromPool(crc: try r.u32("TASK feature CRC"))))

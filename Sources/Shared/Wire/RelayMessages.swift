@@ -205,7 +205,7 @@ public struct FetchPayload: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 12 + 8 * refs.count)
         w.u64(route); w.u32(UInt32(refs.count))
-        for ref in refs { w.u32(ref.image); w.u32(ref.view) }
+        for ref in refs { w.ref(ref) }
         return w.bytes
     }
 
@@ -214,7 +214,7 @@ public struct FetchPayload: Sendable, Equatable {
         let n: Int
         (route, n) = try Self.routeAndCount(&r, "FETCH")
         refs = []
-        for _ in 0..<n { refs.append(QueryRef(image: try r.u32("FETCH image"), view: try r.u32("FETCH view"))) }
+        for _ in 0..<n { refs.append(try r.ref("FETCH")) }
         try r.finish("FETCH")
     }
 
@@ -236,7 +236,7 @@ public struct ViewsPayload: Sendable {
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.u64(route); w.u32(UInt32(views.count))
-        for (ref, q) in views { w.u32(ref.image); w.u32(ref.view); w.encodeQuery(q) }
+        for (ref, q) in views { w.ref(ref); w.encodeQuery(q) }
         return w.bytes
     }
 
@@ -246,7 +246,7 @@ public struct ViewsPayload: Sendable {
         (route, n) = try FetchPayload.routeAndCount(&r, "VIEWS")
         views = []
         for _ in 0..<n {
-            let ref = QueryRef(image: try r.u32("VIEWS image"), view: try r.u32("VIEWS view"))
+            let ref = try r.ref("VIEWS")
             views.append((ref, try r.decodeQuery("VIEWS view \(ref.view) of image \(ref.image)")))
         }
         try r.finish("VIEWS")
