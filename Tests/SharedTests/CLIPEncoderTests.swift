@@ -89,6 +89,25 @@ final class CLIPEncoderTests: XCTestCase {
         try checkBatchInvariance(wide, images, threads: [1, 2, 3], layers: [1, 2], unit: unit)
     }
 
+    /// The padding rows between images change no feature: image rows laid out at the row
+    /// unit and at three times it (what a coarser unit, such as the 24 probed before 12
+    /// was a candidate, pads to) give the same bits.
+    func testThePaddingBetweenImagesChangesNoFeature() throws {
+        var rng = SplitMix64(seed: 8)
+        let wide = CLIPImageEncoder(weights: CLIPBuiltin.randomVision(
+            CLIPVisionConfig(width: 512, layers: 2, heads: 8, patchSize: 16, imageSize: 64, mlpWidth: 1024,
+                             projectionDim: 512, activation: .quickGelu), &rng))
+        let unit = try XCTUnwrap(wide.batchRowUnit, "OpenBLAS kernel \(BLAS.coreName) has no row unit")
+        let images = Tensor(shape: [3, 3, 64, 64], data: (0..<(3 * 3 * 64 * 64)).map { _ in rng.nextNormal() })
+        let tight = wide.encode(images, rowUnit: unit, layers: [1, 2], threads: 2, profile: nil)
+        let loose = wide.encode(images, rowUnit: 3 * unit, layers: [1, 2], threads: 2, profile: nil)
+        XCTAssertEqual(tight.g.data.map(\.bitPattern), loose.g.data.map(\.bitPattern), "g, row unit \(unit)")
+        for l in [1, 2] {
+            XCTAssertEqual(tight.u[l]?.data.map(\.bitPattern), loose.u[l]?.data.map(\.bitPattern), "U.\(l)")
+            XCTAssertEqual(tight.z0[l]?.data.map(\.bitPattern), loose.z0[l]?.data.map(\.bitPattern), "Z0.\(l)")
+        }
+    }
+
     /// Three images (the pair and the first again) at each thread count against each alone
     /// at one thread.
     func checkBatchInvariance(_ encoder: CLIPImageEncoder, _ pair: Tensor, threads: [Int], layers: [Int],

@@ -10,7 +10,9 @@ internal import CBLAS
 /// Why it is probed: OpenBLAS's kernels sweep the rows in fixed-width panels and treat the
 /// last, narrower panel with other code. The SkylakeX and Sandybridge kernels give every
 /// row the same bits regardless (u = 1); the Haswell and Zen kernels do not, and line up
-/// only at multiples of 24. No documented constant says which, so each process measures it
+/// only at multiples of 12 (their panels are 12 rows wide; up to session 12 the candidates
+/// skipped 12 and the probe settled on 24, which padded a ViT-B/16 image's 197 rows to 216
+/// instead of 204). No documented constant says which, so each process measures it
 /// once, on the sizes the encoder uses, before its first batched GEMM (a few milliseconds).
 /// nil when no candidate holds: the encoder then runs one image at a time.
 ///
@@ -33,10 +35,10 @@ public enum GemmRowUnit {
     }
 
     /// The fewest rows the probe checks a call with. `ParallelGemm` never gives a thread
-    /// fewer: its shares are at least u rows, and at least 24 when u < 16.
+    /// fewer: its shares are at least 32 rows before they are rounded to multiples of u.
     static let minimumRows = 16
 
-    static let candidates = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192]
+    static let candidates = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]
 
     static func probe() -> Int? {
         let saved = BLAS.threads
