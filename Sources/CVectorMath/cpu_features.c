@@ -3,9 +3,9 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 
-enum { has_avx2 = 1, has_f16c = 2 };
+enum { has_avx2 = 1, has_f16c = 2, has_fma = 4 };
 
-// AVX (and F16C) in CPUID leaf 1, YMM state enabled by the OS (OSXSAVE, XCR0 bits 1 and 2),
+// AVX (and F16C, FMA) in CPUID leaf 1, YMM state enabled by the OS (OSXSAVE, XCR0 bits 1 and 2),
 // AVX2 in leaf 7.
 static int detect(void) {
     unsigned a, b, c, d;
@@ -13,7 +13,7 @@ static int detect(void) {
     unsigned lo, hi;
     __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     if ((lo & 6) != 6) return 0;
-    int features = (c & bit_F16C) ? has_f16c : 0;
+    int features = ((c & bit_F16C) ? has_f16c : 0) | ((c & bit_FMA) ? has_fma : 0);
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2)) features |= has_avx2;
     return features;
 }
@@ -27,7 +27,9 @@ static int features(void) {
 
 int uad_cpu_has_avx2(void) { return (features() & has_avx2) != 0; }
 int uad_cpu_has_f16c(void) { return (features() & has_f16c) != 0; }
+int uad_cpu_has_avx2_fma(void) { return (features() & (has_avx2 | has_fma)) == (has_avx2 | has_fma); }
 #else
 int uad_cpu_has_avx2(void) { return 0; }
 int uad_cpu_has_f16c(void) { return 0; }
+int uad_cpu_has_avx2_fma(void) { return 0; }
 #endif

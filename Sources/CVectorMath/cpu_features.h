@@ -10,4 +10,7 @@ int uad_cpu_has_avx2(void);
 /// 1 when the CPU has F16C and AVX and the OS saves YMM registers.
 int uad_cpu_has_f16c(void);
 
+/// 1 when the CPU has AVX2 and FMA3 (every AVX2 CPU so far) and the OS saves YMM registers.
+int uad_cpu_has_avx2_fma(void);
+
 #endif

@@ -142,16 +142,19 @@ final class CLIPKernelTests: XCTestCase {
         return out
     }
 
+    /// Head widths below, at and past the kernel's 16-lane panels; token counts that leave
+    /// a partial block of query rows and a partial panel of keys.
     func testAttentionMatchesNaive() {
-        let (batch, tokens, heads) = (2, 13, 3)
-        let qkv = random([batch * tokens, 3 * 3 * 8], seed: 5)
-        for causal in [false, true] {
-            let want = naiveAttention(qkv, batch: batch, tokens: tokens, heads: heads, causal: causal)
-            for threads in [1, 2, 4] {
-                var out = Tensor(zeros: [1])
-                Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
-                                        threads: threads, into: &out)
-                XCTAssertLessThan(out.maxAbsDifference(want), 1e-5, "causal \(causal), threads \(threads)")
+        for (batch, tokens, heads, hd) in [(2, 13, 3, 8), (2, 40, 2, 64), (1, 23, 1, 17)] {
+            let qkv = random([batch * tokens, 3 * heads * hd], seed: UInt64(5 + hd))
+            for causal in [false, true] {
+                let want = naiveAttention(qkv, batch: batch, tokens: tokens, heads: heads, causal: causal)
+                for threads in [1, 2, 4] {
+                    var out = Tensor(zeros: [1])
+                    Attention.selfAttention(qkv: qkv, batch: batch, tokens: tokens, heads: heads, causal: causal,
+                                            threads: threads, into: &out)
+                    XCTAssertLessThan(out.maxAbsDifference(want), 1e-5, "T \(tokens), hd \(hd), causal \(causal), threads \(threads)")
+                }
             }
         }
     }
@@ -219,6 +222,21 @@ final class CLIPKernelTests: XCTestCase {
             for j in 0..<n { XCTAssertEqual(a[j], Float(Foundation.exp(Double(values[j] - m))), accuracy: 4e-7) }
             XCTAssertTrue(a[n...].allSatisfy { $0 == 0 })
             XCTAssertEqual(Double(sa), 1 / a.prefix(n).reduce(0.0) { $0 + Double($1) }, accuracy: 1e-6 * Double(sa))
+        }
+    }
+
+    /// The fused attention kernel's AVX2 + FMA and baseline builds give the same bits, for
+    /// head widths that fill its 16-lane panels or not and token counts that fill its
+    /// 6-row blocks or not, causal or not.
+    func testAttentionBuildsAgree() {
+        print("Attention: \(Attention.usesAVX2 ? "AVX2 + FMA build against the baseline" : "no AVX2: the baseline build twice")")
+        for (tokens, hd, heads, causal) in [(197, 64, 2, false), (77, 64, 1, true), (13, 24, 3, false), (5, 8, 2, true),
+                                            (1, 3, 1, false), (40, 17, 2, true)] {
+            let qkv = random([2 * tokens, 3 * hd * heads], seed: UInt64(tokens * hd))
+            var fast = Tensor(zeros: [1]), baseline = Tensor(zeros: [1])
+            Attention.selfAttention(qkv: qkv, batch: 2, tokens: tokens, heads: heads, causal: causal, threads: 2, into: &fast)
+            Attention.selfAttentionBaseline(qkv: qkv, batch: 2, tokens: tokens, heads: heads, causal: causal, into: &baseline)
+            XCTAssertEqual(fast.data.map(\.bitPattern), baseline.data.map(\.bitPattern), "T \(tokens), hd \(hd), causal \(causal)")
         }
     }
 

@@ -17,8 +17,9 @@ public struct FrozenFeatureExtractor: Sendable {
     /// 2: each image is encoded on its own. 3: images are batched, their rows laid out at
     /// multiples of the BLAS's row unit (`GemmRowUnit`), and GEMM rows split between
     /// threads there. 4: the softmax and QuickGELU exps by the C kernels (`VectorMath`),
-    /// the softmax's sum applied to the weighted values.
-    public static let numericsVersion = 4
+    /// the softmax's sum applied to the weighted values. 5: attention by the fused C kernel
+    /// (`Attention`: fused multiply-adds over the head width and over the keys, in order).
+    public static let numericsVersion = 5
 
     /// `imageSize` nil: the checkpoint's; `layers` nil: the four quarter points of the depth.
     /// `weightsDigest`: `WeightsDigest.of` the weights (a worker hashes its own copy, and

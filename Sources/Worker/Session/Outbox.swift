@@ -50,7 +50,7 @@ final class Outbox: @unchecked Sendable {
         lock.lock()
         messages.append(Message(header: header, payload: payload, to: recipient))
         lock.unlock()
-        try? sender.send([[]])
+        _ = try? sender.send([[]])
     }
 
     /// The messages posted so far, oldest first, after draining the wake-ups (on the
