@@ -69,6 +69,42 @@ final class RelayTests: ProcessTestCase {
         XCTAssertGreaterThan(total("features_read"), 0)
     }
 
+    /// No member reads the pool: the coordinator sends a view inline only when no member of
+    /// the step's round keeps it; the others fetch it from one that does. Against the same
+    /// run without the relay (every worker sent every view it needs), fewer views cross the
+    /// coordinator's link, and the bits are the same. (The steps alternate three and two
+    /// workers, so a worker's blocks hold other classes' queries from one step to the next
+    /// and views change hands.)
+    func testWithNoPoolReaderTheMembersPassOnTheViewsTheyKeep() throws {
+        let reference = try inProcessReference()
+        func run(_ name: String, relay: Bool) throws -> [[String: Any]] {
+            let logs = dir.appendingPathComponent("\(name)-logs")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            let procs = Processes(dir: logs)
+            defer { procs.stopAll() }
+            let (run, coordinator, ep) = try startCoordinator(name, workers: 3, procs: procs,
+                                                              extra: ["--step-worker-limits", "3", "2"])
+            for w in ["a", "b", "c"] {
+                let args = relay ? relayingWorker(ep, extra: ["--no-pool-reads"])
+                                 : ["--connect", ep, "--no-shared-memory", "--no-relay", "--no-pool-reads", "--idle-exit", "20"]
+                try procs.start(worker, args, log: "\(w).log")
+            }
+            XCTAssertTrue(waitForExit(coordinator, timeout: 90), procs.log("coordinator.log"))
+            XCTAssertEqual(coordinator.terminationStatus, 0, procs.log("coordinator.log"))
+            XCTAssertEqual(try finalParameters(run), reference, name)
+            return try metrics(run)
+        }
+        func total(_ lines: [[String: Any]], _ key: String) -> Int { lines.compactMap { $0[key] as? Int }.reduce(0, +) }
+        let relayed = try run("keepers", relay: true), direct = try run("direct", relay: false)
+        XCTAssertEqual(relayed.map { $0["relay_members"] as? Int }, (0..<steps).map { $0 % 2 == 0 ? 3 : 2 })
+        XCTAssertEqual(direct.map { $0["relay_members"] as? Int }, Array(repeating: 0, count: steps))
+        XCTAssertGreaterThan(total(relayed, "features_relayed"), 0)
+        XCTAssertEqual(total(relayed, "features_read"), 0)
+        XCTAssertLessThan(total(relayed, "features_sent"), total(direct, "features_sent"))
+        XCTAssertEqual(total(relayed, "features_sent") + total(relayed, "features_relayed"), total(direct, "features_sent"),
+                       "each view a worker needs comes once, from the coordinator or from a member")
+    }
+
     /// The one member that reads the pool, and that the others fetch from, is killed
     /// mid-run: the step starts again with the two others, which are then sent the views
     /// they have not got, and the bits are unchanged.

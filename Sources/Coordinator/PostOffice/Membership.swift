@@ -25,6 +25,12 @@ struct WorkerState {
     var parameterVersion: UInt64?
     /// Queries whose features this worker has been sent.
     var sentFeatures = Set<QueryRef>()
+    /// Of them, the views it keeps for the run (sent inline or fetched from a member; views
+    /// read from the pool may be dropped): it can pass them on to the other members.
+    var keptFeatures = Set<QueryRef>()
+    /// Of those, the ones of TASKs it has answered, which it surely has: another member of
+    /// a relay round may be told to fetch them from it.
+    var servableFeatures = Set<QueryRef>()
     /// The block it is computing, with the step it belongs to.
     var assignment: (step: Int, block: Block)? { didSet { gradient = nil } }
     /// The GRAD pieces of that block received so far.

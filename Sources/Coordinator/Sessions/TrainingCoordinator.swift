@@ -161,6 +161,8 @@ final class TrainingCoordinator {
         members[id]?.assignment = nil
         members[id]?.parameterVersion = nil
         members[id]?.sentFeatures = []
+        members[id]?.keptFeatures = []
+        members[id]?.servableFeatures = []
         if report.code == .sharedMemoryUnusable { members[id]?.sharedMemory = false }
         if report.code == .featuresUnavailable { members[id]?.readsPool = false; members[id]?.fetchesViews = false }
     }
@@ -184,6 +186,7 @@ final class TrainingCoordinator {
                                                          : "GRAD: values in a step through the relay (they go to the segment owners)")
             }
             members[id]?.assignment = nil
+            members[id]?.servableFeatures = members[id]?.keptFeatures ?? []
             s.relay?.computed.insert(start: a.block.start, count: a.block.count, sum: [])
             if s.relay?.computed.isComplete == true { s.relay?.computedAt = Date() }
             s.count(g)
@@ -210,6 +213,7 @@ final class TrainingCoordinator {
             throw error
         }
         members[id]?.assignment = nil
+        members[id]?.servableFeatures = members[id]?.keptFeatures ?? []
         s.tree.insert(start: a.block.start, count: a.block.count, sum: sum)
         s.count(g)
     }
@@ -327,18 +331,18 @@ final class TrainingCoordinator {
             for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
         }
         // The round's members that read the pool (their indices in its ROUTE): the others
-        // fetch their views from them rather than through this link.
-        let sources = s.relay.map { round in
-            round.members.indices.filter { members[round.members[$0]]?.readsPool == true }.map(UInt32.init)
-        } ?? []
+        // fetch their views from them rather than through this link. With no reader, a view
+        // crosses this link once and the other members fetch it from one that keeps it.
+        let round = s.relay?.members ?? []
+        let sources = round.indices.filter { members[round[$0]]?.readsPool == true }.map(UInt32.init)
         for id in receivers {
             guard let w = members[id], s.relay != nil || w.parameterVersion == version, !s.pending.isEmpty else { continue }
             let block = s.pending.removeFirst()
             let lists = s.chunkLists(block)
             var newFeatures = [(QueryRef, TaskFeature)]()
             var read = 0, relayed = 0   // of them, views the worker reads from the pool, or fetches
-            var sent = w.sentFeatures
-            let me = s.relay?.members.firstIndex(of: id).map(UInt32.init)
+            var sent = w.sentFeatures, kept = w.keptFeatures
+            let me = round.firstIndex(of: id).map(UInt32.init)
             let others = w.fetchesViews ? sources.filter { $0 != me } : []
             for ref in lists.joined() where !sent.contains(ref) {
                 let image = prepared.pool.images[Int(ref.image)]
@@ -351,15 +355,25 @@ final class TrainingCoordinator {
                     viewCRCs[ref] = c
                     return c
                 }
+                // A member to fetch it from: a pool reader, else one that keeps it; spread
+                // over them, each view from one.
+                func giver() -> UInt32? {
+                    guard w.fetchesViews else { return nil }
+                    let givers = !others.isEmpty ? others : round.indices.filter {
+                        UInt32($0) != me && members[round[$0]]?.servableFeatures.contains(ref) == true
+                    }.map(UInt32.init)
+                    return givers.isEmpty ? nil : givers[Int((ref.image &+ ref.view) % UInt32(givers.count))]
+                }
                 if w.readsPool {
                     newFeatures.append((ref, .fromPool(crc: crc())))
                     read += 1
-                } else if !others.isEmpty {
-                    // Spread over the readers, each view from one of them.
-                    newFeatures.append((ref, .fromMember(crc: crc(), member: others[Int((ref.image &+ ref.view) % UInt32(others.count))])))
+                } else if let member = giver() {
+                    newFeatures.append((ref, .fromMember(crc: crc(), member: member)))
                     relayed += 1
+                    kept.insert(ref)
                 } else {
                     newFeatures.append((ref, .inline(query)))
+                    kept.insert(ref)
                 }
                 sent.insert(ref)
             }
@@ -370,6 +384,7 @@ final class TrainingCoordinator {
             }
             members[id]?.assignment = (s.step, block)
             members[id]?.sentFeatures = sent
+            members[id]?.keptFeatures = kept
             s.featuresRead += read
             s.featuresRelayed += relayed
             s.featuresSent += newFeatures.count - read - relayed

@@ -44,7 +44,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
 ///     44 reserved     u32     zero
 public struct MessageHeader: Equatable, Sendable {
     public static let magic: [UInt8] = [0x55, 0x41, 0x44, 0x01]   // "UAD\1"
-    public static let protocolVersion: UInt16 = 9
+    public static let protocolVersion: UInt16 = 10
     public static let size = 48
 
     public var type: MessageType

@@ -218,16 +218,20 @@ final class WorkerSession {
         }
     }
 
-    /// FETCH from another member: the views, read from the pool, go back to it in VIEWS.
+    /// FETCH from another member: the views, from those this worker holds or else read from
+    /// the pool, go back to it in VIEWS.
     private func serveFetch(_ env: Envelope, from sender: String?) throws(WireError) {
         let fetch = try FetchPayload(decoding: env.payload)
         guard let relay, let plan = relay.step?.plan, fetch.route == plan.route, let sender,
               let index = plan.members.firstIndex(where: { $0.workerID == sender }) else {
             throw .unexpected("FETCH outside the step of its route")
         }
-        guard let pool else { throw .unexpected("FETCH to a worker that does not read the pool") }
         var views = [(ref: QueryRef, query: ChunkInput.Query)]()
         for ref in fetch.refs {
+            if let held = features.use(ref) { views.append((ref, held)); continue }
+            guard let pool else {
+                throw .unexpected("FETCH: view \(ref.view) of image \(ref.image), which this worker neither holds nor reads")
+            }
             do { views.append((ref, try pool.query(image: Int(ref.image), view: Int(ref.view)))) } catch {
                 throw .malformed("FETCH: view \(ref.view) of image \(ref.image) from \(pool.file.path): \(error)")
             }
