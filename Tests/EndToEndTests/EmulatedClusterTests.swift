@@ -156,6 +156,41 @@ final class EmulatedClusterTests: ProcessTestCase {
         }
     }
 
+    /// Only node1's worker reads the pool; node2's and node3's fetch their views from it
+    /// through the relay, as nodes without the shared file system do. node1's link is cut
+    /// for good mid-run, while the others depend on it for views: the step starts again
+    /// without it, the two others get what they lack from the coordinator or from each
+    /// other, and the result is the in-process loop's, bit for bit.
+    func testTheHostTheOthersFetchViewsFromCutMidRunLeavesTheBitsUnchanged() throws {
+        let (cluster, reference, config, keys) = try fourHostsWithCURVE()
+        let procs = Processes(dir: dir)
+        defer { procs.stopAll() }
+        let run = dir.appendingPathComponent("fetch-cut")
+        let (coordinator, ep) = try startCoordinator(run, minWorkers: 3, config: config, on: cluster, procs: procs,
+                                                     workerTimeout: "2")
+        let slow = ["--delay-per-block-ms", "100"]
+        try cluster.start(worker, workerArguments(ep, keys: keys, number: 1, extra: slow), on: "node1", log: "w1.log", procs: procs)
+        for n in 2...3 {
+            try cluster.start(worker, workerArguments(ep, keys: keys, number: n, extra: slow + ["--no-pool-reads"]),
+                              on: "node\(n)", log: "w\(n).log", procs: procs)
+        }
+        XCTAssertTrue(eventually(60) { lineCount(run) >= 4 }, procs.log("coordinator.log"))
+        let cutAt = lineCount(run)
+        try cluster.link("node1", up: false)
+        XCTAssertTrue(waitForExit(coordinator, timeout: 120), procs.log("coordinator.log"))
+        let log = procs.log("coordinator.log")
+        XCTAssertEqual(coordinator.terminationStatus, 0, log)
+        XCTAssertEqual(try finalParameters(run), reference)
+        let lines = try metrics(run)
+        XCTAssertEqual(lines.count, steps)
+        XCTAssertGreaterThan(lines.prefix(cutAt).compactMap { $0["features_relayed"] as? Int }.reduce(0, +), 0,
+                             "node2 and node3 fetched from node1 before the cut: \(log)")
+        // (The step in progress at the cut may still have finished with node1.)
+        XCTAssertTrue(lines.dropFirst(cutAt + 1).allSatisfy { ($0["workers"] as? Int) == 2 }, "node1 is gone after the cut: \(log)")
+        XCTAssertTrue(log.contains("during its relay round; the step starts again") || log.contains("steps no longer go through the relay"),
+                      log)
+    }
+
     /// One run through three failures: a host that joins after step 3, a host whose link
     /// is cut for good after step 6 (its blocks are computed elsewhere), and a host whose
     /// link is cut after step 10 until the coordinator has declared it dead, then restored
