@@ -16,22 +16,27 @@ size_t uad_attention_scratch(size_t t, size_t w) {
     return tp * w + t * wp + block_rows * tp;
 }
 
+// acc[r] = sum_{k < depth} a[r * lda + k] b[k] for r < R, in the order of k, where b's rows
+// are 16 floats (two vectors): the 6 x 16 block product both of a head's products are made of.
+INLINE void block_product(const float *a, size_t lda, const float *b, size_t depth, f8 acc[block_rows][2], int R) {
+    for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = splat(0);
+    for (size_t k = 0; k < depth; k++) {
+        f8 b0 = load(b + k * panel), b1 = load(b + k * panel + 8);
+        for (int r = 0; r < R; r++) {
+            f8 x = splat(a[r * lda + k]);
+            acc[r][0] = fma8(x, b0, acc[r][0]);
+            acc[r][1] = fma8(x, b1, acc[r][1]);
+        }
+    }
+}
+
 // s[r, j] = scale * sum_c q[r, c] kp(c, j) for r < R and j < jmax (jmax a multiple of 16).
 // kp: the keys panel-major, [tp/16][w][16]; s: rows of tp.
 INLINE void scores(const float *q, size_t ld, const float *kp, size_t tp, size_t jmax, size_t w, float scale,
                    float *s, int R) {
     for (size_t p = 0; p < jmax; p += panel) {
-        const float *keys = kp + p * w;
         f8 acc[block_rows][2];
-        for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = splat(0);
-        for (size_t c = 0; c < w; c++) {
-            f8 k0 = load(keys + c * panel), k1 = load(keys + c * panel + 8);
-            for (int r = 0; r < R; r++) {
-                f8 qc = splat(q[r * ld + c]);
-                acc[r][0] = fma8(qc, k0, acc[r][0]);
-                acc[r][1] = fma8(qc, k1, acc[r][1]);
-            }
-        }
+        block_product(q, ld, kp + p * w, w, acc, R);
         for (int r = 0; r < R; r++) {
             store(acc[r][0] * splat(scale), s + r * tp + p);
             store(acc[r][1] * splat(scale), s + r * tp + p + 8);
@@ -44,17 +49,8 @@ INLINE void scores(const float *q, size_t ld, const float *kp, size_t tp, size_t
 INLINE void weighted_values(const float *s, size_t tp, const float *vp, size_t t, size_t jmax, size_t w,
                             const float *inverse, float *out, size_t ldo, int R) {
     for (size_t p = 0; p < w; p += panel) {
-        const float *values = vp + p * t;
         f8 acc[block_rows][2];
-        for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = splat(0);
-        for (size_t j = 0; j < jmax; j++) {
-            f8 v0 = load(values + j * panel), v1 = load(values + j * panel + 8);
-            for (int r = 0; r < R; r++) {
-                f8 weight = splat(s[r * tp + j]);
-                acc[r][0] = fma8(weight, v0, acc[r][0]);
-                acc[r][1] = fma8(weight, v1, acc[r][1]);
-            }
-        }
+        block_product(s, tp, vp + p * t, jmax, acc, R);
         size_t left = w - p;
         for (int r = 0; r < R; r++) {
             f8 f = splat(inverse[r]), o0 = acc[r][0] * f, o1 = acc[r][1] * f;

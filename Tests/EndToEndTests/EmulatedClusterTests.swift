@@ -169,9 +169,8 @@ final class EmulatedClusterTests: ProcessTestCase {
         let (coordinator, ep) = try startCoordinator(run, minWorkers: 3, config: config, on: cluster, procs: procs,
                                                      workerTimeout: "2")
         let slow = ["--delay-per-block-ms", "100"]
-        try cluster.start(worker, workerArguments(ep, keys: keys, number: 1, extra: slow), on: "node1", log: "w1.log", procs: procs)
-        for n in 2...3 {
-            try cluster.start(worker, workerArguments(ep, keys: keys, number: n, extra: slow + ["--no-pool-reads"]),
+        for n in 1...3 {
+            try cluster.start(worker, workerArguments(ep, keys: keys, number: n, extra: n == 1 ? slow : slow + ["--no-pool-reads"]),
                               on: "node\(n)", log: "w\(n).log", procs: procs)
         }
         XCTAssertTrue(eventually(60) { lineCount(run) >= 4 }, procs.log("coordinator.log"))

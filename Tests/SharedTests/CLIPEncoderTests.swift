@@ -80,25 +80,27 @@ final class CLIPEncoderTests: XCTestCase {
         let small = try load("openclip.safetensors").imageEncoder()
         XCTAssertNil(small.batchRowUnit)
         try checkBatchInvariance(small, pair, threads: [1], layers: [1, 3])
-        var rng = SplitMix64(seed: 7)
+        let (wide, unit, images) = try wideRandomEncoder(images: 2, seed: 7)
+        try checkBatchInvariance(wide, images, threads: [1, 2, 3], layers: [1, 2], unit: unit)
+    }
+
+    /// A random two-layer model with released CLIP's widths per GEMM (so it takes the batched
+    /// path), its row unit, and `images` random 64 x 64 inputs.
+    func wideRandomEncoder(images count: Int, seed: UInt64) throws -> (CLIPImageEncoder, Int, Tensor) {
+        var rng = SplitMix64(seed: seed)
         let wide = CLIPImageEncoder(weights: CLIPBuiltin.randomVision(
             CLIPVisionConfig(width: 512, layers: 2, heads: 8, patchSize: 16, imageSize: 64, mlpWidth: 1024,
                              projectionDim: 512, activation: .quickGelu), &rng))
         let unit = try XCTUnwrap(wide.batchRowUnit, "OpenBLAS kernel \(BLAS.coreName) has no row unit")
-        let images = Tensor(shape: [2, 3, 64, 64], data: (0..<(2 * 3 * 64 * 64)).map { _ in rng.nextNormal() })
-        try checkBatchInvariance(wide, images, threads: [1, 2, 3], layers: [1, 2], unit: unit)
+        let images = Tensor(shape: [count, 3, 64, 64], data: (0..<(count * 3 * 64 * 64)).map { _ in rng.nextNormal() })
+        return (wide, unit, images)
     }
 
     /// The padding rows between images change no feature: image rows laid out at the row
     /// unit and at three times it (what a coarser unit, such as the 24 probed before 12
     /// was a candidate, pads to) give the same bits.
     func testThePaddingBetweenImagesChangesNoFeature() throws {
-        var rng = SplitMix64(seed: 8)
-        let wide = CLIPImageEncoder(weights: CLIPBuiltin.randomVision(
-            CLIPVisionConfig(width: 512, layers: 2, heads: 8, patchSize: 16, imageSize: 64, mlpWidth: 1024,
-                             projectionDim: 512, activation: .quickGelu), &rng))
-        let unit = try XCTUnwrap(wide.batchRowUnit, "OpenBLAS kernel \(BLAS.coreName) has no row unit")
-        let images = Tensor(shape: [3, 3, 64, 64], data: (0..<(3 * 3 * 64 * 64)).map { _ in rng.nextNormal() })
+        let (wide, unit, images) = try wideRandomEncoder(images: 3, seed: 8)
         let tight = wide.encode(images, rowUnit: unit, layers: [1, 2], threads: 2, profile: nil)
         let loose = wide.encode(images, rowUnit: 3 * unit, layers: [1, 2], threads: 2, profile: nil)
         XCTAssertEqual(tight.g.data.map(\.bitPattern), loose.g.data.map(\.bitPattern), "g, row unit \(unit)")
