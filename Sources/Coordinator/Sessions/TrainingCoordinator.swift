@@ -331,8 +331,8 @@ final class TrainingCoordinator {
             for id in sendParams(version: version, to: Array(stale)) { members[id]?.parameterVersion = version }
         }
         // The round's members that read the pool (their indices in its ROUTE): the others
-        // fetch their views from them rather than through this link. With no reader, a view
-        // crosses this link once and the other members fetch it from one that keeps it.
+        // fetch their views from them, or from a member that keeps the view, rather than
+        // through this link. With no reader, a view crosses this link once.
         let round = s.relay?.members ?? []
         let sources = round.indices.filter { members[round[$0]]?.readsPool == true }.map(UInt32.init)
         for id in receivers {
@@ -355,13 +355,15 @@ final class TrainingCoordinator {
                     viewCRCs[ref] = c
                     return c
                 }
-                // A member to fetch it from: a pool reader, else one that keeps it; spread
-                // over them, each view from one.
+                // A member to fetch it from: the pool readers and the members that keep it,
+                // each view from one of them, spread over them (so that a lone reader does
+                // not serve every fetch of the run).
                 func giver() -> UInt32? {
                     guard w.fetchesViews else { return nil }
-                    let givers = !others.isEmpty ? others : round.indices.filter {
+                    let keepers = round.indices.filter {
                         UInt32($0) != me && members[round[$0]]?.servableFeatures.contains(ref) == true
                     }.map(UInt32.init)
+                    let givers = Array(Set(others + keepers)).sorted()
                     return givers.isEmpty ? nil : givers[Int((ref.image &+ ref.view) % UInt32(givers.count))]
                 }
                 if w.readsPool {
