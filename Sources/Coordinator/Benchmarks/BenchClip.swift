@@ -51,7 +51,7 @@ extension Bench {
             let phaseFLOPs = CLIPBenchmark.phaseFLOPs(c, grid: side / c.patchSize, outputLayers: Set(chosen).count)
                 .mapValues { $0 * Double(batch) }
             let flops = phaseFLOPs.values.reduce(0, +)
-            print("OpenBLAS core \(BLAS.coreName), exp kernels \(VectorMath.usesAVX2 ? "AVX2" : "baseline"), \(threads) thread(s), \(weights): D = \(c.width), \(c.layers) layers, "
+            print("OpenBLAS core \(BLAS.coreName), exp kernels \(VectorMath.usesAVX2 ? "AVX2" : "baseline"), attention \(Attention.usesAVX2 ? "AVX2 + FMA" : "baseline"), \(threads) thread(s), \(weights): D = \(c.width), \(c.layers) layers, "
                 + "patch \(c.patchSize), \(side) px, batch \(batch), layers \(chosen), \(rounds) rounds x best of \(repeats)")
 
             _ = try encoder.encode(images, layers: chosen, threads: threads)

@@ -343,7 +343,7 @@ final class TrainingCoordinator {
             var read = 0, relayed = 0   // of them, views the worker reads from the pool, or fetches
             var sent = w.sentFeatures, kept = w.keptFeatures
             let me = round.firstIndex(of: id).map(UInt32.init)
-            let others = w.fetchesViews ? sources.filter { $0 != me } : []
+            let readers = sources.filter { $0 != me }
             for ref in lists.joined() where !sent.contains(ref) {
                 let image = prepared.pool.images[Int(ref.image)]
                 let query = ChunkInput.Query(features: image.views[Int(ref.view)], mask: image.masks[Int(ref.view)],
@@ -363,7 +363,7 @@ final class TrainingCoordinator {
                     let keepers = round.indices.filter {
                         UInt32($0) != me && members[round[$0]]?.servableFeatures.contains(ref) == true
                     }.map(UInt32.init)
-                    let givers = Array(Set(others + keepers)).sorted()
+                    let givers = Array(Set(readers + keepers)).sorted()
                     return givers.isEmpty ? nil : givers[Int((ref.image &+ ref.view) % UInt32(givers.count))]
                 }
                 if w.readsPool {

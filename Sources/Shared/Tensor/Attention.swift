@@ -59,7 +59,7 @@ public enum Attention {
                         let b = pair / heads, h = pair % heads
                         let q = src.base + b * stride * width3 + h * hd
                         kernel(q, q + width, q + 2 * width, width3, t, hd, scale, causal ? 1 : 0,
-                                           dst.base + b * stride * width + h * hd, width, buffer)
+                               dst.base + b * stride * width + h * hd, width, buffer)
                         pair += workers
                     }
                 }

@@ -13,7 +13,9 @@ public enum VectorMath {
     /// x[0..<n] = x / (1 + exp(-1.702 x)) in place.
     static func quickGelu(_ x: UnsafeMutablePointer<Float>, count n: Int) { uad_quick_gelu(x, n) }
 
-    /// row[0..<n] = exp(row - max) in place, row[n..<total] = 0; returns 1 / the sum.
+    /// row[0..<n] = exp(row - max) in place, row[n..<total] = 0; returns 1 / the sum. The
+    /// attention kernel's softmax (attention.c inlines the same function), called here only
+    /// by the tests that check it against its definition.
     static func softmaxNumerators(_ row: UnsafeMutablePointer<Float>, count n: Int, total: Int) -> Float {
         uad_softmax_numerators(row, n, total)
     }
